@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages twistedcpp needs to build, test and benchmark.
+# Idempotent: installs only what is missing, so it is cheap to call from
+# every entry point (scripts/run, scripts/test, .ci/run).
+set -euo pipefail
+
+# Build: compiler, CMake + Ninja. Libraries: {fmt} (log formatting), CLI11
+# (command line), GoogleTest/GoogleMock, Google Benchmark.
+# Interop peers for tests: Python Twisted, socat, curl, openssl.
+PACKAGES=(
+  g++ cmake ninja-build make pkg-config
+  libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-twisted
+)
+if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
+  # The peers that ../shared/bench compares us with.
+  PACKAGES+=(libasio-dev libuv1-dev libevent-dev python3-uvloop)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) == 0 ]] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

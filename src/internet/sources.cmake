@@ -1,0 +1,1 @@
+# Sources of twisted/internet (paths relative to src/).

@@ -1,0 +1,1 @@
+# Sources of twisted/logger (paths relative to src/).

@@ -1,0 +1,1 @@
+# Sources of twisted/python (paths relative to src/).
