@@ -1,1 +1,9 @@
 # Sources of twisted/internet (paths relative to src/).
+list(APPEND TWISTED_SOURCES
+  internet/delayed_call.cpp
+  internet/reactor_base.cpp
+  internet/epoll_reactor.cpp
+  internet/poll_reactor.cpp
+  internet/select_reactor.cpp
+  internet/default_reactor.cpp
+)

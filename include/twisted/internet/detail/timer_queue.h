@@ -1,0 +1,110 @@
+// The pending-call heap shared by the reactors and task::Clock.
+//
+// Each scheduled call is one heap-allocated TimerEntry holding the function
+// (one allocation per callLater). The heap stores {time, seq, entry} by value
+// so sifting compares without touching the entries; each entry knows its heap
+// index, so cancel() removes it in O(log n) at once instead of leaving a
+// tombstone (bounded memory with a million cancelled calls). `seq` breaks
+// ties: calls due at the same time run in scheduling order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace twisted::internet::detail {
+
+class TimerQueue;
+
+/// One scheduled call. Reference-counted (loop thread only): the queue holds
+/// one reference while pending, each DelayedCall handle one more.
+struct TimerEntry {
+  enum class State : std::uint8_t { kPending, kCalled, kCancelled };
+  static constexpr std::size_t kNotQueued = static_cast<std::size_t>(-1);
+
+  virtual ~TimerEntry() = default;
+  /// Calls the function. Only valid while it has not been released.
+  virtual void invoke() = 0;
+  /// Destroys the function and its captures (after the call, or on cancel),
+  /// as Twisted drops `func, args` so they can be collected early.
+  virtual void release() noexcept = 0;
+
+  double time = 0;
+  std::uint64_t seq = 0;
+  std::size_t heapIndex = kNotQueued;
+  TimerQueue* queue = nullptr;  // the owner while pending; null otherwise
+  std::uint32_t refs = 0;
+  State state = State::kPending;
+};
+
+template <class F>
+struct TimerEntryFn final : TimerEntry {
+  explicit TimerEntryFn(F&& f) : fn(std::move(f)) {}
+  void invoke() override { (*fn)(); }
+  void release() noexcept override { fn.reset(); }
+  std::optional<F> fn;
+};
+
+inline void retain(TimerEntry* e) noexcept { ++e->refs; }
+inline void unref(TimerEntry* e) noexcept {
+  if (--e->refs == 0) delete e;
+}
+
+/// A binary min-heap of TimerEntry ordered by (time, seq).
+class TimerQueue {
+ public:
+  TimerQueue() = default;
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+  /// Pending entries become cancelled and detached: handles stay valid.
+  virtual ~TimerQueue();
+
+  /// The clock this queue's due times are measured against.
+  virtual double now() const = 0;
+
+  /// Adds a new entry due at `time`; the queue takes a reference.
+  void push(TimerEntry* e, double time);
+  /// Removes a queued entry and drops the queue's reference.
+  void remove(TimerEntry* e) noexcept;
+  /// Re-establishes heap order after e->time changed. `renew` gives it a
+  /// fresh sequence number (a reset call counts as newly scheduled).
+  void update(TimerEntry* e, bool renew);
+  /// Removes the earliest entry; the queue's reference passes to the caller.
+  TimerEntry* pop() noexcept;
+
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  /// Earliest entry (time, seq). Precondition: !empty().
+  double topTime() const noexcept { return heap_.front().time; }
+  std::uint64_t topSeq() const noexcept { return heap_.front().seq; }
+  /// The sequence number the next scheduled call will get.
+  std::uint64_t nextSeq() const noexcept { return nextSeq_; }
+  /// Visits every pending entry (heap order, not time order).
+  template <class V>
+  void forEach(V&& visit) const {
+    for (const Node& n : heap_) visit(n.entry);
+  }
+
+ private:
+  struct Node {
+    double time;
+    std::uint64_t seq;
+    TimerEntry* entry;
+  };
+  static bool before(const Node& a, const Node& b) noexcept {
+    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+  }
+  void siftUp(std::size_t i) noexcept;
+  void siftDown(std::size_t i) noexcept;
+  void place(std::size_t i, const Node& n) noexcept {
+    heap_[i] = n;
+    n.entry->heapIndex = i;
+  }
+
+  std::vector<Node> heap_;
+  std::uint64_t nextSeq_ = 0;
+};
+
+}  // namespace twisted::internet::detail

@@ -1,0 +1,32 @@
+// EPollReactor: the default reactor on Linux.
+#pragma once
+
+#include <memory>
+
+#include <twisted/internet/reactor_base.h>
+
+namespace twisted::internet {
+
+/// A reactor over epoll(7), level-triggered. Descriptors epoll refuses
+/// (regular files: EPERM) are reported ready on every iteration, as Twisted's
+/// continuous polling does. Mirrors: twisted.internet.epollreactor.EPollReactor.
+class EPollReactor final : public ReactorBase {
+ public:
+  explicit EPollReactor(ReactorOptions options = {});
+  ~EPollReactor() override;
+  std::string_view backendName() const override { return "epoll"; }
+
+ private:
+  struct Impl;
+  void updateInterest(int fd, std::uint32_t oldMask, std::uint32_t newMask) override;
+  void waitForEvents(double timeout, const std::function<void(int, std::uint32_t)>& ready) override;
+  std::unique_ptr<Impl> impl_;
+};
+
+namespace epollreactor {
+/// Installs an EPollReactor as the process-wide reactor(). Mirrors
+/// twisted.internet.epollreactor.install. @throws error::ReactorAlreadyInstalledError.
+void install();
+}  // namespace epollreactor
+
+}  // namespace twisted::internet

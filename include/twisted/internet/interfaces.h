@@ -1,0 +1,9 @@
+// Umbrella: `#include <twisted/internet/interfaces.h>` reads like
+// `from twisted.internet import interfaces`.
+#pragma once
+
+#include <twisted/internet/interfaces/ifile_descriptor.h>
+#include <twisted/internet/interfaces/ireactor_core.h>
+#include <twisted/internet/interfaces/ireactor_fdset.h>
+#include <twisted/internet/interfaces/ireactor_threads.h>
+#include <twisted/internet/interfaces/ireactor_time.h>

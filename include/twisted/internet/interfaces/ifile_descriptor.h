@@ -1,0 +1,71 @@
+// The descriptor interfaces the FD-set API works with.
+#pragma once
+
+#include <optional>
+
+#include <twisted/python/failure.h>
+#include <twisted/python/log.h>
+
+namespace twisted::internet {
+
+/// Mirrors: twisted.internet.interfaces.ILoggingContext (logPrefix()).
+using ILoggingContext = python::log::ILoggingContext;
+
+/// What doRead/doWrite return: nothing to keep going, or the reason to
+/// disconnect (the reactor then removes the descriptor and calls connectionLost).
+using DescriptorResult = std::optional<python::Failure>;
+
+/// A file descriptor the reactor can watch.
+///
+/// Mirrors: twisted.internet.interfaces.IFileDescriptor. The reactor never owns
+/// descriptors: the object must stay alive while registered and be removed
+/// (removeReader/removeWriter) before it is destroyed. Once removed, the
+/// reactor never calls it again, even for readiness already collected in the
+/// same iteration.
+class IFileDescriptor : public virtual ILoggingContext {
+ public:
+  /// The OS file descriptor, or -1 once closed. Mirrors IFileDescriptor.fileno.
+  virtual int fileno() const = 0;
+  /// Called once when the connection is lost (doRead/doWrite returned a
+  /// reason or threw, the peer hung up, or the reactor shut down).
+  /// Mirrors IFileDescriptor.connectionLost.
+  virtual void connectionLost(const python::Failure& reason) = 0;
+};
+
+/// Mirrors: twisted.internet.interfaces.IReadDescriptor.
+class IReadDescriptor : public virtual IFileDescriptor {
+ public:
+  /// Some data is available for reading. Return a Failure to disconnect
+  /// (e.g. main::CONNECTION_DONE() at end of file); an exception also
+  /// disconnects, with the exception as the reason, and is logged.
+  virtual DescriptorResult doRead() = 0;
+};
+
+/// Mirrors: twisted.internet.interfaces.IWriteDescriptor.
+class IWriteDescriptor : public virtual IFileDescriptor {
+ public:
+  /// The descriptor is writable. Same return convention as doRead.
+  virtual DescriptorResult doWrite() = 0;
+};
+
+/// A descriptor that both reads and writes (most connections).
+class IReadWriteDescriptor : public IReadDescriptor, public IWriteDescriptor {};
+
+/// Mirrors: twisted.internet.interfaces.IHalfCloseableDescriptor. When doRead
+/// reports ConnectionDone, readConnectionLost is called instead of
+/// connectionLost and the descriptor stays registered for writing.
+class IHalfCloseableDescriptor {
+ public:
+  virtual ~IHalfCloseableDescriptor() = default;
+  virtual void writeConnectionLost(const python::Failure& reason) = 0;
+  virtual void readConnectionLost(const python::Failure& reason) = 0;
+};
+
+namespace main {
+/// Mirrors twisted.internet.main.CONNECTION_DONE: Failure(ConnectionDone()).
+const python::Failure& CONNECTION_DONE();
+/// Mirrors twisted.internet.main.CONNECTION_LOST: Failure(ConnectionLost()).
+const python::Failure& CONNECTION_LOST();
+}  // namespace main
+
+}  // namespace twisted::internet

@@ -1,0 +1,38 @@
+// The process-wide reactor, as `from twisted.internet import reactor` gives it.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <twisted/internet/reactor_base.h>
+
+namespace twisted::internet {
+
+/// The process-wide reactor, installed on first use. Which backend: the one
+/// installed before with installReactor / <backend>reactor::install(), else
+/// the TWISTED_REACTOR environment variable ("epoll", "poll", "select",
+/// "default"), else epoll. Mirrors: `from twisted.internet import reactor`.
+/// @throws std::invalid_argument if TWISTED_REACTOR names no backend.
+ReactorBase& reactor();
+
+/// Makes `r` the process-wide reactor. Mirrors twisted.internet.main.installReactor.
+/// @throws error::ReactorAlreadyInstalledError if one is installed already.
+void installReactor(std::unique_ptr<ReactorBase> r);
+
+/// True once a process-wide reactor exists.
+bool reactorInstalled() noexcept;
+
+/// A new, independent reactor of the named backend ("epoll", "poll",
+/// "select", or "default" for the platform's best), for tests and for
+/// one-loop-per-thread programs.
+/// @throws std::invalid_argument for an unknown name (the message lists the valid ones).
+std::unique_ptr<ReactorBase> makeReactor(std::string_view name = "default",
+                                         ReactorOptions options = {});
+
+namespace default_ {
+/// Installs the platform's best reactor (epoll on Linux). Mirrors
+/// twisted.internet.default.install.
+void install();
+}  // namespace default_
+
+}  // namespace twisted::internet

@@ -1,0 +1,203 @@
+// ReactorBase: everything the select, poll and epoll reactors share.
+//
+// The loop body is a list of named phases, in Twisted's order
+// (ReactorBase.mainLoop / runUntilCurrent):
+//   1. runThreadCalls     the callFromThread calls queued before this phase
+//   2. runDelayedCalls    every due call scheduled before this phase began
+//   3. shutdown           if stop() was requested, fire "shutdown"
+//   4. poll + dispatch    block until the next due call or I/O (no timers and
+//                         no thread calls: block indefinitely, zero CPU)
+// Backends supply only step 4's wait (waitForEvents) and interest updates.
+// Test: tests/internet/test_reactor.cpp (parameterised over every backend).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <twisted/internet/interfaces.h>
+
+namespace twisted::internet {
+
+/// Options for constructing a reactor.
+struct ReactorOptions {
+  /// Replaces the monotonic clock that seconds() reads (tests use a fake
+  /// clock and iterate() to drive due calls deterministically).
+  std::function<double()> clock;
+};
+
+/// The reactor machinery shared by every backend: delayed calls, system
+/// events, thread calls, the thread pool, the FD set bookkeeping and the
+/// dispatch rules. Instantiate a concrete backend (EPollReactor, PollReactor,
+/// SelectReactor) or use the process-wide reactor().
+///
+/// Mirrors: twisted.internet.base.ReactorBase + posixbase.PosixReactorBase.
+/// Thread affinity: the reactor belongs to the thread that runs it (before
+/// run(), to the thread that created it); only callFromThread and
+/// callInThread may be called from other threads.
+class ReactorBase : public IReactorCore,
+                    public IReactorTime,
+                    public IReactorFDSet,
+                    public IReactorThreads {
+ public:
+  ReactorBase(const ReactorBase&) = delete;
+  ReactorBase& operator=(const ReactorBase&) = delete;
+  /// Stops and joins the thread pool; pending calls count as cancelled.
+  /// Registered descriptors are not touched (the reactor does not own them).
+  ~ReactorBase() override;
+
+  // IReactorCore
+  void run(bool installSignalHandlers = true) override;
+  void stop() override;
+  void crash() override;
+  void iterate(double delay = 0) override;
+  bool running() const override { return running_; }
+  void removeSystemEventTrigger(TriggerId id) override;
+  void fireSystemEvent(std::string_view eventType) override;
+  std::function<void()> delaySystemEvent() override;
+
+  // IReactorTime
+  double seconds() const override;
+  std::vector<DelayedCall> getDelayedCalls() const override;
+
+  // IReactorFDSet
+  void addReader(IReadDescriptor* reader) override;
+  void addWriter(IWriteDescriptor* writer) override;
+  void removeReader(IReadDescriptor* reader) override;
+  void removeWriter(IWriteDescriptor* writer) override;
+  std::vector<IFileDescriptor*> removeAll() override;
+  std::vector<IReadDescriptor*> getReaders() const override;
+  std::vector<IWriteDescriptor*> getWriters() const override;
+
+  // IReactorThreads
+  void suggestThreadPoolSize(int size) override;
+  python::ThreadPool& getThreadPool() override;
+
+  /// The backend's name: "epoll", "poll" or "select".
+  virtual std::string_view backendName() const = 0;
+
+  /// True if called from the reactor's thread. Mirrors
+  /// twisted.python.threadable.isInIOThread.
+  bool isInIOThread() const noexcept;
+
+  /// Loop iterations (polls) so far. No Twisted equivalent; like libuv's
+  /// uv_metrics_info loop_count, for tests and diagnostics.
+  std::uint64_t iterations() const noexcept { return iterations_; }
+
+  /// Disconnects every descriptor: removeAll(), then connectionLost(ConnectionLost)
+  /// on each. Runs during shutdown. Mirrors PosixReactorBase.disconnectAll.
+  void disconnectAll();
+
+ protected:
+  /// What a backend reports for one ready descriptor.
+  static constexpr std::uint32_t kReadable = 1;
+  static constexpr std::uint32_t kWritable = 2;
+  static constexpr std::uint32_t kHangup = 4;   // HUP or ERR: the connection is gone
+  static constexpr std::uint32_t kInvalid = 8;  // the fd is not open (POLLNVAL, EBADF)
+  /// The interest a backend must watch an fd for.
+  static constexpr std::uint32_t kWantRead = 1;
+  static constexpr std::uint32_t kWantWrite = 2;
+
+  explicit ReactorBase(ReactorOptions options);
+
+  /// Must be called by the concrete backend's constructor, once its own
+  /// state exists: registers the internal waker.
+  void initWaker();
+
+  /// Backend: change the interest for `fd` from `oldMask` to `newMask`
+  /// (either may be 0). Must not call back into the reactor.
+  virtual void updateInterest(int fd, std::uint32_t oldMask, std::uint32_t newMask) = 0;
+
+  /// Backend: wait up to `timeout` seconds (negative: indefinitely) and call
+  /// `ready(fd, events)` for every ready fd, before any dispatch happens. An
+  /// interrupted wait (EINTR) reports nothing.
+  virtual void waitForEvents(double timeout, const std::function<void(int, std::uint32_t)>& ready) = 0;
+
+  /// Backend helper: the interest currently registered for `fd`.
+  std::uint32_t interestOf(int fd) const noexcept;
+  /// Backend helper: every fd with a non-zero interest, in fd order.
+  template <class V>
+  void forEachInterest(V&& visit) const {
+    for (std::size_t fd = 0; fd < slots_.size(); ++fd)
+      if (slots_[fd].mask) visit(static_cast<int>(fd), slots_[fd].mask);
+  }
+
+  void scheduleEntry(double delay, detail::TimerEntry* entry) override;
+  std::optional<TriggerId> callWhenRunningImpl(python::detail::UniqueFunction f) override;
+  TriggerId addTriggerImpl(std::string_view phase, std::string_view eventType,
+                           python::detail::UniqueFunction f) override;
+  void queueThreadCall(python::detail::UniqueFunction f) override;
+  void queueInThreadPool(python::detail::UniqueFunction f) override;
+
+ private:
+  struct Slot {
+    IReadDescriptor* reader = nullptr;
+    IWriteDescriptor* writer = nullptr;
+    std::uint32_t mask = 0;        // InterestBits registered with the backend
+    std::uint32_t generation = 0;  // bumped when a descriptor leaves the slot
+  };
+  struct Ready {
+    int fd;
+    std::uint32_t generation;
+    std::uint32_t events;
+  };
+  class Timers;
+  class Waker;
+  struct EventTable;
+  struct SignalState;
+
+  // Loop phases.
+  void startRunning(bool installSignalHandlers);
+  void mainLoop();
+  void runUntilCurrent();
+  void runThreadCalls();
+  void runDelayedCalls();
+  double timeout() const;
+  void doIteration(double timeout);
+  void dispatch(const Ready& r);
+  void handleSignals();
+
+  // FD set bookkeeping.
+  Slot* slotFor(const IFileDescriptor* d, int* fdOut);
+  void setInterest(int fd, Slot& s);
+  void disconnectSelectable(IFileDescriptor* d, const python::Failure& why, bool isRead);
+  void removeDescriptor(IFileDescriptor* d);
+
+  void reallyStartRunning();
+  void wakeUp() noexcept;
+
+  std::function<double()> clock_;
+  std::unique_ptr<Timers> timers_;
+  std::unique_ptr<EventTable> events_;
+  std::unique_ptr<Waker> waker_;
+  std::unique_ptr<SignalState> signals_;
+
+  std::vector<Slot> slots_;  // indexed by fd
+  std::vector<Ready> ready_;  // reused between iterations
+  std::size_t readerCount_ = 0;
+  std::size_t writerCount_ = 0;
+
+  std::mutex threadCallLock_;
+  std::vector<python::detail::UniqueFunction> threadCalls_;    // guarded by threadCallLock_
+  std::vector<python::detail::UniqueFunction> runningCalls_;   // loop thread only
+  std::atomic<bool> threadCallsQueued_{false};
+
+  std::unique_ptr<python::ThreadPool> threadPool_;
+  int threadPoolSize_ = 10;
+
+  std::thread::id loopThread_;
+  bool started_ = false;        // run() called and not crashed
+  bool stopped_ = true;         // stop() requested (or never started)
+  bool justStopped_ = false;    // shutdown event due at the end of this iteration
+  bool startedBefore_ = false;  // stop() was called once: not restartable
+  bool running_ = false;
+  std::uint64_t iterations_ = 0;
+};
+
+}  // namespace twisted::internet

@@ -1,0 +1,81 @@
+// ThreadPool: a bounded pool of worker threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <twisted/python/detail/unique_function.h>
+
+namespace twisted::python {
+
+/// A pool of between `minthreads` and `maxthreads` worker threads running
+/// queued calls in FIFO order. Threads are started on demand (up to the
+/// maximum) when work arrives and no worker is idle. Work queued before
+/// start() waits for it. stop() lets the workers finish the work already
+/// queued, then joins them; work queued after stop() throws.
+///
+/// Mirrors: twisted.python.threadpool.ThreadPool. Thread-safe.
+class ThreadPool {
+ public:
+  /// Mirrors ThreadPool(minthreads=5, maxthreads=20, name=None).
+  /// @throws std::invalid_argument if minthreads < 0 or maxthreads < max(1, minthreads).
+  explicit ThreadPool(int minthreads = 5, int maxthreads = 20, std::string name = {});
+  /// Stops (and joins) the pool if it is running.
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  /// Starts `minthreads` workers and whatever the queued work needs. Mirrors ThreadPool.start.
+  void start();
+  /// Finishes queued work, then joins every worker. Idempotent. Mirrors ThreadPool.stop.
+  void stop();
+
+  /// Queues `f(args...)` for a worker; an exception it throws is logged
+  /// (log::err) and does not kill the worker. Mirrors ThreadPool.callInThread.
+  /// @throws std::logic_error after stop().
+  template <class F, class... A>
+  void callInThread(F&& f, A&&... args) {
+    submit(detail::bindCall(std::forward<F>(f), std::forward<A>(args)...));
+  }
+
+  /// Changes the bounds; extra idle threads exit, more start if work waits.
+  /// Mirrors ThreadPool.adjustPoolsize.
+  void adjustPoolsize(int minthreads, int maxthreads);
+
+  int min() const;
+  int max() const;
+  const std::string& name() const { return name_; }
+  bool started() const;
+  /// Live worker threads (started and not yet exited).
+  std::size_t threadCount() const;
+  /// Calls queued and not yet picked up by a worker.
+  std::size_t pendingCount() const;
+
+  /// Queues a type-erased call (what callInThread uses).
+  void submit(detail::UniqueFunction f);
+
+ private:
+  void workerMain();
+  void spawnIfNeededLocked();
+
+  mutable std::mutex mu_;
+  std::condition_variable workAvailable_;
+  std::deque<detail::UniqueFunction> queue_;
+  std::vector<std::thread> threads_;
+  std::string name_;
+  int min_;
+  int max_;
+  int live_ = 0;     // workers that have not exited
+  int idle_ = 0;     // workers waiting for work
+  int excess_ = 0;   // idle workers asked to exit (pool shrunk)
+  bool started_ = false;
+  bool joined_ = false;  // stop() was called
+};
+
+}  // namespace twisted::python

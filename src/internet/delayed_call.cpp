@@ -1,0 +1,119 @@
+// DelayedCall and the timer heap. Test: tests/internet/test_delayed_call.cpp
+#include <twisted/internet/delayed_call.h>
+#include <twisted/internet/error.h>
+
+namespace twisted::internet {
+namespace detail {
+
+TimerQueue::~TimerQueue() {
+  for (Node& n : heap_) {
+    TimerEntry* e = n.entry;
+    e->state = TimerEntry::State::kCancelled;
+    e->queue = nullptr;
+    e->heapIndex = TimerEntry::kNotQueued;
+    e->release();
+    unref(e);
+  }
+}
+
+void TimerQueue::push(TimerEntry* e, double time) {
+  e->time = time;
+  e->seq = nextSeq_++;
+  e->queue = this;
+  retain(e);
+  heap_.push_back(Node{time, e->seq, e});
+  e->heapIndex = heap_.size() - 1;
+  siftUp(heap_.size() - 1);
+}
+
+void TimerQueue::remove(TimerEntry* e) noexcept {
+  std::size_t i = e->heapIndex;
+  Node last = heap_.back();
+  heap_.pop_back();
+  if (i < heap_.size()) {
+    place(i, last);
+    siftDown(i);
+    siftUp(last.entry->heapIndex);
+  }
+  e->heapIndex = TimerEntry::kNotQueued;
+  e->queue = nullptr;
+  unref(e);
+}
+
+void TimerQueue::update(TimerEntry* e, bool renew) {
+  if (renew) e->seq = nextSeq_++;
+  Node& n = heap_[e->heapIndex];
+  n.time = e->time;
+  n.seq = e->seq;
+  std::size_t i = e->heapIndex;
+  siftUp(i);
+  siftDown(e->heapIndex);
+}
+
+TimerEntry* TimerQueue::pop() noexcept {
+  TimerEntry* e = heap_.front().entry;
+  Node last = heap_.back();
+  heap_.pop_back();
+  if (!heap_.empty()) {
+    place(0, last);
+    siftDown(0);
+  }
+  e->heapIndex = TimerEntry::kNotQueued;
+  e->queue = nullptr;
+  return e;
+}
+
+void TimerQueue::siftUp(std::size_t i) noexcept {
+  Node n = heap_[i];
+  while (i > 0) {
+    std::size_t parent = (i - 1) / 2;
+    if (!before(n, heap_[parent])) break;
+    place(i, heap_[parent]);
+    i = parent;
+  }
+  place(i, n);
+}
+
+void TimerQueue::siftDown(std::size_t i) noexcept {
+  const std::size_t size = heap_.size();
+  Node n = heap_[i];
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
+    if (!before(heap_[child], n)) break;
+    place(i, heap_[child]);
+    i = child;
+  }
+  place(i, n);
+}
+
+}  // namespace detail
+
+void DelayedCall::checkPending() const {
+  using State = detail::TimerEntry::State;
+  if (e_->state == State::kCancelled) throw error::AlreadyCancelled();
+  if (e_->state == State::kCalled) throw error::AlreadyCalled();
+}
+
+void DelayedCall::cancel() {
+  checkPending();
+  e_->state = detail::TimerEntry::State::kCancelled;
+  e_->release();
+  if (e_->queue) e_->queue->remove(e_);
+}
+
+void DelayedCall::delay(double secondsLater) {
+  checkPending();
+  e_->time += secondsLater;
+  if (e_->queue) e_->queue->update(e_, false);
+}
+
+void DelayedCall::reset(double secondsFromNow) {
+  checkPending();
+  if (!e_->queue) return;
+  e_->time = e_->queue->now() + secondsFromNow;
+  e_->queue->update(e_, true);
+}
+
+}  // namespace twisted::internet

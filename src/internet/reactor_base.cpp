@@ -1,0 +1,727 @@
+// The shared reactor machinery. Test: tests/internet/test_reactor.cpp
+#include <twisted/internet/reactor_base.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include <twisted/internet/error.h>
+#include <twisted/python/failure.h>
+#include <twisted/python/log.h>
+#include <twisted/python/threadpool.h>
+
+namespace twisted::internet {
+
+using python::Failure;
+using python::detail::UniqueFunction;
+namespace log = python::log;
+
+namespace main {
+const Failure& CONNECTION_DONE() {
+  static const Failure f{error::ConnectionDone()};
+  return f;
+}
+const Failure& CONNECTION_LOST() {
+  static const Failure f{error::ConnectionLost()};
+  return f;
+}
+}  // namespace main
+
+namespace {
+
+double monotonicSeconds() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Runs a user callback: an exception is logged and never escapes the loop
+// (seed 004 part 3: a failing callback does not stop the reactor).
+template <class F>
+void callLogged(F&& f, std::string_view why) noexcept {
+  try {
+    f();
+  } catch (...) {
+    log::err(Failure(std::current_exception()), why);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Delayed calls
+
+class ReactorBase::Timers final : public detail::TimerQueue {
+ public:
+  explicit Timers(const ReactorBase* r) : r_(r) {}
+  double now() const override { return r_->seconds(); }
+
+ private:
+  const ReactorBase* r_;
+};
+
+double ReactorBase::seconds() const { return clock_ ? clock_() : monotonicSeconds(); }
+
+void ReactorBase::scheduleEntry(double delay, detail::TimerEntry* entry) {
+  if (!(delay >= 0))  // also rejects NaN
+    throw std::invalid_argument(std::to_string(delay) +
+                                " is not greater than or equal to 0 seconds");
+  if (started_ && !isInIOThread())
+    throw std::logic_error("callLater called outside the reactor thread; use callFromThread");
+  timers_->push(entry, seconds() + delay);
+}
+
+std::vector<DelayedCall> ReactorBase::getDelayedCalls() const {
+  std::vector<DelayedCall> calls;
+  calls.reserve(timers_->size());
+  timers_->forEach([&](detail::TimerEntry* e) { calls.emplace_back(e); });
+  return calls;
+}
+
+void ReactorBase::runDelayedCalls() {
+  if (timers_->empty()) return;
+  const double now = seconds();
+  // Calls scheduled (or reset) while this phase runs get a sequence number at
+  // or above the cutoff and wait for the next iteration, even if already due:
+  // a callLater(0) chain cannot starve I/O.
+  const std::uint64_t cutoff = timers_->nextSeq();
+  while (!timers_->empty() && timers_->topTime() <= now && timers_->topSeq() < cutoff) {
+    detail::TimerEntry* e = timers_->pop();  // the queue's reference is now ours
+    e->state = detail::TimerEntry::State::kCalled;
+    callLogged([e] { e->invoke(); }, "Unhandled error in a delayed call");
+    e->release();
+    detail::unref(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// System events
+
+struct ReactorBase::EventTable {
+  struct Trigger {
+    std::uint64_t id;
+    UniqueFunction f;
+  };
+  struct Event {
+    std::deque<Trigger> phases[3];  // before, during, after
+    int waiting = 0;                // delaySystemEvent tokens outstanding
+    bool inBefore = false;
+    UniqueFunction finisher;        // during + after, once `waiting` drops to 0
+  };
+  std::map<std::string, Event, std::less<>> events;
+  std::uint64_t nextId = 1;
+  Event* currentBefore = nullptr;  // the event whose before phase is running
+
+  Event& get(std::string_view name) {
+    auto it = events.find(name);
+    if (it == events.end()) it = events.emplace(std::string(name), Event{}).first;
+    return it->second;
+  }
+};
+
+namespace {
+int phaseIndex(std::string_view phase) {
+  if (phase == "before") return 0;
+  if (phase == "during") return 1;
+  if (phase == "after") return 2;
+  throw std::invalid_argument("Unknown system event phase '" + std::string(phase) +
+                              "' (expected before, during or after)");
+}
+}  // namespace
+
+TriggerId ReactorBase::addTriggerImpl(std::string_view phase, std::string_view eventType,
+                                      UniqueFunction f) {
+  int index = phaseIndex(phase);
+  std::uint64_t id = events_->nextId++;
+  events_->get(eventType).phases[index].push_back({id, std::move(f)});
+  return TriggerId{id};
+}
+
+void ReactorBase::removeSystemEventTrigger(TriggerId id) {
+  for (auto& [name, event] : events_->events) {
+    for (auto& phase : event.phases) {
+      auto it = std::find_if(phase.begin(), phase.end(),
+                             [&](const EventTable::Trigger& t) { return t.id == id.value; });
+      if (it != phase.end()) {
+        phase.erase(it);
+        return;
+      }
+    }
+  }
+  throw std::invalid_argument("No such system event trigger (already run or removed)");
+}
+
+void ReactorBase::fireSystemEvent(std::string_view eventType) {
+  EventTable::Event& event = events_->get(eventType);
+  std::string name(eventType);
+  // Before phase: each trigger is popped before it runs, so triggers added
+  // meanwhile run too and each runs once.
+  EventTable::Event* outer = events_->currentBefore;
+  events_->currentBefore = &event;
+  event.inBefore = true;
+  ++event.waiting;  // held by this function until the before phase is done
+  while (!event.phases[0].empty()) {
+    UniqueFunction f = std::move(event.phases[0].front().f);
+    event.phases[0].pop_front();
+    callLogged(f, "Unhandled error in a system event trigger");
+  }
+  event.inBefore = false;
+  events_->currentBefore = outer;
+  auto finish = [this, name] {
+    EventTable::Event& ev = events_->get(name);
+    for (int phase : {1, 2}) {
+      while (!ev.phases[phase].empty()) {
+        UniqueFunction f = std::move(ev.phases[phase].front().f);
+        ev.phases[phase].pop_front();
+        callLogged(f, "Unhandled error in a system event trigger");
+      }
+    }
+  };
+  if (--event.waiting == 0) {
+    finish();
+  } else {
+    event.finisher = std::move(finish);  // the last token to complete runs it
+  }
+}
+
+std::function<void()> ReactorBase::delaySystemEvent() {
+  EventTable::Event* event = events_->currentBefore;
+  if (!event || !event->inBefore)
+    throw std::logic_error("delaySystemEvent() called outside a \"before\" system event trigger");
+  ++event->waiting;
+  auto done = std::make_shared<bool>(false);
+  return [this, event, done] {
+    if (*done) return;
+    *done = true;
+    // std::map nodes are stable: `event` stays valid as long as the reactor.
+    if (--event->waiting == 0 && event->finisher) {
+      UniqueFunction finish = std::move(event->finisher);
+      finish();
+    }
+  };
+}
+
+std::optional<TriggerId> ReactorBase::callWhenRunningImpl(UniqueFunction f) {
+  if (running_) {
+    f();
+    return std::nullopt;
+  }
+  return addTriggerImpl("after", "startup", std::move(f));
+}
+
+// ---------------------------------------------------------------------------
+// Waker: an eventfd the loop watches so another thread (or a signal handler)
+// can interrupt a blocking wait. Internal: excluded from getReaders/removeAll.
+
+class ReactorBase::Waker final : public IReadDescriptor {
+ public:
+  Waker() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  }
+  ~Waker() override { ::close(fd_); }
+  int fileno() const override { return fd_; }
+  // Async-signal-safe: called from signal handlers too.
+  void wakeUp() const noexcept {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(fd_, &one, sizeof one);
+  }
+  DescriptorResult doRead() override {
+    std::uint64_t count;
+    [[maybe_unused]] ssize_t n = ::read(fd_, &count, sizeof count);
+    return std::nullopt;
+  }
+  void connectionLost(const Failure&) override {}
+  std::string logPrefix() const override { return "Waker"; }
+
+ private:
+  int fd_;
+};
+
+// ---------------------------------------------------------------------------
+// Signals: SIGINT/SIGTERM stop the reactor that installed the handlers. The
+// handler only records the signal and writes the waker (async-signal-safe);
+// the loop does the rest.
+
+namespace {
+std::atomic<int> g_pendingSignal{0};
+// The waker fd of the reactor whose run() installed the handlers, or -1.
+std::atomic<int> g_signalWakeFd{-1};
+
+extern "C" void twistedSignalHandler(int sig) {
+  g_pendingSignal.store(sig, std::memory_order_relaxed);
+  int fd = g_signalWakeFd.load(std::memory_order_relaxed);
+  if (fd >= 0) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(fd, &one, sizeof one);
+  }
+}
+}  // namespace
+
+struct ReactorBase::SignalState {
+  bool installed = false;
+  int wakeFd = -1;
+  struct sigaction oldInt {};
+  struct sigaction oldTerm {};
+  bool replacedInt = false;
+};
+
+void ReactorBase::handleSignals() {
+  int sig = g_pendingSignal.exchange(0, std::memory_order_relaxed);
+  if (sig == 0 || !signals_->installed) return;
+  log::msg(std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+           ", shutting down.");
+  if (started_ && !stopped_) stop();
+}
+
+// ---------------------------------------------------------------------------
+// Construction
+
+ReactorBase::ReactorBase(ReactorOptions options)
+    : clock_(std::move(options.clock)),
+      timers_(std::make_unique<Timers>(this)),
+      events_(std::make_unique<EventTable>()),
+      signals_(std::make_unique<SignalState>()),
+      loopThread_(std::this_thread::get_id()) {
+  // Twisted's ReactorBase.__init__: shutdown ends the loop and disconnects
+  // every descriptor; the thread pool's stop trigger is added when it exists.
+  addSystemEventTrigger("during", "shutdown", [this] { crash(); });
+  addSystemEventTrigger("during", "shutdown", [this] { disconnectAll(); });
+}
+
+void ReactorBase::initWaker() {
+  waker_ = std::make_unique<Waker>();
+  signals_->wakeFd = waker_->fileno();
+  addReader(waker_.get());
+}
+
+ReactorBase::~ReactorBase() {
+  if (threadPool_) threadPool_->stop();
+  int fd = signals_->wakeFd;
+  g_signalWakeFd.compare_exchange_strong(fd, -1);
+  // Backends close their own fds in their destructors, which ran already.
+}
+
+bool ReactorBase::isInIOThread() const noexcept {
+  return std::this_thread::get_id() == loopThread_;
+}
+
+// ---------------------------------------------------------------------------
+// Core: run, stop, crash, iterate
+
+void ReactorBase::startRunning(bool installSignalHandlers) {
+  if (started_) throw error::ReactorAlreadyRunning();
+  if (startedBefore_) throw error::ReactorNotRestartable();
+  started_ = true;
+  stopped_ = false;
+  loopThread_ = std::this_thread::get_id();
+  if (installSignalHandlers && g_signalWakeFd.load() < 0) {
+    struct sigaction sa {};
+    sa.sa_handler = twistedSignalHandler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    // SIGINT only if nobody took it over already (Twisted does the same).
+    struct sigaction current {};
+    ::sigaction(SIGINT, nullptr, &current);
+    if (current.sa_handler == SIG_DFL) {
+      ::sigaction(SIGINT, &sa, &signals_->oldInt);
+      signals_->replacedInt = true;
+    }
+    ::sigaction(SIGTERM, &sa, &signals_->oldTerm);
+    g_signalWakeFd.store(signals_->wakeFd);
+    signals_->installed = true;
+  }
+  // "during startup" sets running_: Twisted's _reallyStartRunning.
+  addSystemEventTrigger("during", "startup", [this] { reallyStartRunning(); });
+  fireSystemEvent("startup");
+}
+
+void ReactorBase::reallyStartRunning() { running_ = true; }
+
+void ReactorBase::run(bool installSignalHandlers) {
+  startRunning(installSignalHandlers);
+  mainLoop();
+}
+
+void ReactorBase::mainLoop() {
+  while (started_) {
+    runUntilCurrent();
+    if (!started_) break;
+    doIteration(running_ ? timeout() : 0);
+  }
+  if (signals_->installed) {
+    if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
+    ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
+    g_signalWakeFd.store(-1);
+    signals_->installed = false;
+    signals_->replacedInt = false;
+  }
+  log::msg("Main loop terminated.");
+}
+
+void ReactorBase::stop() {
+  if (stopped_ || !started_) throw error::ReactorNotRunning();
+  stopped_ = true;
+  justStopped_ = true;
+  startedBefore_ = true;
+  wakeUp();  // stop() may be called while another thread's call is blocking
+}
+
+void ReactorBase::crash() {
+  started_ = false;
+  running_ = false;
+}
+
+void ReactorBase::iterate(double delay) {
+  runUntilCurrent();
+  doIteration(delay);
+}
+
+void ReactorBase::runUntilCurrent() {
+  handleSignals();
+  runThreadCalls();
+  runDelayedCalls();
+  if (justStopped_) {
+    justStopped_ = false;
+    fireSystemEvent("shutdown");
+  }
+}
+
+double ReactorBase::timeout() const {
+  if (threadCallsQueued_.load(std::memory_order_acquire) || justStopped_) return 0;
+  if (timers_->empty()) return -1;  // nothing due: block until I/O (zero CPU)
+  double t = timers_->topTime() - seconds();
+  return std::clamp(t, 0.0, 2147483.0);
+}
+
+// ---------------------------------------------------------------------------
+// Thread calls
+
+void ReactorBase::queueThreadCall(UniqueFunction f) {
+  bool wasEmpty;
+  {
+    std::lock_guard<std::mutex> lock(threadCallLock_);
+    wasEmpty = threadCalls_.empty();
+    threadCalls_.push_back(std::move(f));
+    threadCallsQueued_.store(true, std::memory_order_release);
+  }
+  // One wake-up per batch: while the queue is non-empty a wake-up is already
+  // pending, and the loop thread itself never blocks with calls queued.
+  if (wasEmpty && !isInIOThread()) wakeUp();
+}
+
+void ReactorBase::runThreadCalls() {
+  if (!threadCallsQueued_.load(std::memory_order_acquire)) return;
+  {
+    std::lock_guard<std::mutex> lock(threadCallLock_);
+    runningCalls_.swap(threadCalls_);
+    threadCallsQueued_.store(false, std::memory_order_relaxed);
+  }
+  // Only the calls present now run; calls they queue wait for the next
+  // iteration (no starvation), as in Twisted.
+  for (UniqueFunction& f : runningCalls_) callLogged(f, "Unhandled error in a thread call");
+  runningCalls_.clear();
+}
+
+void ReactorBase::wakeUp() noexcept {
+  if (waker_) waker_->wakeUp();
+}
+
+// ---------------------------------------------------------------------------
+// Thread pool
+
+python::ThreadPool& ReactorBase::getThreadPool() {
+  if (!threadPool_) {
+    threadPool_ = std::make_unique<python::ThreadPool>(0, threadPoolSize_,
+                                                       "twisted.internet.reactor");
+    callWhenRunning([this] { threadPool_->start(); });
+    addSystemEventTrigger("during", "shutdown", [this] { threadPool_->stop(); });
+  }
+  return *threadPool_;
+}
+
+void ReactorBase::suggestThreadPoolSize(int size) {
+  threadPoolSize_ = size;
+  if (threadPool_) threadPool_->adjustPoolsize(0, size);
+}
+
+void ReactorBase::queueInThreadPool(UniqueFunction f) {
+  // The pool is created on the reactor thread; other threads can only use it
+  // once it exists (Twisted has the same rule).
+  getThreadPool().submit(std::move(f));
+}
+
+// ---------------------------------------------------------------------------
+// FD set
+
+namespace {
+IFileDescriptor* asFile(IReadDescriptor* r) { return r; }
+IFileDescriptor* asFile(IWriteDescriptor* w) { return w; }
+}  // namespace
+
+std::uint32_t ReactorBase::interestOf(int fd) const noexcept {
+  return fd >= 0 && static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].mask : 0;
+}
+
+void ReactorBase::setInterest(int fd, Slot& s) {
+  std::uint32_t mask = (s.reader ? kWantRead : 0) | (s.writer ? kWantWrite : 0);
+  if (mask == s.mask) return;
+  std::uint32_t old = s.mask;
+  s.mask = mask;
+  updateInterest(fd, old, mask);
+}
+
+// The slot holding `d` (as reader or writer), trying its fileno() first and
+// falling back to a scan when the descriptor has already closed its fd.
+ReactorBase::Slot* ReactorBase::slotFor(const IFileDescriptor* d, int* fdOut) {
+  auto holds = [d](const Slot& s) {
+    return (s.reader && asFile(s.reader) == d) || (s.writer && asFile(s.writer) == d);
+  };
+  int fd = d->fileno();
+  if (fd >= 0 && static_cast<std::size_t>(fd) < slots_.size() && holds(slots_[fd])) {
+    *fdOut = fd;
+    return &slots_[fd];
+  }
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (holds(slots_[i])) {
+      *fdOut = static_cast<int>(i);
+      return &slots_[i];
+    }
+  }
+  return nullptr;
+}
+
+void ReactorBase::addReader(IReadDescriptor* reader) {
+  int fd = reader->fileno();
+  if (fd < 0) throw std::invalid_argument("addReader: descriptor has no file descriptor (-1)");
+  if (static_cast<std::size_t>(fd) >= slots_.size()) slots_.resize(fd + 1);
+  Slot& s = slots_[fd];
+  if (s.reader == reader) return;
+  if (s.reader) {
+    // A stale reader whose fd was closed and reused: it is gone for good.
+    ++s.generation;
+  } else {
+    ++readerCount_;
+  }
+  s.reader = reader;
+  try {
+    setInterest(fd, s);
+  } catch (...) {
+    s.reader = nullptr;
+    --readerCount_;
+    s.mask = s.writer ? kWantWrite : 0;
+    throw;
+  }
+}
+
+void ReactorBase::addWriter(IWriteDescriptor* writer) {
+  int fd = writer->fileno();
+  if (fd < 0) throw std::invalid_argument("addWriter: descriptor has no file descriptor (-1)");
+  if (static_cast<std::size_t>(fd) >= slots_.size()) slots_.resize(fd + 1);
+  Slot& s = slots_[fd];
+  if (s.writer == writer) return;
+  if (s.writer) {
+    ++s.generation;
+  } else {
+    ++writerCount_;
+  }
+  s.writer = writer;
+  try {
+    setInterest(fd, s);
+  } catch (...) {
+    s.writer = nullptr;
+    --writerCount_;
+    s.mask = s.reader ? kWantRead : 0;
+    throw;
+  }
+}
+
+void ReactorBase::removeReader(IReadDescriptor* reader) {
+  int fd;
+  Slot* s = slotFor(reader, &fd);
+  if (!s || s->reader != reader) return;
+  s->reader = nullptr;
+  --readerCount_;
+  ++s->generation;  // readiness already collected for it is dropped
+  setInterest(fd, *s);
+}
+
+void ReactorBase::removeWriter(IWriteDescriptor* writer) {
+  int fd;
+  Slot* s = slotFor(writer, &fd);
+  if (!s || s->writer != writer) return;
+  s->writer = nullptr;
+  --writerCount_;
+  ++s->generation;
+  setInterest(fd, *s);
+}
+
+void ReactorBase::removeDescriptor(IFileDescriptor* d) {
+  int fd;
+  while (Slot* s = slotFor(d, &fd)) {
+    if (s->reader && asFile(s->reader) == d) {
+      s->reader = nullptr;
+      --readerCount_;
+    }
+    if (s->writer && asFile(s->writer) == d) {
+      s->writer = nullptr;
+      --writerCount_;
+    }
+    ++s->generation;
+    setInterest(fd, *s);
+  }
+}
+
+std::vector<IFileDescriptor*> ReactorBase::removeAll() {
+  std::vector<IFileDescriptor*> removed;
+  for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
+    Slot& s = slots_[fd];
+    bool changed = false;
+    if (s.reader && s.reader != waker_.get()) {
+      removed.push_back(asFile(s.reader));
+      s.reader = nullptr;
+      --readerCount_;
+      changed = true;
+    }
+    if (s.writer) {
+      IFileDescriptor* w = asFile(s.writer);
+      if (std::find(removed.begin(), removed.end(), w) == removed.end()) removed.push_back(w);
+      s.writer = nullptr;
+      --writerCount_;
+      changed = true;
+    }
+    if (changed) {
+      ++s.generation;
+      setInterest(static_cast<int>(fd), s);
+    }
+  }
+  return removed;
+}
+
+std::vector<IReadDescriptor*> ReactorBase::getReaders() const {
+  std::vector<IReadDescriptor*> out;
+  for (const Slot& s : slots_)
+    if (s.reader && s.reader != waker_.get()) out.push_back(s.reader);
+  return out;
+}
+
+std::vector<IWriteDescriptor*> ReactorBase::getWriters() const {
+  std::vector<IWriteDescriptor*> out;
+  for (const Slot& s : slots_)
+    if (s.writer) out.push_back(s.writer);
+  return out;
+}
+
+void ReactorBase::disconnectAll() {
+  for (IFileDescriptor* d : removeAll()) {
+    log::LoggingContextScope scope(d);
+    callLogged([&] { d->connectionLost(main::CONNECTION_LOST()); },
+               "Unhandled error in connectionLost");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Poll and dispatch
+
+void ReactorBase::doIteration(double timeout) {
+  ++iterations_;
+  ready_.clear();
+  waitForEvents(timeout, [this](int fd, std::uint32_t events) {
+    // Snapshot the generation before anything is dispatched: a descriptor
+    // removed (or replaced) by an earlier callback of this batch is skipped.
+    std::uint32_t gen =
+        static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].generation : 0;
+    ready_.push_back(Ready{fd, gen, events});
+  });
+  for (const Ready& r : ready_) dispatch(r);
+}
+
+void ReactorBase::dispatch(const Ready& r) {
+  auto current = [&]() -> Slot* {
+    if (static_cast<std::size_t>(r.fd) >= slots_.size()) return nullptr;
+    Slot* s = &slots_[r.fd];  // re-fetched: callbacks may grow slots_
+    return s->generation == r.generation ? s : nullptr;
+  };
+  Slot* s = current();
+  if (!s || !s->mask) return;
+
+  if (r.events & (kHangup | kInvalid) && !(r.events & kReadable)) {
+    // Twisted's _POLL_DISCONNECTED without POLLIN: the connection is gone.
+    IFileDescriptor* d = s->reader ? asFile(s->reader) : asFile(s->writer);
+    bool isRead = s->reader != nullptr;
+    if (r.events & kInvalid)
+      disconnectSelectable(d, Failure(error::ConnectionFdescWentAway()), isRead);
+    else
+      disconnectSelectable(d, main::CONNECTION_LOST(), isRead);
+    return;
+  }
+
+  if ((r.events & (kReadable | kHangup)) && s->reader) {
+    IReadDescriptor* reader = s->reader;
+    DescriptorResult why;
+    {
+      log::LoggingContextScope scope(reader);
+      if (reader->fileno() == -1) {
+        why = Failure(error::ConnectionFdescWentAway());
+      } else {
+        try {
+          why = reader->doRead();
+        } catch (...) {
+          why = Failure(std::current_exception());
+          log::err(*why, "Unhandled error in doRead");
+        }
+      }
+    }
+    if (why) {
+      disconnectSelectable(reader, *why, true);
+      return;
+    }
+    s = current();
+    if (!s) return;
+  }
+
+  if ((r.events & kWritable) && s->writer) {
+    IWriteDescriptor* writer = s->writer;
+    DescriptorResult why;
+    {
+      log::LoggingContextScope scope(writer);
+      if (writer->fileno() != r.fd) {
+        why = Failure(error::ConnectionFdescWentAway());
+      } else {
+        try {
+          why = writer->doWrite();
+        } catch (...) {
+          why = Failure(std::current_exception());
+          log::err(*why, "Unhandled error in doWrite");
+        }
+      }
+    }
+    if (why) disconnectSelectable(writer, *why, false);
+  }
+}
+
+void ReactorBase::disconnectSelectable(IFileDescriptor* d, const Failure& why, bool isRead) {
+  log::LoggingContextScope scope(d);
+  // Half-close: a descriptor that opted in keeps writing after the peer's EOF.
+  if (isRead && why.check<error::ConnectionDone>()) {
+    if (auto* half = dynamic_cast<IHalfCloseableDescriptor*>(d)) {
+      if (auto* reader = dynamic_cast<IReadDescriptor*>(d)) removeReader(reader);
+      callLogged([&] { half->readConnectionLost(why); }, "Unhandled error in readConnectionLost");
+      return;
+    }
+  }
+  removeDescriptor(d);
+  callLogged([&] { d->connectionLost(why); }, "Unhandled error in connectionLost");
+}
+
+}  // namespace twisted::internet
