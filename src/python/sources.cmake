@@ -1,1 +1,2 @@
 # Sources of twisted/python (paths relative to src/).
+list(APPEND TWISTED_SOURCES python/threadpool.cpp)
