@@ -297,6 +297,11 @@ ReactorBase::ReactorBase(ReactorOptions options)
   // every descriptor; the thread pool's stop trigger is added when it exists.
   addSystemEventTrigger("during", "shutdown", [this] { crash(); });
   addSystemEventTrigger("during", "shutdown", [this] { disconnectAll(); });
+  // The pool exists from the start (it has no thread until work arrives), so
+  // callInThread from any thread never races with creating it.
+  threadPool_ = std::make_unique<python::ThreadPool>(0, threadPoolSize_, "twisted.internet.reactor");
+  callWhenRunning([this] { threadPool_->start(); });
+  addSystemEventTrigger("during", "shutdown", [this] { threadPool_->stop(); });
 }
 
 void ReactorBase::initWaker() {
@@ -313,7 +318,7 @@ ReactorBase::~ReactorBase() {
 }
 
 bool ReactorBase::isInIOThread() const noexcept {
-  return std::this_thread::get_id() == loopThread_;
+  return std::this_thread::get_id() == loopThread_.load(std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------------------
@@ -324,7 +329,7 @@ void ReactorBase::startRunning(bool installSignalHandlers) {
   if (startedBefore_) throw error::ReactorNotRestartable();
   started_ = true;
   stopped_ = false;
-  loopThread_ = std::this_thread::get_id();
+  loopThread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   if (installSignalHandlers && g_signalWakeFd.load() < 0) {
     struct sigaction sa {};
     sa.sa_handler = twistedSignalHandler;
@@ -374,7 +379,6 @@ void ReactorBase::stop() {
   stopped_ = true;
   justStopped_ = true;
   startedBefore_ = true;
-  wakeUp();  // stop() may be called while another thread's call is blocking
 }
 
 void ReactorBase::crash() {
@@ -440,26 +444,11 @@ void ReactorBase::wakeUp() noexcept {
 // ---------------------------------------------------------------------------
 // Thread pool
 
-python::ThreadPool& ReactorBase::getThreadPool() {
-  if (!threadPool_) {
-    threadPool_ = std::make_unique<python::ThreadPool>(0, threadPoolSize_,
-                                                       "twisted.internet.reactor");
-    callWhenRunning([this] { threadPool_->start(); });
-    addSystemEventTrigger("during", "shutdown", [this] { threadPool_->stop(); });
-  }
-  return *threadPool_;
-}
+python::ThreadPool& ReactorBase::getThreadPool() { return *threadPool_; }
 
-void ReactorBase::suggestThreadPoolSize(int size) {
-  threadPoolSize_ = size;
-  if (threadPool_) threadPool_->adjustPoolsize(0, size);
-}
+void ReactorBase::suggestThreadPoolSize(int size) { threadPool_->adjustPoolsize(0, size); }
 
-void ReactorBase::queueInThreadPool(UniqueFunction f) {
-  // The pool is created on the reactor thread; other threads can only use it
-  // once it exists (Twisted has the same rule).
-  getThreadPool().submit(std::move(f));
-}
+void ReactorBase::queueInThreadPool(UniqueFunction f) { threadPool_->submit(std::move(f)); }
 
 // ---------------------------------------------------------------------------
 // FD set

@@ -188,10 +188,10 @@ class ReactorBase : public IReactorCore,
   std::vector<python::detail::UniqueFunction> runningCalls_;   // loop thread only
   std::atomic<bool> threadCallsQueued_{false};
 
+  static constexpr int threadPoolSize_ = 10;  // Twisted's default maxthreads
   std::unique_ptr<python::ThreadPool> threadPool_;
-  int threadPoolSize_ = 10;
 
-  std::thread::id loopThread_;
+  std::atomic<std::thread::id> loopThread_;
   bool started_ = false;        // run() called and not crashed
   bool stopped_ = true;         // stop() requested (or never started)
   bool justStopped_ = false;    // shutdown event due at the end of this iteration
