@@ -6,4 +6,5 @@ list(APPEND TWISTED_SOURCES
   internet/poll_reactor.cpp
   internet/select_reactor.cpp
   internet/default_reactor.cpp
+  internet/task/clock.cpp
 )

@@ -1,0 +1,4 @@
+// Umbrella for twisted.internet.task.
+#pragma once
+
+#include <twisted/internet/task/clock.h>
