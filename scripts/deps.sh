@@ -4,17 +4,15 @@
 # every entry point (scripts/run, scripts/test, .ci/run).
 set -euo pipefail
 
-# Build: compiler, CMake + Ninja. Libraries: {fmt} (log formatting), CLI11
-# (command line), GoogleTest/GoogleMock, Google Benchmark.
-# Interop peers for tests: Python Twisted, socat, curl, openssl.
+# Build: compiler, CMake + Ninja. Libraries: {fmt} (log formatting),
+# GoogleTest/GoogleMock, Google Benchmark. The README says why each is here.
 PACKAGES=(
   g++ cmake ninja-build make pkg-config
-  libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-twisted
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
   # The peers that ../shared/bench compares us with.
-  PACKAGES+=(libasio-dev libuv1-dev libevent-dev python3-uvloop)
+  PACKAGES+=(libasio-dev libuv1-dev libevent-dev python3 python3-twisted python3-uvloop)
 fi
 
 missing=()
