@@ -1,2 +1,7 @@
 # Sources of twisted/python (paths relative to src/).
-list(APPEND TWISTED_SOURCES python/threadpool.cpp)
+list(APPEND TWISTED_SOURCES
+  python/threadpool.cpp
+  python/failure.cpp
+  python/log.cpp
+  python/logfile.cpp
+)
