@@ -5,6 +5,7 @@
 #include <twisted/logger/file_log_observer.h>
 #include <twisted/logger/filtering_log_observer.h>
 #include <twisted/logger/format.h>
+#include <twisted/logger/json.h>
 #include <twisted/logger/limited_history_log_observer.h>
 #include <twisted/logger/log_beginner.h>
 #include <twisted/logger/log_event.h>

@@ -9,5 +9,6 @@ list(APPEND TWISTED_SOURCES
   logger/format.cpp
   logger/file_log_observer.cpp
   logger/filtering_log_observer.cpp
+  logger/json.cpp
   logger/event_logging_observer.cpp
 )

@@ -55,6 +55,10 @@ Failure::Failure(std::exception_ptr e, std::source_location where) {
   } catch (const Failure& inner) {
     state_ = inner.state_;
     return;
+  } catch (const RecordedException& recorded) {
+    state->typeName = recorded.typeName();
+    state->message = recorded.what();
+    state->stdException = &recorded;
   } catch (const std::exception& ex) {
     state->typeName = demangle(abi::__cxa_current_exception_type());
     state->message = ex.what();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <cmath>
 #include <ctime>
 #include <regex>
 #include <set>
@@ -755,6 +756,143 @@ TEST(FilteringLogObserver, Predicates) {
   levels.setLogLevelForNamespace("app", LogLevel::critical);
   filter(ev("app", LogLevel::info, "e"));
   EXPECT_EQ(dropped.events.back().format, "e");
+}
+
+// --- JSON ----------------------------------------------------------------------
+
+// A structured event survives eventAsJSON/eventFromJSON with its fields and
+// their types (test_json.SaveLoadTests).
+TEST(Json, RoundTripStructuredEvent) {
+  LogEvent e = eventWith("{n} {u} {d} {b} {s}",
+                         {field("n", -3), field("u", std::uint64_t{18446744073709551615ull}),
+                          field("d", 2.0), field("b", false), field("s", "quote\" slash\\ nl\n")});
+  e.time = 1700000000.25;
+  e.level = LogLevel::warn;
+  e.logNamespace = "app.json";
+  e.system = "sys";
+  LogEvent back = eventFromJSON(eventAsJSON(e));
+  EXPECT_EQ(back.time, e.time);
+  EXPECT_EQ(back.level, LogLevel::warn);
+  EXPECT_EQ(back.logNamespace, "app.json");
+  EXPECT_EQ(back.system, "sys");
+  EXPECT_EQ(back.format, e.format);
+  ASSERT_EQ(back.fields.size(), 5u);
+  for (std::size_t i = 0; i < e.fields.size(); ++i) {
+    EXPECT_EQ(back.fields[i].name, e.fields[i].name);
+    EXPECT_EQ(back.fields[i].value, e.fields[i].value) << e.fields[i].name;
+  }
+  EXPECT_EQ(formatEvent(back), formatEvent(e));
+}
+
+// The level is written as Twisted writes it, so Twisted can read it back.
+TEST(Json, TwistedShapes) {
+  LogEvent e = eventWith("x");
+  e.level = LogLevel::error;
+  const std::string json = eventAsJSON(e);
+  EXPECT_THAT(json, HasSubstr(R"("log_level": {"name": "error", "__class_uuid__": )"
+                              R"("02E59486-F24D-46AD-8224-3ACDF2A5732A"})"));
+  EXPECT_THAT(json, HasSubstr(R"("log_format": "x")"));
+}
+
+// An event written by Python Twisted's eventAsJSON is read, ignoring nulls
+// and keeping nested objects as JSON text.
+TEST(Json, ReadsTwistedOutput) {
+  const char* python =
+      R"({"log_namespace": "twisted.test", "log_level": {"name": "warn", "__class_uuid__": )"
+      R"("02E59486-F24D-46AD-8224-3ACDF2A5732A"}, "log_format": "hello {who}", "who": )"
+      R"("w\u00f6rld \ud83d\ude00", "log_time": 1700000000.5, "log_source": null, )"
+      R"("log_logger": {"unpersistable": true}})";
+  LogEvent e = eventFromJSON(python);
+  EXPECT_EQ(e.level, LogLevel::warn);
+  EXPECT_EQ(e.time, 1700000000.5);
+  EXPECT_EQ(formatEvent(e), "hello w\xc3\xb6rld \xf0\x9f\x98\x80");
+  EXPECT_EQ(e.find("log_source"), nullptr);
+  ASSERT_NE(e.get<std::string>("log_logger"), nullptr);
+  EXPECT_EQ(*e.get<std::string>("log_logger"), R"({"unpersistable": true})");
+}
+
+// Legacy keys and failures come back; a failure reports its original type.
+TEST(Json, LegacyEventAndFailure) {
+  LogEvent e;
+  e.message = {"a", "b"};
+  e.isError = true;
+  e.why = "because";
+  e.system = "-";
+  e.failure = Failure(std::out_of_range("too far"));
+  LogEvent back = eventFromJSON(eventAsJSON(e));
+  EXPECT_THAT(back.message, ElementsAre("a", "b"));
+  EXPECT_TRUE(back.isError);
+  EXPECT_EQ(back.why, "because");
+  ASSERT_TRUE(back.failure.has_value());
+  EXPECT_EQ(back.failure->typeName(), "std::out_of_range");
+  EXPECT_EQ(back.failure->getErrorMessage(), "too far");
+  EXPECT_TRUE(back.failure->check<python::RecordedException>());
+  EXPECT_EQ(back.failure->getTraceback(),
+            "Traceback (most recent call last):\nFailure: std::out_of_range: too far\n");
+}
+
+// Non-finite doubles use Python's tokens; control characters are escaped.
+TEST(Json, SpecialValues) {
+  LogEvent e = eventWith("", {field("nan", std::nan("")), field("inf", HUGE_VAL),
+                              field("ninf", -HUGE_VAL), field("ctl", std::string("\x01\t"))});
+  const std::string json = eventAsJSON(e);
+  EXPECT_THAT(json, HasSubstr(R"("nan": NaN, "inf": Infinity, "ninf": -Infinity)"));
+  EXPECT_THAT(json, HasSubstr(R"("ctl": "\u0001\t")"));
+  LogEvent back = eventFromJSON(json);
+  EXPECT_TRUE(std::isnan(*back.get<double>("nan")));
+  EXPECT_EQ(*back.get<double>("ninf"), -HUGE_VAL);
+  EXPECT_EQ(*back.get<std::string>("ctl"), "\x01\t");
+}
+
+// Malformed input is rejected with invalid_argument.
+TEST(Json, RejectsMalformed) {
+  for (const char* bad : {"", "[]", "{", R"({"a": })", R"({"a": 1} x)", R"({"a": "\q"})",
+                          R"({"log_level": {"name": "loud"}})", "{\"a\": \"\x01\"}"})
+    EXPECT_THROW(eventFromJSON(bad), std::invalid_argument) << bad;
+  std::string deep(100, '[');
+  EXPECT_THROW(eventFromJSON("{\"a\": " + deep), std::invalid_argument);
+}
+
+// jsonFileLogObserver writes RS + JSON + "\n"; eventsFromJSONLogFile reads
+// it back, reporting and skipping bad and truncated records
+// (test_json.JSONLogFileTests).
+TEST(Json, LogFileRoundTrip) {
+  std::ostringstream out;
+  FileLogObserver observer = jsonFileLogObserver(out);
+  observer(eventWith("one"));
+  observer(eventWith("two {n}", {field("n", 2)}));
+  std::string content = out.str();
+  EXPECT_EQ(content.front(), '\x1e');
+  EXPECT_EQ(content.back(), '\n');
+  content += "\x1e{not json}\n";
+  content += "\x1e{\"log_format\": \"cut\"";  // truncated: no newline
+  testing::EventLoggingObserver logs;
+  std::istringstream in(content);
+  std::vector<LogEvent> events = eventsFromJSONLogFile(in);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(formatEvent(events[1]), "two 2");
+  auto errors = logs.flushLoggedErrors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(formatEvent(errors[0]), StartsWith("Unable to read JSON record: {not json}"));
+  EXPECT_THAT(formatEvent(errors[1]), StartsWith("Unable to read truncated JSON record: "));
+}
+
+// Without a leading RS, each line is one record; an explicit separator works.
+TEST(Json, LogFileLinesAndCustomSeparator) {
+  std::istringstream lines(R"({"log_format": "a"})"
+                           "\n\n"
+                           R"({"log_format": "b"})");
+  auto events = eventsFromJSONLogFile(lines);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].format, "b");
+  std::ostringstream out;
+  FileLogObserver observer = jsonFileLogObserver(out, "|");
+  observer(eventWith("x"));
+  observer(eventWith("y"));
+  std::istringstream in(out.str());
+  auto custom = eventsFromJSONLogFile(in, std::string("|"));
+  ASSERT_EQ(custom.size(), 2u);
+  EXPECT_EQ(custom[0].format, "x");
 }
 
 // --- EventLoggingObserver ----------------------------------------------------

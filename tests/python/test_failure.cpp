@@ -290,6 +290,17 @@ TEST(Failure, PrintToStreams) {
   EXPECT_EQ(str.str(), f.str());
 }
 
+// A RecordedException (e.g. a failure read back from a JSON log) reports the
+// original type name and message.
+TEST(Failure, RecordedExceptionKeepsOriginalType) {
+  Failure f(RecordedException("my::ParseError", "bad token"));
+  EXPECT_EQ(f.typeName(), "my::ParseError");
+  EXPECT_EQ(f.getErrorMessage(), "bad token");
+  EXPECT_TRUE(f.check<RecordedException>());
+  EXPECT_TRUE(f.check<std::runtime_error>());
+  EXPECT_EQ(f.repr(), "<twisted.python.failure.Failure my::ParseError: bad token>");
+}
+
 // A Failure may be copied and inspected from several threads at once.
 TEST(Failure, SharedAcrossThreads) {
   Failure f(errors::DerivedError("shared"));

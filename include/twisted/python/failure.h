@@ -32,6 +32,24 @@ class NoCurrentExceptionError : public std::logic_error {
       : std::logic_error(what) {}
 };
 
+/// Stands for an exception that cannot be recreated as its original type,
+/// e.g. one read back from a JSON log: it carries the original type name and
+/// message, and a Failure of it reports that type name.
+///
+/// Mirrors: the stand-in type that twisted.logger's failureFromJSON
+/// synthesizes for a deserialized Failure.
+class RecordedException : public std::runtime_error {
+ public:
+  /// An exception that was a `typeName` with message `message`.
+  RecordedException(std::string typeName, const std::string& message)
+      : std::runtime_error(message), typeName_(std::move(typeName)) {}
+  /// The original exception's type name, e.g. "std::runtime_error".
+  const std::string& typeName() const noexcept { return typeName_; }
+
+ private:
+  std::string typeName_;
+};
+
 /// An exception together with where it was captured. Cheap to copy: copies
 /// share one immutable state, and `a == b` tells whether two Failures are the
 /// same one (Python's `is`).
