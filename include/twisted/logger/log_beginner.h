@@ -34,6 +34,7 @@ class LogBeginner {
   /// initialBufferSize=200).
   LogBeginner(LogPublisher& publisher, std::ostream& errorStream,
               std::size_t initialBufferSize = 200);
+  /// Unregisters the buffering observer if logging never began.
   ~LogBeginner();
   LogBeginner(const LogBeginner&) = delete;
   LogBeginner& operator=(const LogBeginner&) = delete;

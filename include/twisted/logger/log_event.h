@@ -32,8 +32,8 @@ using LogValue = std::variant<bool, std::int64_t, std::uint64_t, double, std::st
 ///
 /// Mirrors: one keyword argument of Logger.info(format, **kwargs).
 struct LogField {
-  std::string name;
-  LogValue value;
+  std::string name;  ///< The key, as named in format strings: `{name}`.
+  LogValue value;    ///< The value.
 };
 
 namespace detail {

@@ -26,7 +26,7 @@ using LogObserver = std::function<void(const LogEvent&)>;
 /// Mirrors: the observer object passed to addObserver (std::function cannot
 /// be compared, so registrations are named by handle instead).
 struct ObserverHandle {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;  ///< Unique per publisher; 0 names nothing.
   /// True if this handle names a registration.
   explicit operator bool() const noexcept { return id != 0; }
   friend bool operator==(ObserverHandle, ObserverHandle) = default;
@@ -47,6 +47,7 @@ class LogPublisher {
  public:
   /// An empty publisher. Mirrors: LogPublisher().
   LogPublisher();
+  /// No observer may be running (on another thread) when it is destroyed.
   ~LogPublisher();
   LogPublisher(const LogPublisher&) = delete;
   LogPublisher& operator=(const LogPublisher&) = delete;

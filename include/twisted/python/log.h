@@ -92,7 +92,9 @@ void msg(std::string_view message, std::initializer_list<logger::LogField> field
 /// Mirrors: twisted.python.log.err(failure, why).
 void err(const Failure& failure, std::string_view why = {});
 
-/// Logs the exception `e` as a Failure (see err(const Failure&, ...)).
+/// Logs the exception `e` as a Failure (see err(const Failure&, ...)),
+/// captured at the caller's location.
+/// @throws NoCurrentExceptionError if `e` is null.
 /// Mirrors: twisted.python.log.err(exception, why).
 void err(std::exception_ptr e, std::string_view why = {},
          std::source_location where = std::source_location::current());

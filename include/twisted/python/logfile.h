@@ -51,6 +51,7 @@ class LogReader {
 /// Mirrors: twisted.python.logfile.BaseLogFile.
 class BaseLogFile {
  public:
+  /// Closes the file.
   virtual ~BaseLogFile();
   BaseLogFile(const BaseLogFile&) = delete;
   BaseLogFile& operator=(const BaseLogFile&) = delete;
@@ -151,6 +152,7 @@ class LogFile : public BaseLogFile {
   LogFile(std::string name, std::filesystem::path directory, std::uint64_t rotateLength = 1000000,
           std::optional<std::filesystem::perms> defaultMode = std::nullopt,
           std::optional<unsigned> maxRotatedFiles = std::nullopt);
+  /// Closes the file.
   ~LogFile() override;
 
   /// A LogFile for a full path (made absolute, then split into directory and
@@ -193,7 +195,7 @@ class LogFile : public BaseLogFile {
 /// A local calendar date, ordered. Mirrors: the (year, month, day) tuples of
 /// DailyLogFile.
 struct Date {
-  int year = 0;
+  int year = 0;   ///< e.g. 2024
   int month = 0;  ///< 1-12
   int day = 0;    ///< 1-31
   friend auto operator<=>(const Date&, const Date&) = default;
@@ -216,6 +218,7 @@ class DailyLogFile : public BaseLogFile {
   /// Mirrors: DailyLogFile(name, directory, defaultMode=None).
   DailyLogFile(std::string name, std::filesystem::path directory,
                std::optional<std::filesystem::perms> defaultMode = std::nullopt, Clock clock = {});
+  /// Closes the file.
   ~DailyLogFile() override;
 
   /// A DailyLogFile for a full path. Mirrors: DailyLogFile.fromFullPath.
