@@ -7,4 +7,5 @@ list(APPEND TWISTED_SOURCES
   internet/select_reactor.cpp
   internet/default_reactor.cpp
   internet/task/clock.cpp
+  internet/defer/state.cpp
 )

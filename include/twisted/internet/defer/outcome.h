@@ -1,0 +1,48 @@
+// Outcome<T>: what addBoth's callable receives, a value or a Failure.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <twisted/python/failure.h>
+
+namespace twisted::internet::defer {
+
+/// The result a Deferred<T> had when an addBoth() callable ran: a T (nothing
+/// for T = void) or a Failure. Python passes either as the one argument of a
+/// callback added with addBoth; C++ needs a sum type.
+template <class T>
+class Outcome {
+  using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+ public:
+  /// A successful outcome (T = void: no argument).
+  template <class... A>
+  requires std::is_constructible_v<Stored, A...>
+  explicit Outcome(std::in_place_t, A&&... a) : v_(std::in_place_index<0>, std::forward<A>(a)...) {}
+  /// A failed outcome.
+  explicit Outcome(python::Failure f) : v_(std::in_place_index<1>, std::move(f)) {}
+
+  bool succeeded() const noexcept { return v_.index() == 0; }
+  bool isFailure() const noexcept { return v_.index() == 1; }
+
+  /// The value. If this is a failure, throws the Failure itself, so a
+  /// callable that returns `o.value()` passes the failure on unchanged.
+  decltype(auto) value() & {
+    if (isFailure()) throw std::get<1>(v_);
+    if constexpr (!std::is_void_v<T>) return std::get<0>(v_);
+  }
+  decltype(auto) value() && {
+    if (isFailure()) throw std::get<1>(v_);
+    if constexpr (!std::is_void_v<T>) return T(std::move(std::get<0>(v_)));
+  }
+
+  /// The failure (precondition: isFailure()).
+  const python::Failure& failure() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<Stored, python::Failure> v_;
+};
+
+}  // namespace twisted::internet::defer

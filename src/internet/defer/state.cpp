@@ -1,0 +1,223 @@
+// The callback loop of Deferred (twisted.internet.defer.Deferred._runCallbacks)
+// and the rest of the untyped engine.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include <twisted/internet/defer/detail/state.h>
+#include <twisted/internet/defer/errors.h>
+#include <twisted/python/log.h>
+
+namespace twisted::internet::defer::detail {
+
+std::string typeName(TypeTag tag) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(tag->name(), nullptr, nullptr, &status), std::free);
+  std::string s = status == 0 && name ? name.get() : tag->name();
+  // The names users write, not libstdc++'s spelling.
+  const std::string longString =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (auto pos = s.find(longString); pos != std::string::npos; pos = s.find(longString))
+    s.replace(pos, longString.size(), "std::string");
+  return s;
+}
+
+CallbackQueue::~CallbackQueue() {
+  clear();
+  if (heap_) ::operator delete(heap_, std::align_val_t(alignof(Entry)));
+}
+
+void CallbackQueue::clear() noexcept {
+  // Destroying an entry can run user code (a coroutine frame's destructors)
+  // that touches this queue, so take each entry out before destroying it.
+  while (!empty()) {
+    Entry e = pop();
+  }
+}
+
+DeferredState::~DeferredState() {
+  // Entries first: a coroutine frame owned by an entry may still refer to
+  // us. A Deferred still waiting on us stays paused forever (as in Twisted),
+  // but must not keep a pointer to us.
+  while (!callbacks_.empty()) {
+    Entry e = callbacks_.pop();
+    if (e.isContinuation()) {
+      StatePtr chainee = e.takeChainee();
+      if (chainee->chainedTo_ == this) chainee->chainedTo_ = nullptr;
+    }
+  }
+  if (result_.isFailure()) {
+    try {
+      python::log::err(result_.failure(), "Unhandled error in Deferred:");
+    } catch (...) {
+      // A destructor must not throw; a failing log observer is not our
+      // caller's problem.
+    }
+  }
+}
+
+void DeferredState::checkChainType(TypeTag expected, const char* operation) const {
+  if (*chainType_ != *expected) {
+    throw DeferredTypeError(std::string(operation) + " through a Deferred<" + typeName(expected) +
+                            "> handle, but the chain now produces " + typeName(chainType_) +
+                            ": use the handle returned by the last addCallback");
+  }
+}
+
+void DeferredState::checkInitialType(TypeTag expected, const char* operation) const {
+  if (*initialType_ != *expected) {
+    throw DeferredTypeError(std::string(operation) + " through a Deferred<" + typeName(expected) +
+                            "> handle, but the Deferred was created as a Deferred<" +
+                            typeName(initialType_) + ">");
+  }
+}
+
+void DeferredState::addEntry(Entry&& e, TypeTag out) {
+  callbacks_.push(std::move(e));
+  chainType_ = out;
+  if (called_) runCallbacks();
+}
+
+void DeferredState::fire(Result&& r) {
+  if (called_) {
+    if (suppressAlreadyCalled_) {
+      suppressAlreadyCalled_ = false;
+      return;
+    }
+    throw AlreadyCalledError();
+  }
+  called_ = true;
+  result_ = std::move(r);
+  runCallbacks();
+}
+
+void DeferredState::unpause() {
+  if (paused_ == 0) return;
+  if (--paused_ == 0 && called_) runCallbacks();
+}
+
+void DeferredState::cancel() {
+  StatePtr self(this);  // the canceller may drop the last handle
+  if (!called_) {
+    if (coroutine_) {
+      // A coroutine's Deferred fires when the coroutine finishes: cancel what
+      // it is waiting on, and the CancelledError surfaces at its co_await.
+      if (awaiting_) StatePtr(awaiting_)->cancel();
+      if (called_ || coroutine_) return;
+    } else if (canceller_) {
+      canceller_();
+    } else {
+      // No real canceller: eat the callback that will eventually come.
+      suppressAlreadyCalled_ = true;
+    }
+    if (!called_)
+      fire([] {
+        Result r;
+        r.setFailure(Failure(CancelledError()));
+        return r;
+      }());
+  } else if (chainedTo_) {
+    // Waiting for another Deferred: cancel that one instead.
+    StatePtr(chainedTo_)->cancel();
+  }
+}
+
+Result DeferredState::consumeResult() noexcept {
+  Result r = std::move(result_);
+  result_.setVoid();
+  chainType_ = typeTag<void>();
+  return r;
+}
+
+namespace {
+// The stack of Deferreds being processed; almost always one or two deep, so
+// the first few live on the C++ stack.
+class Chain {
+ public:
+  Chain() noexcept {}
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
+  ~Chain() {
+    while (size_)
+      pop();
+  }
+  void push(StatePtr s) {
+    if (size_ < kInline)
+      ::new (static_cast<void*>(&inline_[size_])) StatePtr(std::move(s));
+    else
+      more_.push_back(std::move(s));
+    ++size_;
+  }
+  DeferredState* back() noexcept {
+    return size_ <= kInline ? inline_[size_ - 1].get() : more_.back().get();
+  }
+  void pop() noexcept {
+    if (size_ <= kInline)
+      inline_[size_ - 1].~StatePtr();
+    else
+      more_.pop_back();
+    --size_;
+  }
+  bool empty() const noexcept { return size_ == 0; }
+
+ private:
+  static constexpr std::size_t kInline = 4;
+  std::size_t size_ = 0;
+  union {
+    StatePtr inline_[kInline];
+  };
+  std::vector<StatePtr> more_;
+};
+}  // namespace
+
+void DeferredState::runCallbacks() {
+  if (runningCallbacks_) return;  // a callback added a callback: the loop below takes it
+
+  Chain chain;
+  chain.push(StatePtr(this));
+  while (!chain.empty()) {
+    DeferredState* current = chain.back();
+    if (current->paused_) return;  // wait for unpause(); it runs the chain again
+
+    bool finished = true;
+    current->chainedTo_ = nullptr;
+    while (!current->callbacks_.empty()) {
+      Entry e = current->callbacks_.pop();
+      if (e.isContinuation()) {
+        // Give our result to the Deferred that was waiting on us and
+        // process it next: a loop, not a recursion.
+        StatePtr chainee = e.takeChainee();
+        chainee->result_ = current->consumeResult();
+        --chainee->paused_;
+        chain.push(std::move(chainee));
+        finished = false;
+        break;
+      }
+
+      current->runningCallbacks_ = true;
+      e.run(*current);  // never throws: a throwing callback becomes a Failure
+      current->runningCallbacks_ = false;
+
+      if (current->result_.isDeferred()) {
+        StatePtr inner = current->result_.takeDeferred();
+        if (inner->hasFinalResult()) {
+          // Already fired: take its result now.
+          current->result_ = inner->consumeResult();
+        } else {
+          // Not fired yet: pause until it is; its continuation resumes us
+          // and keeps the callable that returned it alive until then.
+          ++current->paused_;
+          current->chainedTo_ = inner.get();
+          inner->callbacks_.push(Entry::continuation(StatePtr(current), std::move(e)));
+          break;
+        }
+      }
+    }
+    if (finished) chain.pop();
+  }
+}
+
+}  // namespace twisted::internet::defer::detail

@@ -1,0 +1,612 @@
+// Deferred<T>: the cases of Twisted's src/twisted/test/test_defer.py
+// (DeferredTests, cancellation, timeouts, chaining), written for the typed API.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <twisted/internet/defer.h>
+#include <twisted/internet/task/clock.h>
+#include <twisted/testing/event_logging_observer.h>
+
+namespace {
+
+using twisted::internet::defer::AlreadyCalledError;
+using twisted::internet::defer::CancelledError;
+using twisted::internet::defer::Deferred;
+using twisted::internet::defer::DeferredTypeError;
+using twisted::internet::defer::fail;
+using twisted::internet::defer::maybeDeferred;
+using twisted::internet::defer::Outcome;
+using twisted::internet::defer::succeed;
+using twisted::internet::defer::TimeoutError;
+using twisted::internet::task::Clock;
+using twisted::python::Failure;
+
+class ZeroDivisionError : public std::runtime_error {
+ public:
+  ZeroDivisionError() : std::runtime_error("division by zero") {}
+};
+
+// Captures the final outcome of a chain (trial's successResultOf/failureResultOf).
+template <class T>
+struct Sink {
+  std::optional<T> value;
+  std::optional<Failure> failure;
+  int calls = 0;
+};
+
+template <class T>
+std::shared_ptr<Sink<T>> watch(Deferred<T> d) {
+  auto sink = std::make_shared<Sink<T>>();
+  d.addCallbacks(
+      [sink](T v) {
+        ++sink->calls;
+        sink->value = std::move(v);
+      },
+      [sink](Failure f) {
+        ++sink->calls;
+        sink->failure = f;
+      });
+  return sink;
+}
+
+struct VoidSink {
+  bool called = false;
+  std::optional<Failure> failure;
+};
+std::shared_ptr<VoidSink> watch(Deferred<void> d) {
+  auto sink = std::make_shared<VoidSink>();
+  d.addCallbacks([sink] { sink->called = true; },
+                 [sink](Failure f) {
+                   sink->called = true;
+                   sink->failure = f;
+                 });
+  return sink;
+}
+
+TEST(DeferredTest, CallbackWithoutArgs) {
+  Deferred<std::string> d;
+  std::vector<std::string> got;
+  d.addCallback([&](std::string s) { got.push_back(s); });
+  d.callback("hello");
+  EXPECT_EQ(got, std::vector<std::string>{"hello"});
+}
+
+TEST(DeferredTest, CallbackWithExtraArgs) {
+  Deferred<std::string> d;
+  std::vector<std::string> got;
+  d.addCallback([&](const std::string& s, const std::string& world) { got.push_back(s + world); },
+                std::string(" world"));
+  d.callback("hello");
+  EXPECT_EQ(got, std::vector<std::string>{"hello world"});
+}
+
+TEST(DeferredTest, TwoCallbacksTransformTheType) {
+  Deferred<int> d;
+  auto sink = watch(d.addCallback([](int x) { return x * 2; }).addCallback([](int x) {
+    return std::to_string(x) + "!";
+  }));
+  d.callback(21);
+  EXPECT_EQ(sink->value, "42!");
+}
+
+TEST(DeferredTest, CallbackAddedAfterFiringRunsImmediately) {
+  auto d = succeed(5);
+  int seen = 0;
+  d.addCallback([&](int v) {
+    seen = v;
+    return v;
+  });
+  EXPECT_EQ(seen, 5);
+}
+
+TEST(DeferredTest, ThrowingCallbackSwitchesToErrbacks) {
+  // test_defer.py testCallbackErrors
+  Deferred<int> d;
+  auto sink = watch(d.addCallback([](int) -> int { throw ZeroDivisionError(); }));
+  d.callback(1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
+  EXPECT_EQ(sink->failure->getErrorMessage(), "division by zero");
+}
+
+TEST(DeferredTest, ErrbackReturningAValueSwitchesBack) {
+  Deferred<int> d;
+  std::vector<std::string> order;
+  auto sink = watch(d.addCallback([&](int) -> int {
+                       order.push_back("cb1");
+                       throw ZeroDivisionError();
+                     })
+                        .addCallback([&](int v) {
+                          order.push_back("cb2 skipped");
+                          return v;
+                        })
+                        .addErrback([&](Failure f) {
+                          order.push_back("eb");
+                          f.trap<ZeroDivisionError>();
+                          return 7;
+                        })
+                        .addCallback([&](int v) {
+                          order.push_back("cb3");
+                          return v + 1;
+                        }));
+  d.callback(0);
+  EXPECT_EQ(order, (std::vector<std::string>{"cb1", "eb", "cb3"}));
+  EXPECT_EQ(sink->value, 8);
+}
+
+TEST(DeferredTest, TrapRethrowsTheSameFailure) {
+  Deferred<int> d;
+  auto sink = watch(d.addErrback([](Failure f) -> int {
+    f.trap<std::invalid_argument>();
+    return 0;
+  }));
+  Failure f(std::runtime_error("nope"));
+  d.errback(f);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(*sink->failure == f) << "trap passes the same Failure on";
+}
+
+TEST(DeferredTest, AddCallbacksPutsBothAtTheSameLevel) {
+  // Seed 002: an errback added with addCallbacks does not see its sibling's failure.
+  Deferred<int> d;
+  bool ebCalled = false;
+  auto sink = watch(d.addCallbacks([](int) -> int { throw std::runtime_error("cb"); },
+                                   [&](Failure) {
+                                     ebCalled = true;
+                                     return 0;
+                                   }));
+  d.callback(1);
+  EXPECT_FALSE(ebCalled);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_EQ(sink->failure->getErrorMessage(), "cb");
+}
+
+TEST(DeferredTest, Seed002FlowExample) {
+  // The seed's table: callback raises -> errback recovers -> callback ->
+  // addBoth sees the value.
+  Deferred<std::string> d;
+  std::vector<std::string> trace;
+  d.addCallbacks(
+       [&](std::string s) -> std::string {
+         trace.push_back("callback1 " + s);
+         throw std::runtime_error("oops");
+       },
+       [&](Failure) -> std::string {
+         trace.push_back("errback1");
+         return "x";
+       })
+      .addCallbacks(
+          [&](std::string s) {
+            trace.push_back("callback2 " + s);
+            return s;
+          },
+          [&](Failure f) -> std::string {
+            trace.push_back("errback2 " + f.getErrorMessage());
+            return "recovered";
+          })
+      .addBoth([&](Outcome<std::string> o) {
+        trace.push_back("both " + o.value());
+        return o.succeeded();
+      });
+  d.callback("go");
+  EXPECT_EQ(trace, (std::vector<std::string>{"callback1 go", "errback2 oops", "both recovered"}));
+}
+
+TEST(DeferredTest, AddBothTurnsAFailureIntoAValue) {
+  auto d = fail<int>(std::runtime_error("x"));
+  auto sink = watch(d.addBoth([](Outcome<int> o) { return o.isFailure() ? -1 : o.value(); }));
+  EXPECT_EQ(sink->value, -1);
+}
+
+TEST(DeferredTest, AddBothWithoutArgumentSwallowsTheFailure) {
+  // Twisted: d.addBoth(lambda _: reactor.stop()) turns a failure into None.
+  auto d = fail<int>(std::runtime_error("x"));
+  bool ran = false;
+  auto sink = watch(d.addBoth([&] { ran = true; }));
+  EXPECT_TRUE(ran);
+  EXPECT_TRUE(sink->called);
+  EXPECT_FALSE(sink->failure);
+}
+
+TEST(DeferredTest, CallbackIgnoringItsArgument) {
+  Deferred<int> d;
+  bool ran = false;
+  d.addCallback([&] { ran = true; });
+  d.callback(3);
+  EXPECT_TRUE(ran);
+}
+
+TEST(DeferredTest, ErrbackWithNoArgsInsideCatch) {
+  Deferred<void> d;
+  auto sink = watch(d);
+  try {
+    throw std::out_of_range("idx");
+  } catch (...) {
+    d.errback();
+  }
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<std::out_of_range>());
+}
+
+TEST(DeferredTest, AlreadyCalled) {
+  Deferred<int> d;
+  d.callback(1);
+  EXPECT_THROW(d.callback(2), AlreadyCalledError);
+  EXPECT_THROW(d.errback(std::runtime_error("x")), AlreadyCalledError);
+  Deferred<void> e;
+  e.errback(std::runtime_error("x"));
+  e.addErrback([](Failure) {});
+  EXPECT_THROW(e.callback(), AlreadyCalledError);
+  EXPECT_THROW(e.errback(std::runtime_error("y")), AlreadyCalledError);
+}
+
+TEST(DeferredTest, PauseAndUnpause) {
+  // test_defer.py testUnpauseBeforeCallback / testPausedFailure
+  Deferred<int> d;
+  d.pause();
+  auto sink = watch(d.addCallback([](int x) { return x + 1; }));
+  d.callback(1);
+  EXPECT_EQ(sink->calls, 0);
+  d.pause();
+  d.unpause();
+  EXPECT_EQ(sink->calls, 0) << "still paused once";
+  d.unpause();
+  EXPECT_EQ(sink->value, 2);
+  EXPECT_EQ(d.paused(), 0);
+}
+
+TEST(DeferredTest, PausedFailure) {
+  Deferred<int> d;
+  d.pause();
+  auto sink = watch(d);
+  d.errback(std::runtime_error("late"));
+  EXPECT_EQ(sink->calls, 0);
+  d.unpause();
+  ASSERT_TRUE(sink->failure);
+}
+
+TEST(DeferredTest, CallbackReturningADeferredChains) {
+  // testReturnDeferred: the outer waits for the inner and continues with its result.
+  Deferred<int> inner;
+  Deferred<int> outer;
+  std::vector<std::string> order;
+  auto sink = watch(outer
+                        .addCallback([&](int) {
+                          order.push_back("return inner");
+                          return inner;
+                        })
+                        .addCallback([&](int v) {
+                          order.push_back("after inner " + std::to_string(v));
+                          return std::to_string(v);
+                        }));
+  outer.callback(0);
+  EXPECT_EQ(order, std::vector<std::string>{"return inner"});
+  EXPECT_EQ(outer.paused(), 1) << "waiting on the inner Deferred";
+  inner.callback(9);
+  EXPECT_EQ(order, (std::vector<std::string>{"return inner", "after inner 9"}));
+  EXPECT_EQ(sink->value, "9");
+  EXPECT_EQ(outer.paused(), 0);
+}
+
+TEST(DeferredTest, InnerDeferredResultIsConsumed) {
+  // After chaining, the inner Deferred holds None (void) as in Twisted.
+  Deferred<int> inner;
+  Deferred<int> outer;
+  auto sink = watch(outer.addCallback([&](int) { return inner; }));
+  outer.callback(0);
+  inner.callback(5);
+  EXPECT_EQ(sink->value, 5);
+  bool ran = false;
+  Deferred<void>(inner.state()).addCallback([&] { ran = true; });
+  EXPECT_TRUE(ran);
+  EXPECT_THROW(inner.addCallback([](int v) { return v; }), DeferredTypeError);
+}
+
+TEST(DeferredTest, AlreadyFiredInnerIsAdoptedSynchronously) {
+  Deferred<int> outer;
+  auto sink = watch(outer.addCallback([](int x) { return succeed(x + 1); }).addCallback([](int x) {
+    return succeed(x * 10);
+  }));
+  outer.callback(1);
+  EXPECT_EQ(sink->value, 20);
+}
+
+TEST(DeferredTest, FailingInnerDeferredGoesToOuterErrbacks) {
+  Deferred<int> outer;
+  auto sink = watch(outer.addCallback([](int) { return fail<int>(ZeroDivisionError()); }));
+  outer.callback(1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
+}
+
+TEST(DeferredTest, PausedInnerDeferredHoldsTheOuter) {
+  // test_chainedPausedDeferredWithResult
+  Deferred<int> inner;
+  inner.callback(3);
+  inner.pause();
+  Deferred<void> outer;
+  auto sink = watch(outer.addCallback([&] { return inner; }));
+  outer.callback();
+  EXPECT_EQ(sink->calls, 0);
+  inner.unpause();
+  EXPECT_EQ(sink->value, 3);
+}
+
+TEST(DeferredTest, CallbackReturningItsOwnDeferredFails) {
+  Deferred<int> d;
+  std::optional<Failure> failure;
+  auto same = d.addCallback([&](int) { return d; });
+  d.callback(1);
+  same.addErrback([&](Failure f) {
+    failure = f;
+    return 0;
+  });
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<DeferredTypeError>());
+}
+
+TEST(DeferredTest, StaleHandleIsAClearRuntimeError) {
+  Deferred<int> d;
+  auto s = d.addCallback([](int x) { return std::to_string(x); });
+  try {
+    d.addCallback([](int x) { return x; });
+    FAIL() << "expected DeferredTypeError";
+  } catch (const DeferredTypeError& e) {
+    EXPECT_NE(std::string(e.what()).find("std::string"), std::string::npos) << e.what();
+  }
+  // The original handle still fires the Deferred with its creation type.
+  auto sink = watch(s);
+  d.callback(4);
+  EXPECT_EQ(sink->value, "4");
+  EXPECT_THROW(s.callback("x"), DeferredTypeError);
+}
+
+TEST(DeferredTest, ChainOfAMillionDeferredsUsesBoundedStack) {
+  // test_defer.py test_boundedStackDepth, with 1,000,000 Deferreds: each
+  // callback returns the next, all fired before the last one.
+  constexpr int kCount = 1'000'000;
+  Deferred<void> top;
+  std::vector<Deferred<void>> inners(kCount);
+  Deferred<void> last;
+  bool reached = false;
+  top.addCallback([&] { return inners[0]; }).addCallback([&] { reached = true; });
+  for (int i = 0; i + 1 < kCount; ++i)
+    inners[i].addCallback([&, i] { return inners[i + 1]; });
+  inners[kCount - 1].addCallback([&] { return last; });
+  top.callback();
+  for (auto& d : inners)
+    d.callback();
+  EXPECT_FALSE(reached);
+  last.callback();  // unwinds the whole chain iteratively
+  EXPECT_TRUE(reached);
+}
+
+TEST(DeferredTest, NestedMillionReturnChainFromTheOtherEnd) {
+  // Each Deferred returns the next, fired from the innermost end first.
+  constexpr int kCount = 1'000'000;
+  std::vector<Deferred<int>> ds(kCount);
+  for (int i = 0; i + 1 < kCount; ++i)
+    ds[i].addCallback([&ds, i](int) { return ds[i + 1]; });
+  auto sink = watch(ds[0]);
+  for (int i = 0; i + 1 < kCount; ++i)
+    ds[i].callback(0);
+  ds[kCount - 1].callback(77);
+  EXPECT_EQ(sink->value, 77);
+}
+
+TEST(DeferredTest, CancelWithoutCancellerErrbacksAndEatsOneCallback) {
+  // test_cancelBeforeCallback + test_cancelCallbackTwice-like behaviour
+  Deferred<int> d;
+  auto sink = watch(d);
+  d.cancel();
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<CancelledError>());
+  EXPECT_NO_THROW(d.callback(1)) << "one late callback is ignored";
+  EXPECT_THROW(d.callback(1), AlreadyCalledError);
+}
+
+TEST(DeferredTest, CancelAfterCallbackDoesNothing) {
+  Deferred<int> d;
+  auto sink = watch(d);
+  d.callback(1);
+  d.cancel();
+  EXPECT_EQ(sink->value, 1);
+  EXPECT_FALSE(sink->failure);
+}
+
+TEST(DeferredTest, CancellerIsCalledWithTheDeferred) {
+  int cancellerCalls = 0;
+  Deferred<int> d([&](Deferred<int>& self) {
+    ++cancellerCalls;
+    EXPECT_FALSE(self.called());
+  });
+  auto sink = watch(d);
+  d.cancel();
+  EXPECT_EQ(cancellerCalls, 1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<CancelledError>());
+  EXPECT_THROW(d.callback(1), AlreadyCalledError)
+      << "with a canceller, a late callback is an error";
+}
+
+TEST(DeferredTest, CancellerThatFiresTheDeferred) {
+  Deferred<int> d([](Deferred<int>& self) { self.callback(-1); });
+  auto sink = watch(d);
+  d.cancel();
+  EXPECT_EQ(sink->value, -1);
+}
+
+TEST(DeferredTest, CancellingTheOuterCancelsTheInner) {
+  // test_cancelNestedDeferred
+  bool innerCancelled = false;
+  Deferred<int> inner([&](Deferred<int>&) { innerCancelled = true; });
+  Deferred<int> outer;
+  auto sink = watch(outer.addCallback([&](int) { return inner; }));
+  outer.callback(0);
+  outer.cancel();
+  EXPECT_TRUE(innerCancelled);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<CancelledError>());
+}
+
+TEST(DeferredTest, ChainDeferred) {
+  Deferred<int> a;
+  Deferred<int> b;
+  auto sink = watch(b);
+  a.chainDeferred(b);
+  a.callback(5);
+  EXPECT_EQ(sink->value, 5);
+  Deferred<int> c;
+  Deferred<int> e;
+  auto sinkE = watch(e);
+  c.chainDeferred(e);
+  c.errback(std::runtime_error("chained"));
+  ASSERT_TRUE(sinkE->failure);
+}
+
+TEST(DeferredTest, UnhandledErrorIsLoggedWhenTheDeferredDies) {
+  twisted::testing::EventLoggingObserver observer;
+  { auto d = fail<int>(ZeroDivisionError()); }
+  auto errors = observer.flushLoggedErrors<ZeroDivisionError>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].why, "Unhandled error in Deferred:");
+}
+
+TEST(DeferredTest, HandledErrorIsNotLogged) {
+  twisted::testing::EventLoggingObserver observer;
+  {
+    auto d = fail<int>(ZeroDivisionError());
+    d.addErrback([](Failure) { return 0; });
+  }
+  EXPECT_TRUE(observer.flushLoggedErrors().empty());
+}
+
+TEST(DeferredTest, MaybeDeferred) {
+  auto a = watch(maybeDeferred([] { return 3; }));
+  EXPECT_EQ(a->value, 3);
+  auto b = watch(maybeDeferred([]() -> int { throw std::runtime_error("x"); }));
+  EXPECT_TRUE(b->failure);
+  auto c = watch(maybeDeferred([](int x) { return succeed(x); }, 4));
+  EXPECT_EQ(c->value, 4);
+  auto v = watch(maybeDeferred([] {}));
+  EXPECT_TRUE(v->called);
+}
+
+TEST(DeferredTest, MoveOnlyResults) {
+  Deferred<std::unique_ptr<int>> d;
+  int seen = 0;
+  d.addCallback([](std::unique_ptr<int> p) {
+     *p += 1;
+     return p;
+   }).addCallback([&](std::unique_ptr<int> p) { seen = *p; });
+  d.callback(std::make_unique<int>(41));
+  EXPECT_EQ(seen, 42);
+}
+
+TEST(DeferredTest, LargeValuesAreStoredOutOfLine) {
+  struct Big {
+    char bytes[200];
+  };
+  Deferred<Big> d;
+  char seen = 0;
+  d.addCallback([&](Big b) { seen = b.bytes[199]; });
+  Big b{};
+  b.bytes[199] = 'z';
+  d.callback(b);
+  EXPECT_EQ(seen, 'z');
+}
+
+TEST(DeferredTest, CallbacksAddedFromInsideACallbackRunInOrder) {
+  Deferred<int> d;
+  std::vector<int> order;
+  d.addCallback([&](int v) {
+    order.push_back(1);
+    d.addCallback([&](int w) {
+      order.push_back(3);
+      return w;
+    });
+    return v;
+  });
+  d.addCallback([&](int v) {
+    order.push_back(2);
+    return v;
+  });
+  d.callback(0);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(DeferredTest, ManyCallbacksGrowTheQueue) {
+  Deferred<int> d;
+  for (int i = 0; i < 100; ++i)
+    d.addCallback([](int v) { return v + 1; });
+  auto sink = watch(d);
+  d.callback(0);
+  EXPECT_EQ(sink->value, 100);
+}
+
+// --- addTimeout (test_defer.py DeferredTests.test_timeout*) ---
+
+TEST(DeferredTimeoutTest, FiresBeforeTimeout) {
+  Clock clock;
+  Deferred<int> d;
+  auto sink = watch(d.addTimeout(10, clock));
+  EXPECT_EQ(clock.getDelayedCalls().size(), 1u);
+  d.callback(1);
+  EXPECT_EQ(sink->value, 1);
+  EXPECT_TRUE(clock.getDelayedCalls().empty()) << "the timeout call was cancelled";
+}
+
+TEST(DeferredTimeoutTest, TimesOut) {
+  Clock clock;
+  Deferred<int> d;
+  auto sink = watch(d.addTimeout(10, clock));
+  clock.advance(9);
+  EXPECT_EQ(sink->calls, 0);
+  clock.advance(1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<TimeoutError>());
+}
+
+TEST(DeferredTimeoutTest, CancelBeforeTimeoutIsACancelledError) {
+  Clock clock;
+  Deferred<int> d;
+  auto sink = watch(d.addTimeout(10, clock));
+  d.cancel();
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<CancelledError>());
+  EXPECT_TRUE(clock.getDelayedCalls().empty());
+}
+
+TEST(DeferredTimeoutTest, CustomOnTimeoutCancel) {
+  Clock clock;
+  Deferred<std::string> d;
+  auto sink = watch(d.addTimeout(2, clock, [](Outcome<std::string> o, double t) {
+    return std::string(o.isFailure() ? "timed out after " : "?") + std::to_string(int(t));
+  }));
+  clock.advance(2);
+  EXPECT_EQ(sink->value, "timed out after 2");
+}
+
+TEST(DeferredTimeoutTest, CancellerProvidingAValueWins) {
+  Clock clock;
+  Deferred<int> d([](Deferred<int>& self) { self.callback(5); });
+  auto sink = watch(d.addTimeout(1, clock));
+  clock.advance(1);
+  EXPECT_EQ(sink->value, 5);
+}
+
+TEST(DeferredTimeoutTest, ErrbackBeforeTimeoutPassesThrough) {
+  Clock clock;
+  Deferred<int> d;
+  auto sink = watch(d.addTimeout(10, clock));
+  d.errback(ZeroDivisionError());
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
+}
+
+}  // namespace
