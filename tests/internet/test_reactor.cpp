@@ -25,10 +25,10 @@ namespace twisted::internet {
 namespace {
 
 using python::Failure;
+using ::testing::HasSubstr;
 using testing_internal::Pipe;
 using testing_internal::Reader;
 using testing_internal::Writer;
-using ::testing::HasSubstr;
 
 class ReactorTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -164,7 +164,8 @@ TEST_P(ReactorTest, SystemEventPhaseOrder) {
 // Arguments are bound like callLater's.
 TEST_P(ReactorTest, SystemEventTriggerArguments) {
   int got = 0;
-  r->addSystemEventTrigger("during", "test", [&](int a, int b) { got = a * b; }, 6, 7);
+  r->addSystemEventTrigger(
+      "during", "test", [&](int a, int b) { got = a * b; }, 6, 7);
   r->fireSystemEvent("test");
   EXPECT_EQ(got, 42);
 }
@@ -217,6 +218,32 @@ TEST_P(ReactorTest, BeforeShutdownTriggerDelaysShutdown) {
   EXPECT_EQ(order, (std::vector<std::string>{"before", "work finished", "during", "after"}));
 }
 
+// A before-shutdown trigger that returns a Deferred holds shutdown until the
+// Deferred fires, as in Twisted; a failed one is logged and shutdown goes on.
+TEST_P(ReactorTest, BeforeShutdownTriggerReturningADeferredDelaysShutdown) {
+  testing::EventLoggingObserver logs;
+  std::vector<std::string> order;
+  r->addSystemEventTrigger("before", "shutdown", [&] {
+    order.push_back("before");
+    internet::defer::Deferred<int> d;
+    r->callLater(0.01, [&order, d]() mutable {
+      order.push_back("deferred fired");
+      d.callback(1);
+    });
+    return d;
+  });
+  r->addSystemEventTrigger("before", "shutdown", [&] {
+    internet::defer::Deferred<void> d;
+    r->callLater(0.02, [d]() mutable { d.errback(std::runtime_error("cleanup failed")); });
+    return d;
+  });
+  r->addSystemEventTrigger("during", "shutdown", [&] { order.push_back("during"); });
+  r->callWhenRunning([&] { r->stop(); });
+  runBounded();
+  EXPECT_EQ(order, (std::vector<std::string>{"before", "deferred fired", "during"}));
+  EXPECT_EQ(logs.flushLoggedErrors<std::runtime_error>().size(), 1u);
+}
+
 // delaySystemEvent outside a before trigger is a usage error.
 TEST_P(ReactorTest, DelaySystemEventOutsideTriggerRaises) {
   EXPECT_THROW(r->delaySystemEvent(), std::logic_error);
@@ -227,9 +254,12 @@ TEST_P(ReactorTest, DelaySystemEventOutsideTriggerRaises) {
 // Calls run in due-time order; arguments are passed.
 TEST_P(ReactorTest, CallLaterOrderAndArguments) {
   std::vector<int> order;
-  r->callLater(0.03, [&](int v) { order.push_back(v); }, 3);
-  r->callLater(0.01, [&](int v) { order.push_back(v); }, 1);
-  r->callLater(0.02, [&](int v) { order.push_back(v); }, 2);
+  r->callLater(
+      0.03, [&](int v) { order.push_back(v); }, 3);
+  r->callLater(
+      0.01, [&](int v) { order.push_back(v); }, 1);
+  r->callLater(
+      0.02, [&](int v) { order.push_back(v); }, 2);
   r->callLater(0.04, [&] { r->stop(); });
   runBounded();
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
@@ -359,7 +389,8 @@ TEST_P(ReactorTest, DoReadReturningReasonDisconnects) {
   r->addReader(&reader);
   p.send("bye");
   p.closeWrite();
-  for (int i = 0; i < 10 && !reader.lost; ++i) r->iterate(0.1);
+  for (int i = 0; i < 10 && !reader.lost; ++i)
+    r->iterate(0.1);
   ASSERT_TRUE(reader.lost.has_value());
   EXPECT_EQ(reader.data, "bye");
   EXPECT_TRUE(reader.lost->check<error::ConnectionDone>());
@@ -377,7 +408,8 @@ TEST_P(ReactorTest, DoReadExceptionIsLoggedAndDisconnects) {
   };
   r->addReader(&reader);
   p.send("x");
-  for (int i = 0; i < 10 && !reader.lost; ++i) r->iterate(0.1);
+  for (int i = 0; i < 10 && !reader.lost; ++i)
+    r->iterate(0.1);
   ASSERT_TRUE(reader.lost.has_value());
   EXPECT_EQ(reader.lost->getErrorMessage(), "bad poem");
   auto errors = logs.flushLoggedErrors();
@@ -397,7 +429,8 @@ TEST_P(ReactorTest, LogContextIsTheDescriptor) {
   };
   r->addReader(&reader);
   p.send("x");
-  for (int i = 0; i < 10 && reader.reads == 0; ++i) r->iterate(0.1);
+  for (int i = 0; i < 10 && reader.reads == 0; ++i)
+    r->iterate(0.1);
   bool found = false;
   for (const auto& ev : logs.events())
     if (python::log::textFromEventDict(ev) == "inside doRead") {
@@ -418,7 +451,10 @@ TEST_P(ReactorTest, DescriptorRemovedByEarlierCallbackIsSkipped) {
   auto killOther = [&](Reader&) -> internet::DescriptorResult {
     if (victim) {
       r->removeReader(victim);
-      if (victim == first.get()) first.reset(); else second.reset();
+      if (victim == first.get())
+        first.reset();
+      else
+        second.reset();
       victim = nullptr;
     }
     return std::nullopt;
@@ -475,7 +511,8 @@ TEST_P(ReactorTest, WriterGetsDoWrite) {
   };
   r->addWriter(&writer);
   EXPECT_EQ(r->getWriters(), (std::vector<IWriteDescriptor*>{&writer}));
-  for (int i = 0; i < 5; ++i) r->iterate(0.1);
+  for (int i = 0; i < 5; ++i)
+    r->iterate(0.1);
   EXPECT_EQ(writer.writes, 3);
   EXPECT_TRUE(r->getWriters().empty());
 }
@@ -492,7 +529,8 @@ TEST_P(ReactorTest, HangupDisconnectsWriter) {
   signal(SIGPIPE, SIG_IGN);
   r->addWriter(&writer);
   p.closeRead();
-  for (int i = 0; i < 10 && !writer.lost; ++i) r->iterate(0.1);
+  for (int i = 0; i < 10 && !writer.lost; ++i)
+    r->iterate(0.1);
   ASSERT_TRUE(writer.lost.has_value());
   EXPECT_TRUE(writer.lost->check<error::ConnectionLost>());
 }
@@ -535,7 +573,8 @@ TEST_P(ReactorTest, CallFromThreadWakesBlockedLoop) {
   r->callWhenRunning([&] {
     loopThread = std::this_thread::get_id();
     producer = std::thread([&] {
-      for (int i = 0; i < 1000; ++i) r->callFromThread([&got, i] { got.push_back(i); });
+      for (int i = 0; i < 1000; ++i)
+        r->callFromThread([&got, i] { got.push_back(i); });
       r->callFromThread([&] {
         EXPECT_EQ(std::this_thread::get_id(), loopThread);
         r->stop();
@@ -545,7 +584,8 @@ TEST_P(ReactorTest, CallFromThreadWakesBlockedLoop) {
   runBounded();
   producer.join();
   ASSERT_EQ(got.size(), 1000u);
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(got[i], i);
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(got[i], i);
 }
 
 // Calls queued before run() execute once it starts.
@@ -582,12 +622,14 @@ TEST_P(ReactorTest, CallFromManyThreads) {
   r->callWhenRunning([&] {
     for (int t = 0; t < kThreads; ++t)
       threads.emplace_back([&] {
-        for (int i = 0; i < kCalls; ++i) r->callFromThread([&] { ++count; });
+        for (int i = 0; i < kCalls; ++i)
+          r->callFromThread([&] { ++count; });
         if (++done == kThreads) r->callFromThread([&] { r->stop(); });
       });
   });
   runBounded();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(count, kThreads * kCalls);
 }
 

@@ -7,7 +7,9 @@
 #include <string_view>
 #include <utility>
 
+#include <twisted/internet/defer/deferred.h>
 #include <twisted/python/detail/unique_function.h>
+#include <twisted/python/log.h>
 
 namespace twisted::internet {
 
@@ -62,14 +64,35 @@ class IReactorCore {
   /// Adds `f(args...)` to `phase` ("before", "during" or "after") of
   /// `eventType` ("startup", "shutdown" or any name used with fireSystemEvent).
   /// "before" triggers run first; the during and after phases wait for every
-  /// delaySystemEvent() token taken by a before trigger. A trigger that throws
-  /// is logged and the others still run. Mirrors IReactorCore.addSystemEventTrigger.
+  /// delaySystemEvent() token taken by a before trigger, and for every
+  /// Deferred a before trigger returns (its failure is logged, then the event
+  /// goes on, as Twisted's DeferredList of before-results). A trigger that
+  /// throws is logged and the others still run.
+  /// Mirrors IReactorCore.addSystemEventTrigger.
   /// @throws std::invalid_argument for an unknown phase (KeyError in Twisted).
   template <class F, class... A>
   TriggerId addSystemEventTrigger(std::string_view phase, std::string_view eventType, F&& f,
                                   A&&... args) {
-    return addTriggerImpl(phase, eventType,
-                          python::detail::bindCall(std::forward<F>(f), std::forward<A>(args)...));
+    using R = std::decay_t<std::invoke_result_t<std::decay_t<F>&, std::decay_t<A>&...>>;
+    if constexpr (defer::detail::kIsDeferred<R>) {
+      using V = defer::detail::Unwrapped<R>;
+      const bool before = phase == "before";
+      return addTriggerImpl(
+          phase, eventType,
+          [this, before, fn = std::forward<F>(f), ... a = std::forward<A>(args)]() mutable {
+            R d = std::invoke(fn, a...);
+            if (!before) return;  // only "before" results hold the event
+            auto done = delaySystemEvent();
+            d.addBoth([done](defer::Outcome<V> o) {
+              if (o.isFailure())
+                python::log::err(o.failure(), "Error in a before-trigger Deferred");
+              done();
+            });
+          });
+    } else {
+      return addTriggerImpl(phase, eventType,
+                            python::detail::bindCall(std::forward<F>(f), std::forward<A>(args)...));
+    }
   }
 
   /// Removes a trigger that has not run yet. Mirrors IReactorCore.removeSystemEventTrigger.
