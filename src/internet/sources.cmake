@@ -8,4 +8,6 @@ list(APPEND TWISTED_SOURCES
   internet/default_reactor.cpp
   internet/task/clock.cpp
   internet/defer/state.cpp
+  internet/address.cpp
+  internet/protocol.cpp
 )

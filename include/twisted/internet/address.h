@@ -1,0 +1,48 @@
+// Addresses of connection endpoints, as transports report them in getPeer()
+// and getHost() and factories receive them in buildProtocol().
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <variant>
+
+namespace twisted::internet {
+
+/// An IPv4 endpoint. Mirrors twisted.internet.address.IPv4Address.
+struct IPv4Address {
+  std::string type = "TCP";  ///< "TCP" or "UDP"
+  std::string host;          ///< dotted quad, e.g. "127.0.0.1"
+  int port = 0;
+  friend bool operator==(const IPv4Address&, const IPv4Address&) = default;
+};
+
+/// An IPv6 endpoint. Mirrors twisted.internet.address.IPv6Address.
+struct IPv6Address {
+  std::string type = "TCP";  ///< "TCP" or "UDP"
+  std::string host;          ///< e.g. "::1"
+  int port = 0;
+  std::uint32_t flowInfo = 0;
+  std::uint32_t scopeID = 0;
+  friend bool operator==(const IPv6Address&, const IPv6Address&) = default;
+};
+
+/// A Unix socket path ("" when unbound). Mirrors twisted.internet.address.UNIXAddress.
+struct UNIXAddress {
+  std::string name;
+  friend bool operator==(const UNIXAddress&, const UNIXAddress&) = default;
+};
+
+/// Any endpoint address (Twisted's IAddress providers).
+using Address = std::variant<IPv4Address, IPv6Address, UNIXAddress>;
+
+/// Twisted's repr: "IPv4Address(type='TCP', host='127.0.0.1', port=8000)".
+std::string toString(const Address& address);
+std::ostream& operator<<(std::ostream& out, const Address& address);
+
+/// The host part (IPv4/IPv6 host, or the UNIX path).
+std::string hostOf(const Address& address);
+/// The port, or 0 for a UNIX address.
+int portOf(const Address& address);
+
+}  // namespace twisted::internet
