@@ -9,7 +9,10 @@
 //                 N = min(MICRO_N, MICRO_CLOCK_N) as for the Twisted peer
 //   post          N callFromThread calls from a second thread
 //   call_soon     a chain of N callLater(0), each scheduling the next
-//   none, deferred, linereceiver and any other name: prints nothing
+//   deferred      Deferred shapes (a)-(e) of the README, plus heap allocations
+//                 per shape (this file replaces the global operator new/delete
+//                 with counting ones; they count only inside that scenario)
+//   none, linereceiver and any other name: prints nothing
 //
 // Prints 'scenario<TAB>metric<TAB>value' lines (ns per operation), one set
 // per repetition (MICRO_REPS, default 5; MICRO_N operations, default
@@ -24,16 +27,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include <twisted/internet/defer/deferred.h>
+#include <twisted/internet/defer/outcome.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/task/clock.h>
 
@@ -43,19 +52,139 @@
 #include "micro_common.h"
 #endif
 
+// ---- counting global operator new/delete ---------------------------------------------
+//
+// The `deferred` scenario reports heap allocations and bytes per Deferred.
+// Counting is off (one predictable branch per call) except while that
+// scenario's untimed counting passes run, which are single-threaded; the
+// threaded `post` scenario never turns it on, so the plain counters race
+// with nothing.
+
+namespace {
+
+struct AllocCounters {
+  std::uint64_t news = 0;     // operator new calls (every form)
+  std::uint64_t bytes = 0;    // bytes requested from them
+  std::uint64_t deletes = 0;  // operator delete calls on non-null pointers
+};
+bool g_countAllocs = false;
+AllocCounters g_allocs;
+
+// Not inlined: the replaced operators behave as the library's out-of-line ones (and
+// GCC 12's -Wuse-after-free misreads an inlined free() behind a refcount).
+[[gnu::noinline]] void* countedAlloc(std::size_t size, std::size_t align) {
+  if (g_countAllocs) {
+    ++g_allocs.news;
+    g_allocs.bytes += size;
+  }
+  if (size == 0) size = 1;
+  void* p = align <= alignof(std::max_align_t)
+                ? std::malloc(size)
+                : std::aligned_alloc(align, (size + align - 1) / align * align);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+[[gnu::noinline]] void countedFree(void* p) noexcept {
+  if (p == nullptr) return;
+  if (g_countAllocs) ++g_allocs.deletes;
+  std::free(p);
+}
+
+}  // namespace
+
+void* operator new(std::size_t n) {
+  return countedAlloc(n, 0);
+}
+void* operator new[](std::size_t n) {
+  return countedAlloc(n, 0);
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  return countedAlloc(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return countedAlloc(n, static_cast<std::size_t>(a));
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return countedAlloc(n, 0);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return countedAlloc(n, 0);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return countedAlloc(n, static_cast<std::size_t>(a));
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return countedAlloc(n, static_cast<std::size_t>(a));
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  countedFree(p);
+}
+
 namespace {
 
 using twisted::internet::DelayedCall;
+using twisted::internet::makeReactor;
 using twisted::internet::ReactorBase;
 using twisted::internet::ReactorOptions;
-using twisted::internet::makeReactor;
+using twisted::internet::defer::detail::Result;
 
 // ---- helpers (same semantics as micro_common.h) ----------------------------------
 
 std::uint64_t nowNs() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // The delay sequence of micro_common.h: a 64-bit LCG (Knuth's MMIX constants)
@@ -97,10 +226,12 @@ std::vector<double> makeDelays(long n) {
   std::vector<double> d(static_cast<std::size_t>(n));
 #if defined(TWISTED_HAVE_MICRO_COMMON)
   uint64_t state = MICRO_SEED;
-  for (double& x : d) x = micro_next_delay(&state);
+  for (double& x : d)
+    x = micro_next_delay(&state);
 #else
   std::uint64_t state = kSeed;
-  for (double& x : d) x = nextDelay(&state);
+  for (double& x : d)
+    x = nextDelay(&state);
 #endif
   return d;
 }
@@ -114,8 +245,8 @@ struct TimerCtx {
   std::uint64_t tEnd = 0;
 };
 
-void emitTimers(const char* scenario, long n, std::uint64_t t0, std::uint64_t t1,
-                std::uint64_t t2, std::uint64_t t3) {
+void emitTimers(const char* scenario, long n, std::uint64_t t0, std::uint64_t t1, std::uint64_t t2,
+                std::uint64_t t3) {
   const double cancelled = double(n / 2), fired = double(n - n / 2);
   emit(scenario, "schedule", double(t1 - t0) / double(n));
   emit(scenario, "cancel", double(t2 - t1) / cancelled);
@@ -149,7 +280,8 @@ void timers(const std::vector<double>& delays) {
     }));
   }
   const std::uint64_t t1 = nowNs();
-  for (long i = 1; i < n; i += 2) calls[static_cast<std::size_t>(i)].cancel();
+  for (long i = 1; i < n; i += 2)
+    calls[static_cast<std::size_t>(i)].cancel();
   const std::uint64_t t2 = nowNs();
   check(c.fired == 0, "twistedcpp timers: nothing fired before run()");
   check(r->getDelayedCalls().size() == static_cast<std::size_t>(c.remaining),
@@ -179,7 +311,8 @@ void timersClock(const std::vector<double>& delays, long n) {
   for (long i = 0; i < n; ++i)
     calls.push_back(clock.callLater(delays[static_cast<std::size_t>(i)], [&fired] { ++fired; }));
   const std::uint64_t t1 = nowNs();
-  for (long i = 1; i < n; i += 2) calls[static_cast<std::size_t>(i)].cancel();
+  for (long i = 1; i < n; i += 2)
+    calls[static_cast<std::size_t>(i)].cancel();
   const std::uint64_t t2 = nowNs();
   clock.advance(1.0);
   const std::uint64_t t3 = nowNs();
@@ -313,6 +446,168 @@ double callSoon(bool idleFd) {
   return double(c.tEnd - t0) / double(c.n);
 }
 
+// ---- deferred ---------------------------------------------------------------------
+
+using twisted::internet::defer::Deferred;
+using twisted::internet::defer::Outcome;
+using twisted::internet::defer::succeed;
+using twisted::python::Failure;
+
+// Python's `d.result` after the chain ran: the value, or null if d has not
+// fired, still has callbacks to run, waits on another Deferred, or holds a
+// Failure. Reads the state through the library's internals accessor.
+template <class T>
+const T* finalValue(const Deferred<T>& d) {
+  auto& st = *d.state();
+  if (!st.hasFinalResult() || st.result().kind() != Result::Kind::Value) return nullptr;
+  return &st.mutableResult().template value<T>();
+}
+bool finalVoid(const Deferred<void>& d) {
+  auto& st = *d.state();
+  return st.hasFinalResult() && st.result().kind() == Result::Kind::Value;
+}
+
+// (a) Deferred(), 3 x addCallback(x + 1), callback(0), result 3.
+double deferredA(long n) {
+  const auto addOne = [](int x) { return x + 1; };
+  const std::uint64_t t0 = nowNs();
+  for (long i = 0; i < n; ++i) {
+    Deferred<int> d;
+    d.addCallback(addOne);
+    d.addCallback(addOne);
+    d.addCallback(addOne);
+    d.callback(0);
+    const int* r = finalValue(d);
+    if (r == nullptr || *r != 3) check(false, "twistedcpp deferred (a): result");
+  }
+  return double(nowNs() - t0) / double(n);
+}
+
+// (b) One Deferred, 10 callbacks each returning an already fired succeed(x + 1):
+// the chain adopts 10 inner Deferreds; result 10.
+double deferredB(long n) {
+  const auto firedPlusOne = [](int x) { return succeed(x + 1); };
+  const std::uint64_t t0 = nowNs();
+  for (long i = 0; i < n; ++i) {
+    Deferred<int> d;
+    for (int k = 0; k < 10; ++k)
+      d.addCallback(firedPlusOne);
+    d.callback(0);
+    const int* r = finalValue(d);
+    if (r == nullptr || *r != 10) check(false, "twistedcpp deferred (b): result");
+  }
+  return double(nowNs() - t0) / double(n);
+}
+
+// (c) twisted-benchmarks' deferred_callback_chains: succeed("result"), a
+// callback that throws, an errback that traps and throws again, and addBoth
+// that returns nothing (Python's None), so the chain ends on a success.
+double deferredC(long n) {
+  const std::uint64_t t0 = nowNs();
+  for (long i = 0; i < n; ++i) {
+    Deferred<std::string> d = succeed(std::string("result"));
+    Deferred<void> d2 =
+        d.addCallback([](const std::string&) { throw std::runtime_error("boom!"); });
+    d2.addErrback([](const Failure& f) {
+      f.trap<std::exception>();
+      throw std::runtime_error("lesser boom!");
+    });
+    Deferred<void> d3 = d2.addBoth([](Outcome<void>) {});
+    if (!finalVoid(d3)) check(false, "twistedcpp deferred (c): result");
+  }
+  return double(nowNs() - t0) / double(n);
+}
+
+// (d) Python's `async def` + Deferred.fromCoroutine: a coroutine returning
+// Deferred<int> that awaits 10 already fired Deferreds.
+Deferred<int> tenAwaits() {
+  int x = -1;
+  for (int i = 0; i < 10; ++i)
+    x = co_await succeed(i);
+  co_return x;
+}
+
+// ns per co_await, including the call and the coroutine's own Deferred.
+double deferredD(long n) {
+  const std::uint64_t t0 = nowNs();
+  for (long i = 0; i < n; ++i) {
+    Deferred<int> d = tenAwaits();
+    const int* r = finalValue(d);
+    if (r == nullptr || *r != 9) check(false, "twistedcpp deferred (d): coroutine result");
+  }
+  return double(nowNs() - t0) / double(10 * n);
+}
+
+// (e) Bytes per unfired Deferred holding 3 callbacks, over k of them: what
+// operator new handed out while they were made (nothing is freed meanwhile).
+struct Pending {
+  double bytes, allocs;
+};
+Pending deferredE(long k) {
+  const auto addOne = [](int x) { return x + 1; };
+  std::vector<Deferred<int>> held;
+  held.reserve(static_cast<std::size_t>(k));
+  g_allocs = {};
+  g_countAllocs = true;
+  for (long i = 0; i < k; ++i) {
+    Deferred<int> d;
+    d.addCallback(addOne);
+    d.addCallback(addOne);
+    d.addCallback(addOne);
+    held.push_back(std::move(d));
+  }
+  g_countAllocs = false;
+  check(g_allocs.deletes == 0, "twistedcpp deferred (e): nothing freed while building");
+  for (const auto& d : held)
+    check(!d.called() && d.state()->pendingCallbacks() == 3, "twistedcpp deferred (e): pending");
+  return {double(g_allocs.bytes) / double(k), double(g_allocs.news) / double(k)};
+}
+
+// Heap allocations per operation of `run(n)` (an untimed pass): operator new
+// calls only. C++ exception objects come from __cxa_allocate_exception
+// (malloc), which this does not count. Everything must be freed again, give
+// or take what an allocation cache in the library (a per-thread free list)
+// may keep: a leak of one block per operation exceeds that slack.
+template <class F>
+double allocsPer(F run, long n) {
+  constexpr std::int64_t kCacheSlack = 1024;
+  g_allocs = {};
+  g_countAllocs = true;
+  run(n);
+  g_countAllocs = false;
+  const auto outstanding =
+      static_cast<std::int64_t>(g_allocs.news) - static_cast<std::int64_t>(g_allocs.deletes);
+  check(outstanding <= kCacheSlack, "twistedcpp deferred: every allocation was freed");
+  return double(g_allocs.news) / double(n);
+}
+
+void deferred(long reps) {
+  const long n = g_n;
+  const long small = std::max(1L, n / 10);
+  const long countN = 10000;
+  // Deterministic: counted once (also warms up), printed with every repetition.
+  const double aAllocs = allocsPer(deferredA, countN);
+  const double bAllocs = allocsPer(deferredB, countN);
+  const double cAllocs = allocsPer(deferredC, countN);
+  const double dAllocs = allocsPer(deferredD, countN);
+  std::fprintf(stderr, "deferred: sizeof(DeferredState) = %zu bytes, sizeof(Entry) = %zu\n",
+               sizeof(twisted::internet::defer::detail::DeferredState),
+               sizeof(twisted::internet::defer::detail::Entry));
+  for (long rep = 0; rep < reps; ++rep) {
+    emit("deferred", "a_3_callbacks", deferredA(n));
+    emit("deferred", "b_nested_10", deferredB(small));
+    emit("deferred", "c_errback_chain", deferredC(small));
+    emit("deferred", "d_coroutine_per_await", deferredD(small));
+    const Pending e = deferredE(100000);
+    emit("deferred", "e_pending_bytes", e.bytes);
+    emit("deferred", "e_pending_allocs_per_deferred", e.allocs);
+    emit("deferred", "a_allocs_per_deferred", aAllocs);
+    emit("deferred", "b_allocs_per_outer", bAllocs);
+    emit("deferred", "c_allocs_per_chain", cAllocs);
+    emit("deferred", "d_allocs_per_call", dAllocs);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -335,20 +630,25 @@ int main(int argc, char** argv) {
 
   if (scenario == "timers") {
     const std::vector<double> delays = makeDelays(g_n);
-    for (long rep = 0; rep < reps; ++rep) timers(delays);
+    for (long rep = 0; rep < reps; ++rep)
+      timers(delays);
   } else if (scenario == "timers_clock") {
     const long n = std::min(g_n, envLong("MICRO_CLOCK_N", 10000));
     const std::vector<double> delays = makeDelays(n);
-    for (long rep = 0; rep < reps; ++rep) timersClock(delays, n);
+    for (long rep = 0; rep < reps; ++rep)
+      timersClock(delays, n);
   } else if (scenario == "post") {
-    for (long rep = 0; rep < reps; ++rep) emit("post", "per_call", post());
+    for (long rep = 0; rep < reps; ++rep)
+      emit("post", "per_call", post());
   } else if (scenario == "call_soon") {
     for (long rep = 0; rep < reps; ++rep) {
       emit("call_soon", "per_call", callSoon(false));
       emit("call_soon", "per_call_idle_fd", callSoon(true));
     }
+  } else if (scenario == "deferred") {
+    deferred(reps);
   }
-  // "none", "deferred", "linereceiver" and anything else: not implemented
-  // (yet), print nothing and exit 0 as the contract asks.
+  // "none", "linereceiver" and anything else: not implemented (yet), print
+  // nothing and exit 0 as the contract asks.
   return 0;
 }

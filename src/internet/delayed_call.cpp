@@ -2,6 +2,8 @@
 #include <twisted/internet/delayed_call.h>
 #include <twisted/internet/error.h>
 
+#include <algorithm>
+
 namespace twisted::internet {
 namespace detail {
 
@@ -66,7 +68,7 @@ TimerEntry* TimerQueue::pop() noexcept {
 void TimerQueue::siftUp(std::size_t i) noexcept {
   Node n = heap_[i];
   while (i > 0) {
-    std::size_t parent = (i - 1) / 2;
+    std::size_t parent = (i - 1) / kArity;
     if (!before(n, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
@@ -78,12 +80,16 @@ void TimerQueue::siftDown(std::size_t i) noexcept {
   const std::size_t size = heap_.size();
   Node n = heap_[i];
   for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], n)) break;
-    place(i, heap_[child]);
-    i = child;
+    // The children of i are kArity * i + 1 ... kArity * i + kArity.
+    const std::size_t first = kArity * i + 1;
+    if (first >= size) break;
+    const std::size_t end = std::min(first + kArity, size);
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < end; ++c)
+      if (before(heap_[c], heap_[best])) best = c;
+    if (!before(heap_[best], n)) break;
+    place(i, heap_[best]);
+    i = best;
   }
   place(i, n);
 }

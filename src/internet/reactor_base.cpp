@@ -79,7 +79,9 @@ void ReactorBase::scheduleEntry(double delay, detail::TimerEntry* entry) {
                                 " is not greater than or equal to 0 seconds");
   if (started_ && !isInIOThread())
     throw std::logic_error("callLater called outside the reactor thread; use callFromThread");
-  timers_->push(entry, seconds() + delay);
+  const double now = seconds();
+  lastNow_ = now;
+  timers_->push(entry, now + delay);
 }
 
 std::vector<DelayedCall> ReactorBase::getDelayedCalls() const {
@@ -91,7 +93,8 @@ std::vector<DelayedCall> ReactorBase::getDelayedCalls() const {
 
 void ReactorBase::runDelayedCalls() {
   if (timers_->empty()) return;
-  const double now = seconds();
+  const double now = seconds();  // the pass's one clock reading
+  lastNow_ = now;
   // Calls scheduled (or reset) while this phase runs get a sequence number at
   // or above the cutoff and wait for the next iteration, even if already due:
   // a callLater(0) chain cannot starve I/O.
@@ -277,6 +280,8 @@ struct ReactorBase::SignalState {
 };
 
 void ReactorBase::handleSignals() {
+  // A plain load first: the locked exchange only when a signal arrived.
+  if (g_pendingSignal.load(std::memory_order_relaxed) == 0) return;
   int sig = g_pendingSignal.exchange(0, std::memory_order_relaxed);
   if (sig == 0 || !signals_->installed) return;
   log::msg(std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -312,6 +317,13 @@ void ReactorBase::initWaker() {
 
 ReactorBase::~ReactorBase() {
   if (threadPool_) threadPool_->stop();
+  // Thread calls never run are destroyed (the pool's threads are joined, so
+  // nobody else queues any now).
+  ThreadCallBlock* pending = takeThreadCalls();
+  destroyThreadCallBlocks(pending);
+  destroyThreadCallBlocks(freeBlocks_);
+  freeBlocks_ = nullptr;
+  freeBlockCount_ = 0;
   int fd = signals_->wakeFd;
   g_signalWakeFd.compare_exchange_strong(fd, -1);
   // Backends close their own fds in their destructors, which ran already.
@@ -404,19 +416,67 @@ void ReactorBase::runUntilCurrent() {
 double ReactorBase::timeout() const {
   if (threadCallsQueued_.load(std::memory_order_acquire) || justStopped_) return 0;
   if (timers_->empty()) return -1;  // nothing due: block until I/O (zero CPU)
-  double t = timers_->topTime() - seconds();
+  const double top = timers_->topTime();
+  // Already due at the last reading (a callLater(0) from a call that just
+  // ran, say): no need to read the clock again. If a fake clock went back,
+  // the next pass reads it and finds nothing due; one extra zero-timeout poll.
+  if (top <= lastNow_) return 0;
+  double t = top - seconds();
   return std::clamp(t, 0.0, 2147483.0);
 }
 
 // ---------------------------------------------------------------------------
 // Thread calls
+//
+// A FIFO of blocks, each holding up to kSlots calls constructed in place.
+// queueThreadCall appends under threadCallLock_ (a fresh block every kSlots
+// calls, taken from the free list); runThreadCalls detaches the whole list
+// under the lock, runs and destroys the calls outside it, and gives the
+// blocks back to the free list. No call is ever moved after it is queued,
+// and a busy reactor allocates nothing once it has as many blocks as its
+// largest batch needs (up to kMaxFreeBlocks are kept).
+
+struct ReactorBase::ThreadCallBlock {
+  static constexpr std::size_t kSlots = 256;  // 16 KiB of 64-byte UniqueFunctions
+  union Slot {
+    Slot() noexcept {}
+    ~Slot() {}
+    UniqueFunction f;  // constructed for indices below `count`
+  };
+  ThreadCallBlock* next = nullptr;
+  std::size_t count = 0;
+  Slot slots[kSlots];
+};
+
+namespace {
+// Free blocks kept for reuse: 16 MiB, a batch of 256k calls. Beyond that a
+// burst's blocks go back to malloc.
+constexpr std::size_t kMaxFreeBlocks = 1024;
+}  // namespace
 
 void ReactorBase::queueThreadCall(UniqueFunction f) {
   bool wasEmpty;
   {
     std::lock_guard<std::mutex> lock(threadCallLock_);
-    wasEmpty = threadCalls_.empty();
-    threadCalls_.push_back(std::move(f));
+    wasEmpty = threadCallHead_ == nullptr;
+    ThreadCallBlock* tail = threadCallTail_;
+    if (!tail || tail->count == ThreadCallBlock::kSlots) {
+      ThreadCallBlock* b = freeBlocks_;
+      if (b) {
+        freeBlocks_ = b->next;
+        --freeBlockCount_;
+        b->next = nullptr;
+      } else {
+        b = new ThreadCallBlock;  // may throw: nothing has changed yet
+      }
+      if (tail)
+        tail->next = b;
+      else
+        threadCallHead_ = b;
+      threadCallTail_ = tail = b;
+    }
+    ::new (static_cast<void*>(&tail->slots[tail->count].f)) UniqueFunction(std::move(f));
+    ++tail->count;
     threadCallsQueued_.store(true, std::memory_order_release);
   }
   // One wake-up per batch: while the queue is non-empty a wake-up is already
@@ -424,17 +484,61 @@ void ReactorBase::queueThreadCall(UniqueFunction f) {
   if (wasEmpty && !isInIOThread()) wakeUp();
 }
 
-void ReactorBase::runThreadCalls() {
-  if (!threadCallsQueued_.load(std::memory_order_acquire)) return;
+ReactorBase::ThreadCallBlock* ReactorBase::takeThreadCalls() noexcept {
+  std::lock_guard<std::mutex> lock(threadCallLock_);
+  ThreadCallBlock* blocks = threadCallHead_;
+  threadCallHead_ = threadCallTail_ = nullptr;
+  threadCallsQueued_.store(false, std::memory_order_relaxed);
+  return blocks;
+}
+
+void ReactorBase::recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
+  ThreadCallBlock* excess = nullptr;
   {
     std::lock_guard<std::mutex> lock(threadCallLock_);
-    runningCalls_.swap(threadCalls_);
-    threadCallsQueued_.store(false, std::memory_order_relaxed);
+    while (blocks) {
+      ThreadCallBlock* b = blocks;
+      blocks = b->next;
+      b->count = 0;
+      if (freeBlockCount_ < kMaxFreeBlocks) {
+        b->next = freeBlocks_;
+        freeBlocks_ = b;
+        ++freeBlockCount_;
+      } else {
+        b->next = excess;
+        excess = b;
+      }
+    }
   }
-  // Only the calls present now run; calls they queue wait for the next
-  // iteration (no starvation), as in Twisted.
-  for (UniqueFunction& f : runningCalls_) callLogged(f, "Unhandled error in a thread call");
-  runningCalls_.clear();
+  destroyThreadCallBlocks(excess);
+}
+
+void ReactorBase::destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
+  while (blocks) {
+    ThreadCallBlock* b = blocks;
+    blocks = b->next;
+    for (std::size_t i = 0; i < b->count; ++i)
+      b->slots[i].f.~UniqueFunction();
+    delete b;
+  }
+}
+
+void ReactorBase::runThreadCalls() {
+  if (!threadCallsQueued_.load(std::memory_order_acquire)) return;
+  // Only the calls present now run; calls they queue go to new blocks and wait
+  // for the next iteration (no starvation), as in Twisted. The detached
+  // blocks belong to this function alone (a nested iterate() from a call
+  // takes only what was queued since).
+  ThreadCallBlock* batch = takeThreadCalls();
+  for (ThreadCallBlock* b = batch; b; b = b->next) {
+    for (std::size_t i = 0; i < b->count; ++i) {
+      UniqueFunction& f = b->slots[i].f;
+      callLogged(f, "Unhandled error in a thread call");
+      f.~UniqueFunction();
+    }
+    b->count = 0;
+  }
+  recycleThreadCallBlocks(batch);
 }
 
 void ReactorBase::wakeUp() noexcept {

@@ -7,7 +7,16 @@ list(APPEND TWISTED_SOURCES
   internet/select_reactor.cpp
   internet/default_reactor.cpp
   internet/task/clock.cpp
+  internet/task/looping_call.cpp
+  internet/task/cooperator.cpp
+  internet/task/react.cpp
   internet/defer/state.cpp
   internet/address.cpp
   internet/protocol.cpp
+  internet/tcp/sockets.cpp
+  internet/tcp/connection.cpp
+  internet/tcp/port.cpp
+  internet/tcp/connector.cpp
+  internet/tcp/tcp.cpp
+  internet/threads.cpp
 )

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace twisted::internet::error {
 
@@ -78,6 +79,162 @@ class ConnectionFdescWentAway : public ConnectionLost {
  public:
   explicit ConnectionFdescWentAway(const std::string& what = "File descriptor went away.")
       : ConnectionLost(what) {}
+};
+
+/// Mirrors twisted.internet.error.ConnectionAborted: abortConnection() closed it.
+class ConnectionAborted : public ConnectionLost {
+ public:
+  explicit ConnectionAborted(
+      const std::string& what =
+          "Connection was aborted locally using ITCPTransport.abortConnection.")
+      : ConnectionLost(what) {}
+};
+
+/// Mirrors twisted.internet.error.BindError: binding to an interface failed.
+class BindError : public std::runtime_error {
+ public:
+  explicit BindError(const std::string& what) : std::runtime_error(what) {}
+};
+
+/// Mirrors twisted.internet.error.CannotListenError: "Couldn't listen on
+/// <interface or any>:<port>: <OS reason>.". The fields say which.
+class CannotListenError : public BindError {
+ public:
+  CannotListenError(std::string interface, int port, const std::string& reason)
+      : BindError("Couldn't listen on " + (interface.empty() ? std::string("any") : interface) +
+                  ":" + std::to_string(port) + ": " + reason + "."),
+        interface_(std::move(interface)),
+        port_(port) {}
+  const std::string& interface() const noexcept { return interface_; }
+  int port() const noexcept { return port_; }
+
+ private:
+  std::string interface_;
+  int port_;
+};
+
+/// Mirrors twisted.internet.error.ConnectError: a connection attempt failed.
+/// The message is Twisted's: "<what failed>: <OS error> <detail>.".
+class ConnectError : public std::runtime_error {
+ public:
+  explicit ConnectError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("An error occurred while connecting", osError, detail) {}
+
+ protected:
+  ConnectError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : std::runtime_error(compose(doc, osError, detail)) {}
+
+ private:
+  static std::string compose(const std::string& doc, const std::string& osError,
+                             const std::string& detail) {
+    std::string s = doc;
+    if (!osError.empty()) s += ": " + osError;
+    if (!detail.empty()) s += (osError.empty() ? ": " : " ") + detail;
+    return s + ".";
+  }
+};
+
+/// Mirrors twisted.internet.error.ConnectBindError.
+class ConnectBindError : public ConnectError {
+ public:
+  explicit ConnectBindError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("Couldn't bind", osError, detail) {}
+
+ protected:
+  ConnectBindError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.UnknownHostError.
+class UnknownHostError : public ConnectError {
+ public:
+  explicit UnknownHostError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("Hostname couldn't be looked up", osError, detail) {}
+
+ protected:
+  UnknownHostError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.NoRouteError.
+class NoRouteError : public ConnectError {
+ public:
+  explicit NoRouteError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("No route to host", osError, detail) {}
+
+ protected:
+  NoRouteError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.ConnectionRefusedError.
+class ConnectionRefusedError : public ConnectError {
+ public:
+  explicit ConnectionRefusedError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("Connection was refused by other side", osError, detail) {}
+
+ protected:
+  ConnectionRefusedError(const std::string& doc, const std::string& osError,
+                         const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.TCPTimedOutError.
+class TCPTimedOutError : public ConnectError {
+ public:
+  explicit TCPTimedOutError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("TCP connection timed out", osError, detail) {}
+
+ protected:
+  TCPTimedOutError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.UserError: stopConnecting() ended the attempt.
+class UserError : public ConnectError {
+ public:
+  explicit UserError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("User aborted connection", osError, detail) {}
+
+ protected:
+  UserError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : ConnectError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.TimeoutError: connectTCP's timeout ran out.
+class TimeoutError : public UserError {
+ public:
+  explicit TimeoutError(const std::string& osError = {}, const std::string& detail = {})
+      : UserError("User timeout caused connection failure", osError, detail) {}
+
+ protected:
+  TimeoutError(const std::string& doc, const std::string& osError, const std::string& detail)
+      : UserError(doc, osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.DNSLookupError (an IOError): "DNS lookup
+/// failed: <detail>.".
+class DNSLookupError : public std::runtime_error {
+ public:
+  explicit DNSLookupError(const std::string& detail)
+      : std::runtime_error("DNS lookup failed: " + detail + ".") {}
+};
+
+/// Mirrors twisted.internet.error.NotConnectingError: stopConnecting() while not connecting.
+class NotConnectingError : public std::runtime_error {
+ public:
+  explicit NotConnectingError(
+      const std::string& what =
+          "The Connector was not connecting when it was asked to stop connecting")
+      : std::runtime_error(what) {}
+};
+
+/// Mirrors twisted.internet.error.NotListeningError.
+class NotListeningError : public std::runtime_error {
+ public:
+  explicit NotListeningError(
+      const std::string& what = "The Port was not listening when it was asked to stop listening")
+      : std::runtime_error(what) {}
 };
 
 }  // namespace twisted::internet::error

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,7 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include <twisted/internet/detail/keep_alive.h>
 #include <twisted/internet/interfaces.h>
+#include <twisted/internet/interfaces/ireactor_tcp.h>
 
 namespace twisted::internet {
 
@@ -44,7 +47,8 @@ struct ReactorOptions {
 class ReactorBase : public IReactorCore,
                     public IReactorTime,
                     public IReactorFDSet,
-                    public IReactorThreads {
+                    public IReactorThreads,
+                    public IReactorTCP {
  public:
   ReactorBase(const ReactorBase&) = delete;
   ReactorBase& operator=(const ReactorBase&) = delete;
@@ -78,6 +82,24 @@ class ReactorBase : public IReactorCore,
   // IReactorThreads
   void suggestThreadPoolSize(int size) override;
   python::ThreadPool& getThreadPool() override;
+
+  // IReactorTCP (src/internet/tcp/)
+  std::shared_ptr<IListeningPort> listenTCP(int port, std::shared_ptr<Factory> factory,
+                                            int backlog = 50,
+                                            std::string_view interface = "") override;
+  std::shared_ptr<IConnector> connectTCP(
+      std::string_view host, int port, std::shared_ptr<ClientFactory> factory,
+      double timeout = 30, std::optional<std::pair<std::string, int>> bindAddress = {}) override;
+
+  /// Keeps an active port, connection or connection attempt alive until
+  /// releaseKeepAlive (or the reactor's destruction). For transports.
+  void holdKeepAlive(detail::KeepAliveHook& hook, std::shared_ptr<void> self) {
+    keepAlive_.hold(hook, std::move(self));
+  }
+  /// Hands back the reference holdKeepAlive took (null if none).
+  std::shared_ptr<void> releaseKeepAlive(detail::KeepAliveHook& hook) noexcept {
+    return keepAlive_.release(hook);
+  }
 
   /// The backend's name: "epoll", "poll" or "select".
   virtual std::string_view backendName() const = 0;
@@ -183,9 +205,21 @@ class ReactorBase : public IReactorCore,
   std::size_t readerCount_ = 0;
   std::size_t writerCount_ = 0;
 
+  // callFromThread queue: a FIFO of fixed-size blocks of in-place
+  // UniqueFunction slots (ThreadCallBlock, in the .cpp). Producers append
+  // under the lock; the loop takes every queued block at once and runs them
+  // outside it, then returns the blocks to a free list for reuse, so nothing
+  // is moved or reallocated as a batch grows.
+  struct ThreadCallBlock;
+  ThreadCallBlock* takeThreadCalls() noexcept;
+  void recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
+  static void destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
+
   std::mutex threadCallLock_;
-  std::vector<python::detail::UniqueFunction> threadCalls_;    // guarded by threadCallLock_
-  std::vector<python::detail::UniqueFunction> runningCalls_;   // loop thread only
+  ThreadCallBlock* threadCallHead_ = nullptr;  // guarded by threadCallLock_
+  ThreadCallBlock* threadCallTail_ = nullptr;  // guarded by threadCallLock_
+  ThreadCallBlock* freeBlocks_ = nullptr;      // guarded by threadCallLock_
+  std::size_t freeBlockCount_ = 0;             // guarded by threadCallLock_
   std::atomic<bool> threadCallsQueued_{false};
 
   static constexpr int threadPoolSize_ = 10;  // Twisted's default maxthreads
@@ -198,6 +232,13 @@ class ReactorBase : public IReactorCore,
   bool startedBefore_ = false;  // stop() was called once: not restartable
   bool running_ = false;
   std::uint64_t iterations_ = 0;
+  // The loop thread's latest clock reading (runDelayedCalls, scheduleEntry).
+  // timeout() returns 0 without reading the clock again when the earliest
+  // call is due at or before it (the clock is monotonic).
+  double lastNow_ = -std::numeric_limits<double>::infinity();
+
+  // Last member: destroyed first, before the timers and the thread pool.
+  detail::KeepAliveList keepAlive_;
 };
 
 }  // namespace twisted::internet

@@ -1,11 +1,16 @@
 // The pending-call heap shared by the reactors and task::Clock.
 //
 // Each scheduled call is one heap-allocated TimerEntry holding the function
-// (one allocation per callLater). The heap stores {time, seq, entry} by value
-// so sifting compares without touching the entries; each entry knows its heap
-// index, so cancel() removes it in O(log n) at once instead of leaving a
-// tombstone (bounded memory with a million cancelled calls). `seq` breaks
-// ties: calls due at the same time run in scheduling order.
+// (one allocation per callLater). The heap is 8-ary (children of node i are
+// 8i+1 ... 8i+8): a third of a binary heap's depth, so a sift moves a third
+// as many nodes, and each move is one write into a randomly placed entry
+// (its heap index), the cache miss that dominates with many pending calls
+// (docs/benchmarks.md has the measurements of 2-, 4- and 8-ary). The heap
+// stores {time, seq, entry} by value so choosing a child compares without
+// touching the entries; each entry knows its heap index, so cancel() removes
+// it in O(log n) at once instead of leaving a tombstone (bounded memory with a
+// million cancelled calls). `seq` breaks ties: calls due at the same time run
+// in scheduling order.
 #pragma once
 
 #include <cstddef>
@@ -52,7 +57,7 @@ inline void unref(TimerEntry* e) noexcept {
   if (--e->refs == 0) delete e;
 }
 
-/// A binary min-heap of TimerEntry ordered by (time, seq).
+/// An 8-ary min-heap of TimerEntry ordered by (time, seq).
 class TimerQueue {
  public:
   TimerQueue() = default;
@@ -103,6 +108,7 @@ class TimerQueue {
     n.entry->heapIndex = i;
   }
 
+  static constexpr std::size_t kArity = 8;  // children per node
   std::vector<Node> heap_;
   std::uint64_t nextSeq_ = 0;
 };

@@ -6,13 +6,17 @@
 namespace twisted::internet {
 
 /// Something that writes data to a consumer and can be told to stop for good.
-/// Mirrors: twisted.internet.interfaces.IProducer.
+/// Mirrors: twisted.internet.interfaces.IProducer (plus resumeProducing,
+/// which both kinds of producer have).
 class IProducer {
  public:
   virtual ~IProducer() = default;
   /// Stop producing for good (the consumer is going away).
   /// Mirrors IProducer.stopProducing.
   virtual void stopProducing() = 0;
+  /// Push producer: go on writing; pull producer: write one chunk now.
+  /// Mirrors IPushProducer.resumeProducing / IPullProducer.resumeProducing.
+  virtual void resumeProducing() = 0;
 };
 
 /// A producer that writes on its own until paused (streaming).
@@ -21,17 +25,11 @@ class IPushProducer : public IProducer {
  public:
   /// Stop writing until resumeProducing(). Mirrors IPushProducer.pauseProducing.
   virtual void pauseProducing() = 0;
-  /// Go on writing. Mirrors IPushProducer.resumeProducing.
-  virtual void resumeProducing() = 0;
 };
 
 /// A producer that writes one chunk each time it is asked (non-streaming).
 /// Mirrors: twisted.internet.interfaces.IPullProducer.
-class IPullProducer : public IProducer {
- public:
-  /// Write one chunk now. Mirrors IPullProducer.resumeProducing.
-  virtual void resumeProducing() = 0;
-};
+class IPullProducer : public IProducer {};
 
 /// Where a producer writes. A consumer with a registered push producer pauses
 /// it when its buffer passes a high-water mark and resumes it once the buffer
@@ -41,8 +39,10 @@ class IConsumer {
  public:
   virtual ~IConsumer() = default;
   /// Registers `producer` (not owned: it must unregister, or outlive the
-  /// consumer). `streaming` = push producer. Mirrors IConsumer.registerProducer.
-  /// @throws std::runtime_error if a producer is already registered.
+  /// consumer). `streaming` = push producer (it must be an IPushProducer).
+  /// Mirrors IConsumer.registerProducer.
+  /// @throws std::runtime_error if a producer is already registered;
+  ///         std::invalid_argument if `streaming` and not an IPushProducer.
   virtual void registerProducer(IProducer* producer, bool streaming) = 0;
   /// Mirrors IConsumer.unregisterProducer.
   virtual void unregisterProducer() = 0;

@@ -1,0 +1,26 @@
+// TCP on any FD-set reactor. Mirrors twisted.internet.tcp; ReactorBase's
+// listenTCP/connectTCP (IReactorTCP) call these.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/internet/reactor_base.h>
+
+namespace twisted::internet::tcp {
+
+/// IReactorTCP.listenTCP on `reactor`. @throws error::CannotListenError
+std::shared_ptr<IListeningPort> listenTCP(ReactorBase& reactor, int port,
+                                          std::shared_ptr<Factory> factory, int backlog = 50,
+                                          std::string_view interface = "");
+
+/// IReactorTCP.connectTCP on `reactor`.
+std::shared_ptr<IConnector> connectTCP(ReactorBase& reactor, std::string_view host, int port,
+                                       std::shared_ptr<ClientFactory> factory, double timeout = 30,
+                                       std::optional<std::pair<std::string, int>> bindAddress = {});
+
+}  // namespace twisted::internet::tcp

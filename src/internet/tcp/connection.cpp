@@ -1,0 +1,433 @@
+#include "internet/tcp/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <stdexcept>
+#include <vector>
+
+#include <twisted/internet/error.h>
+#include <twisted/python/log.h>
+
+#include "internet/tcp/connector.h"
+#include "internet/tcp/sockets.h"
+
+namespace twisted::internet::tcp::detail {
+
+namespace log = python::log;
+using python::Failure;
+
+namespace {
+// One read buffer per thread: a connection holds no read memory while idle,
+// and what dataReceived gets is only valid during the call anyway.
+constexpr std::size_t kReadSize = 64 * 1024;
+thread_local char tReadBuffer[kReadSize];
+
+constexpr int kMaxIov = 64;
+
+Failure lostFailure(int err) {
+  if (err == ECONNRESET || err == EPIPE) return main::CONNECTION_LOST();
+  return Failure(
+      error::ConnectionLost("Connection to the other side was lost in a non-clean "
+                            "fashion: " +
+                            errnoText(err) + "."));
+}
+}  // namespace
+
+Connection::Connection(ReactorBase& reactor, int fd, std::shared_ptr<Factory> factory,
+                       int sessionno, std::shared_ptr<Connector> connector)
+    : reactor_(reactor),
+      fd_(fd),
+      sessionno_(sessionno),
+      factory_(std::move(factory)),
+      connector_(std::move(connector)) {}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol) {
+  Connection& c = *self;
+  c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
+  c.protocol_ = std::move(protocol);
+  c.startReading();
+  log::LoggingContextScope scope(&c);
+  try {
+    c.protocol_->makeConnection(&c);
+  } catch (...) {
+    // As Twisted: an exception in connectionMade is logged and the
+    // connection dropped.
+    log::err(std::current_exception(), "Unhandled error in connectionMade");
+    c.abortConnection();
+  }
+}
+
+// --- reading ---------------------------------------------------------------
+
+void Connection::startReading() {
+  if (!reading_ && !disconnected_ && fd_ >= 0) {
+    reactor_.addReader(this);
+    reading_ = true;
+  }
+}
+
+void Connection::stopReading() {
+  if (reading_) {
+    reactor_.removeReader(this);
+    reading_ = false;
+  }
+}
+
+DescriptorResult Connection::doRead() {
+  ssize_t n = ::recv(fd_, tReadBuffer, kReadSize, 0);
+  if (n > 0) {
+    protocol_->dataReceived(std::string_view(tReadBuffer, static_cast<std::size_t>(n)));
+    return std::nullopt;
+  }
+  if (n == 0) return main::CONNECTION_DONE();
+  int err = errno;
+  if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
+  return lostFailure(err);
+}
+
+// --- writing ---------------------------------------------------------------
+
+void Connection::startWriting() {
+  if (!writing_ && !disconnected_ && fd_ >= 0) {
+    reactor_.addWriter(this);
+    writing_ = true;
+  }
+}
+
+void Connection::stopWriting() {
+  if (writing_) {
+    reactor_.removeWriter(this);
+    writing_ = false;
+  }
+}
+
+void Connection::write(std::string_view data) {
+  if (data.empty() || disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
+  if (buffer_.empty() && !writing_) {
+    // Nothing queued: straight to the socket (one syscall, as libuv does).
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    sendNow(&iov, 1, data.size());
+    return;
+  }
+  buffer_.append(data);
+  afterBuffered();
+}
+
+void Connection::writeSequence(std::span<const std::string_view> data) {
+  if (disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
+  if (buffer_.empty() && !writing_ && data.size() <= static_cast<std::size_t>(kMaxIov)) {
+    iovec iov[kMaxIov];
+    int count = 0;
+    std::size_t total = 0;
+    for (std::string_view d : data) {
+      if (d.empty()) continue;
+      iov[count++] = iovec{const_cast<char*>(d.data()), d.size()};
+      total += d.size();
+    }
+    if (total > 0) sendNow(iov, count, total);
+    return;
+  }
+  for (std::string_view d : data)
+    buffer_.append(d);
+  afterBuffered();
+}
+
+bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
+  ssize_t n;
+  if (count == 1) {
+    n = ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+  } else {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  }
+  if (n < 0) {
+    int err = errno;
+    if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+      failWrite(err);
+      return false;
+    }
+    n = 0;
+  }
+  if (static_cast<std::size_t>(n) == total) return true;
+  // Queue the rest, in order.
+  std::size_t skip = static_cast<std::size_t>(n);
+  for (int i = 0; i < count; ++i) {
+    if (skip >= iov[i].iov_len) {
+      skip -= iov[i].iov_len;
+      continue;
+    }
+    buffer_.append(
+        std::string_view(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip));
+    skip = 0;
+  }
+  afterBuffered();
+  return true;
+}
+
+void Connection::afterBuffered() {
+  startWriting();
+  if (pushProducer_ && !producerPaused_ && buffer_.size() > kBufferSize) {
+    producerPaused_ = true;
+    pushProducer_->pauseProducing();
+  }
+}
+
+void Connection::failWrite(int err) {
+  // Reported from doWrite, so connectionLost never runs inside write().
+  writeFailure_ = lostFailure(err);
+  buffer_.clear();
+  startWriting();
+}
+
+DescriptorResult Connection::doWrite() {
+  if (writeFailure_) return writeFailure_;
+  while (!buffer_.empty()) {
+    iovec iov[kMaxIov];
+    int count = buffer_.fill(iov, kMaxIov);
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
+      buffer_.clear();
+      return lostFailure(err);
+    }
+    std::size_t offered = 0;
+    for (int i = 0; i < count; ++i)
+      offered += iov[i].iov_len;
+    buffer_.consume(static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < offered) return std::nullopt;  // kernel is full
+  }
+  return bufferDrained();
+}
+
+DescriptorResult Connection::bufferDrained() {
+  stopWriting();
+  if (producer_ && (!streamingProducer_ || producerPaused_)) {
+    // Twisted's doWrite: a pull producer is asked for more each time the
+    // buffer empties; a paused push producer is resumed.
+    producerPaused_ = false;
+    producer_->resumeProducing();
+    return std::nullopt;
+  }
+  if (producer_) return std::nullopt;  // it may write more; close when it unregisters
+  if (disconnecting_) return main::CONNECTION_DONE();
+  if (writeDisconnecting_ && !writeDisconnected_) {
+    writeDisconnected_ = true;
+    ::shutdown(fd_, SHUT_WR);
+    if (auto* half = dynamic_cast<IHalfCloseableProtocol*>(protocol_.get())) {
+      half->writeConnectionLost();
+    }
+  }
+  return std::nullopt;
+}
+
+// --- closing ---------------------------------------------------------------
+
+void Connection::loseConnection() {
+  if (disconnected_ || disconnecting_) return;
+  disconnecting_ = true;
+  stopReading();
+  // doWrite sends what is buffered, then reports CONNECTION_DONE, so
+  // connectionLost runs from the reactor, not inside this call.
+  startWriting();
+}
+
+void Connection::loseWriteConnection() {
+  if (disconnected_ || writeDisconnecting_) return;
+  writeDisconnecting_ = true;
+  startWriting();
+}
+
+void Connection::abortConnection() {
+  if (disconnected_ || aborted_) return;
+  aborted_ = true;
+  disconnecting_ = true;
+  stopReading();
+  stopWriting();
+  buffer_.clear();
+  if (producer_) {
+    IProducer* p = std::exchange(producer_, nullptr);
+    pushProducer_ = nullptr;
+    p->stopProducing();
+  }
+  // RST now; connectionLost(ConnectionAborted) on the next iteration, as
+  // Twisted does it. The self-reference moves into the call: if the reactor
+  // never runs it, the connection is still freed.
+  linger lg{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  ::close(fd_);
+  fd_ = -1;
+  reactor_.callLater(0, [this, keep = reactor_.releaseKeepAlive(keepAlive_)] {
+    connectionLost(Failure(error::ConnectionAborted()));
+  });
+}
+
+void Connection::connectionLost(const Failure& given) {
+  if (disconnected_) return;
+  // Both sides closed cleanly (the peer's EOF seen, everything of ours sent):
+  // a hang-up report for that is a clean close, whatever the backend says.
+  const bool clean = readDisconnected_ && disconnecting_ && !aborted_ && !writeFailure_ &&
+                     buffer_.empty() && given.check<error::ConnectionLost>();
+  const Failure& reason = clean ? main::CONNECTION_DONE() : given;
+  // Keep ourselves (and the protocol) alive until this function returns
+  // (after an abort, the pending call holds the last reference instead).
+  std::shared_ptr<void> keep = reactor_.releaseKeepAlive(keepAlive_);
+  disconnected_ = true;
+  disconnecting_ = true;
+  // The reactor removed us already when it reports the loss; make sure of it.
+  stopReading();
+  stopWriting();
+  if (producer_) {
+    IProducer* p = std::exchange(producer_, nullptr);
+    pushProducer_ = nullptr;
+    try {
+      p->stopProducing();
+    } catch (...) {
+      log::err(std::current_exception(), "Unhandled error in stopProducing");
+    }
+  }
+  {
+    log::LoggingContextScope scope(this);
+    try {
+      protocol_->connected = false;
+      protocol_->connectionLost(reason);
+    } catch (...) {
+      log::err(std::current_exception(), "Unhandled error in connectionLost");
+    }
+  }
+  // Close after the protocol ran, so getPeer()/getHost() still work inside
+  // its connectionLost.
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (connector_) connector_->transportLost(reason);
+}
+
+void Connection::readConnectionLost(const Failure& reason) {
+  // The reactor saw EOF and removed us as a reader.
+  reading_ = false;
+  readDisconnected_ = true;
+  if (auto* half = dynamic_cast<IHalfCloseableProtocol*>(protocol_.get())) {
+    try {
+      half->readConnectionLost();
+    } catch (...) {
+      Failure f(std::current_exception());
+      log::err(f, "Unhandled error in readConnectionLost");
+      connectionLost(f);
+    }
+    return;
+  }
+  connectionLost(reason);
+}
+
+void Connection::writeConnectionLost(const Failure&) {
+  if (auto* half = dynamic_cast<IHalfCloseableProtocol*>(protocol_.get()))
+    half->writeConnectionLost();
+}
+
+// --- producer / consumer ---------------------------------------------------
+
+void Connection::registerProducer(IProducer* producer, bool streaming) {
+  if (producer_) {
+    throw std::runtime_error(
+        "Cannot register producer, because a producer was never unregistered.");
+  }
+  IPushProducer* push = nullptr;
+  if (streaming) {
+    push = dynamic_cast<IPushProducer*>(producer);
+    if (!push)
+      throw std::invalid_argument(
+          "registerProducer: a streaming producer must be an IPushProducer");
+  }
+  if (disconnected_) {
+    producer->stopProducing();
+    return;
+  }
+  producer_ = producer;
+  pushProducer_ = push;
+  streamingProducer_ = streaming;
+  producerPaused_ = false;
+  if (!streaming) {
+    producer->resumeProducing();
+  } else if (buffer_.size() > kBufferSize) {
+    producerPaused_ = true;
+    push->pauseProducing();
+  }
+}
+
+void Connection::unregisterProducer() {
+  producer_ = nullptr;
+  pushProducer_ = nullptr;
+  producerPaused_ = false;
+  // A close waiting for the producer can go on now.
+  if ((disconnecting_ || writeDisconnecting_) && !disconnected_ && !aborted_) startWriting();
+}
+
+void Connection::pauseProducing() {
+  readPaused_ = true;
+  stopReading();
+}
+
+void Connection::resumeProducing() {
+  readPaused_ = false;
+  if (!disconnecting_ && !disconnected_) startReading();
+}
+
+void Connection::stopProducing() {
+  loseConnection();
+}
+
+// --- addresses, options, logging ----------------------------------------------
+
+Address Connection::getPeer() const {
+  return peerAddress(fd_);
+}
+Address Connection::getHost() const {
+  return localAddress(fd_);
+}
+
+bool Connection::getTcpNoDelay() const {
+  int v = 0;
+  socklen_t len = sizeof v;
+  return fd_ >= 0 && ::getsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0;
+}
+
+void Connection::setTcpNoDelay(bool enabled) {
+  int v = enabled ? 1 : 0;
+  if (fd_ >= 0) ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+}
+
+bool Connection::getTcpKeepAlive() const {
+  int v = 0;
+  socklen_t len = sizeof v;
+  return fd_ >= 0 && ::getsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &v, &len) == 0 && v != 0;
+}
+
+void Connection::setTcpKeepAlive(bool enabled) {
+  int v = enabled ? 1 : 0;
+  if (fd_ >= 0) ::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v);
+}
+
+std::string Connection::logPrefix() const {
+  std::string proto = protocol_ ? protocol_->logPrefix() : "Uninitialized";
+  if (connector_) return proto + ",client";
+  return proto + "," + std::to_string(sessionno_) + "," + hostOf(getPeer());
+}
+
+}  // namespace twisted::internet::tcp::detail

@@ -1,0 +1,74 @@
+// An outgoing TCP connection attempt and, once connected, its handle.
+// Mirrors twisted.internet.tcp.Connector (+ BaseConnector) and the
+// connecting half of tcp.Client.
+//
+// Lifetime: shared by the caller of connectTCP, by the reactor while
+// connecting (keepAlive_), and by its Connection while connected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <twisted/internet/delayed_call.h>
+#include <twisted/internet/interfaces/ifile_descriptor.h>
+#include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor_base.h>
+
+#include "internet/tcp/sockets.h"
+
+namespace twisted::internet::tcp::detail {
+
+class Connection;
+
+class Connector final : public IConnector,
+                        public IWriteDescriptor,
+                        public std::enable_shared_from_this<Connector> {
+ public:
+  Connector(ReactorBase& reactor, std::string host, int port,
+            std::shared_ptr<ClientFactory> factory, double timeout,
+            std::optional<std::pair<std::string, int>> bindAddress);
+  ~Connector() override;
+
+  // IConnector
+  void connect() override;
+  void stopConnecting() override;
+  void disconnect() override;
+  Address getDestination() const override;
+
+  // IWriteDescriptor: the socket while the connect() is in progress
+  int fileno() const override { return fd_; }
+  DescriptorResult doWrite() override;
+  void connectionLost(const python::Failure& reason) override;
+  std::string logPrefix() const override { return "Connector"; }
+
+  /// Called by our Connection when it ends: clientConnectionLost.
+  void transportLost(const python::Failure& reason);
+
+ private:
+  enum class State : std::uint8_t { kDisconnected, kConnecting, kConnected };
+  void resolved(std::uint64_t attempt, std::optional<SockAddr> addr, std::string error);
+  void startConnect(const SockAddr& addr);
+  void connected();
+  void failIfNotConnected(const python::Failure& reason);
+  void closeSocket();
+
+  ReactorBase& reactor_;
+  std::string host_;
+  int port_;
+  std::shared_ptr<ClientFactory> factory_;
+  double timeout_;
+  std::optional<std::pair<std::string, int>> bindAddress_;
+  State state_ = State::kDisconnected;
+  bool factoryStarted_ = false;
+  bool writing_ = false;
+  int fd_ = -1;
+  std::uint64_t attempt_ = 0;  // a late DNS answer for an older attempt is ignored
+  DelayedCall timeoutCall_;
+  std::weak_ptr<Connection> transport_;
+  internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while connecting
+};
+
+}  // namespace twisted::internet::tcp::detail

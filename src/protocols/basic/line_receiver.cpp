@@ -1,0 +1,103 @@
+#include <stdexcept>
+
+#include <twisted/protocols/basic/line_receiver.h>
+
+namespace twisted::protocols::basic {
+
+namespace {
+constexpr auto npos = std::string_view::npos;
+
+// Where a new search may start next time: a delimiter can straddle the end
+// of what was scanned, so its last delimiter.size() - 1 bytes are rescanned.
+std::size_t scannedUpTo(std::string_view rest, std::string_view delimiter) {
+  return rest.size() >= delimiter.size() ? rest.size() - delimiter.size() + 1 : 0;
+}
+}  // namespace
+
+void LineReceiver::dataReceived(std::string_view data) {
+  if (!buffer_.enter(data)) return;  // re-entrant: queued, the outer loop parses it
+  detail::ReceiveBuffer::Scope scope(buffer_);
+  if (delimiter.empty()) throw std::logic_error("LineReceiver: the delimiter is empty");
+  for (;;) {
+    buffer_.absorbPending();
+    if (paused || buffer_.empty()) return;
+    std::string_view rest = buffer_.unparsed();
+    if (!lineMode_) {
+      // Raw mode: the whole buffer is handed over and cleared before the call.
+      buffer_.consume(rest.size());
+      scanned_ = 0;
+      rawDataReceived(rest);
+      continue;
+    }
+    std::size_t at = rest.find(delimiter, scanned_);
+    if (at == npos) {
+      scanned_ = scannedUpTo(rest, delimiter);
+      if (rest.size() >= MAX_LENGTH + delimiter.size()) {
+        buffer_.consume(rest.size());
+        scanned_ = 0;
+        lineLengthExceeded(rest);
+      }
+      return;
+    }
+    if (at > MAX_LENGTH) {
+      // Twisted passes the line, the delimiter and everything after it.
+      buffer_.consume(rest.size());
+      scanned_ = 0;
+      lineLengthExceeded(rest);
+      return;
+    }
+    // Consume before the call: lineReceived may clear the buffer, switch to
+    // raw mode (which then gets the rest of this chunk) or feed more data.
+    buffer_.consume(at + delimiter.size());
+    scanned_ = 0;
+    lineReceived(rest.substr(0, at));
+    if (transport != nullptr && transport->disconnecting()) return;
+  }
+}
+
+void LineReceiver::lineReceived(std::string_view) {
+  throw std::logic_error(logPrefix() + ": lineReceived is not implemented");
+}
+
+void LineReceiver::rawDataReceived(std::string_view) {
+  throw std::logic_error(logPrefix() + ": rawDataReceived is not implemented");
+}
+
+void LineReceiver::lineLengthExceeded(std::string_view) {
+  if (transport != nullptr) transport->loseConnection();
+}
+
+void LineReceiver::sendLine(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + delimiter.size());
+  out.append(line).append(delimiter);
+  transport->write(out);
+}
+
+void LineReceiver::setLineMode(std::string_view extra) {
+  lineMode_ = true;
+  if (!extra.empty()) dataReceived(extra);
+}
+
+std::string LineReceiver::clearLineBuffer() {
+  scanned_ = 0;
+  return buffer_.take();
+}
+
+void LineReceiver::pauseProducing() {
+  paused = true;
+  if (transport != nullptr) transport->pauseProducing();
+}
+
+void LineReceiver::resumeProducing() {
+  paused = false;
+  if (transport != nullptr) transport->resumeProducing();
+  dataReceived({});
+}
+
+void LineReceiver::stopProducing() {
+  paused = true;
+  if (transport != nullptr) transport->stopProducing();
+}
+
+}  // namespace twisted::protocols::basic

@@ -1,0 +1,5 @@
+# Sources of twisted/testing (paths relative to src/): test helpers that ship
+# with the library so users can test their own protocols.
+list(APPEND TWISTED_SOURCES
+  testing/string_transport.cpp
+)

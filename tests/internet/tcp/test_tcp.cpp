@@ -1,0 +1,593 @@
+// TCP transports on real loopback sockets, on every reactor backend: the
+// cases of Twisted's src/twisted/internet/test/test_tcp.py that matter for
+// the transport (connect, write ordering and buffering, close/abort/half
+// close, refusal, failures) and the ownership rules (a protocol may close
+// its own connection or stop its port from its callbacks).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <twisted/internet/error.h>
+#include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor.h>
+#include <twisted/internet/tcp.h>
+#include <twisted/testing/event_logging_observer.h>
+
+namespace {
+
+using namespace twisted::internet;
+using twisted::python::Failure;
+
+class TCPTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { r = makeReactor(GetParam()); }
+
+  // Runs the reactor until stop(), failing the test after `seconds`.
+  void runBounded(double seconds = 10) {
+    bool timedOut = false;
+    auto guard = r->callLater(seconds, [&] {
+      timedOut = true;
+      r->stop();
+    });
+    r->run(false);
+    EXPECT_FALSE(timedOut) << "the reactor was stopped by the test's time bound";
+    if (guard.active()) guard.cancel();
+  }
+
+  std::shared_ptr<IListeningPort> listen(std::shared_ptr<Factory> f,
+                                         std::string_view iface = "127.0.0.1", int backlog = 50) {
+    return r->listenTCP(0, std::move(f), backlog, iface);
+  }
+  static int portOfListener(const std::shared_ptr<IListeningPort>& p) {
+    return portOf(p->getHost());
+  }
+
+  std::unique_ptr<ReactorBase> r;
+};
+
+// Records everything that happens to a connection.
+struct Record {
+  std::string received;
+  bool made = false;
+  int lostCount = 0;
+  std::optional<Failure> lostReason;
+};
+
+class Recorder : public Protocol {
+ public:
+  explicit Recorder(std::shared_ptr<Record> rec) : rec_(std::move(rec)) {}
+  void connectionMade() override { rec_->made = true; }
+  void dataReceived(std::string_view data) override { rec_->received.append(data); }
+  void connectionLost(const Failure& reason) override {
+    ++rec_->lostCount;
+    rec_->lostReason = reason;
+  }
+
+ protected:
+  std::shared_ptr<Record> rec_;
+};
+
+class Echo : public Protocol {
+ public:
+  void dataReceived(std::string_view data) override { transport->write(data); }
+};
+
+// A client that sends `message` on connect, closes after `expect` bytes
+// came back, and stops the reactor when it is gone.
+class Sender : public Recorder {
+ public:
+  Sender(std::shared_ptr<Record> rec, std::string message, std::size_t expect, ReactorBase* r)
+      : Recorder(std::move(rec)), message_(std::move(message)), expect_(expect), r_(r) {}
+  void connectionMade() override {
+    Recorder::connectionMade();
+    transport->write(message_);
+  }
+  void dataReceived(std::string_view data) override {
+    Recorder::dataReceived(data);
+    if (rec_->received.size() >= expect_) transport->loseConnection();
+  }
+  void connectionLost(const Failure& reason) override {
+    Recorder::connectionLost(reason);
+    r_->stop();
+  }
+
+ private:
+  std::string message_;
+  std::size_t expect_;
+  ReactorBase* r_;
+};
+
+class CallbackClientFactory : public ClientFactory {
+ public:
+  std::function<void(IConnector&, const Failure&)> onFailed;
+  std::function<void(IConnector&, const Failure&)> onLost;
+  int started = 0;
+  void startedConnecting(IConnector&) override { ++started; }
+  void clientConnectionFailed(IConnector& c, const Failure& f) override {
+    if (onFailed) onFailed(c, f);
+  }
+  void clientConnectionLost(IConnector& c, const Failure& f) override {
+    if (onLost) onLost(c, f);
+  }
+};
+
+TEST_P(TCPTest, EchoRoundTripAndCleanClose) {
+  auto port = listen(Factory::forProtocol<Echo>());
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("hello, world"), 12u, r.get());
+  auto connector = r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_TRUE(rec->made);
+  EXPECT_EQ(rec->received, "hello, world");
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>())
+      << rec->lostReason->getErrorMessage();
+  EXPECT_EQ(cf->started, 1);
+}
+
+TEST_P(TCPTest, IPv6Loopback) {
+  std::shared_ptr<IListeningPort> port;
+  try {
+    port = listen(Factory::forProtocol<Echo>(), "::1");
+  } catch (const error::CannotListenError& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  auto host = port->getHost();
+  ASSERT_TRUE(std::holds_alternative<IPv6Address>(host));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("six"), 3u, r.get());
+  r->connectTCP("::1", portOf(host), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "six");
+}
+
+TEST_P(TCPTest, PortZeroPicksAFreePortAndCannotListenNamesTheAddress) {
+  auto port = listen(Factory::forProtocol<Echo>());
+  int n = portOfListener(port);
+  EXPECT_GT(n, 0);
+  try {
+    r->listenTCP(n, Factory::forProtocol<Echo>(), 50, "127.0.0.1");
+    FAIL() << "expected CannotListenError";
+  } catch (const error::CannotListenError& e) {
+    EXPECT_EQ(e.port(), n);
+    EXPECT_NE(std::string(e.what()).find("Couldn't listen on 127.0.0.1:" + std::to_string(n)),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("Address already in use"), std::string::npos);
+  }
+}
+
+TEST_P(TCPTest, ConnectionRefused) {
+  // Find a port nobody listens on: listen, learn it, stop.
+  int n;
+  {
+    auto port = listen(Factory::forProtocol<Echo>());
+    n = portOfListener(port);
+    port->stopListening();
+    r->iterate(0);
+  }
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Echo>();
+  std::optional<Failure> failure;
+  cf->onFailed = [&](IConnector&, const Failure& f) {
+    failure = f;
+    r->stop();
+  };
+  r->connectTCP("127.0.0.1", n, cf);
+  runBounded();
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<error::ConnectionRefusedError>()) << failure->getErrorMessage();
+  EXPECT_NE(failure->getErrorMessage().find("Connection was refused by other side: 111:"),
+            std::string::npos)
+      << failure->getErrorMessage();
+  EXPECT_EQ(cf->numPorts, 0) << "doStop ran after the failure";
+}
+
+TEST_P(TCPTest, StopConnectingGivesUserError) {
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Echo>();
+  std::optional<Failure> failure;
+  cf->onFailed = [&](IConnector&, const Failure& f) { failure = f; };
+  // A name: the connector waits for the resolver, so it is still connecting.
+  auto c = r->connectTCP("localhost", 1, cf);
+  c->stopConnecting();
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<error::UserError>());
+  EXPECT_THROW(c->stopConnecting(), error::NotConnectingError);
+  r->callLater(0.2, [&] { r->stop(); });  // let the late DNS answer arrive and be ignored
+  runBounded();
+}
+
+TEST_P(TCPTest, DNSLookupFailure) {
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Echo>();
+  std::optional<Failure> failure;
+  cf->onFailed = [&](IConnector&, const Failure& f) {
+    failure = f;
+    r->stop();
+  };
+  r->connectTCP("no-such-host.invalid", 80, cf);
+  runBounded(20);
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<error::DNSLookupError>()) << failure->getErrorMessage();
+  EXPECT_NE(failure->getErrorMessage().find("no-such-host.invalid"), std::string::npos);
+}
+
+TEST_P(TCPTest, ConnectByName) {
+  auto port = listen(Factory::forProtocol<Echo>());
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("by name"), 7u, r.get());
+  r->connectTCP("localhost", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "by name");
+}
+
+TEST_P(TCPTest, RefusingFactoryClosesAtOnce) {
+  auto sf = std::make_shared<Factory>();
+  sf->protocol = [] { return std::unique_ptr<Protocol>(); };
+  auto port = listen(sf);
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("x"), 100u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_TRUE(rec->made);
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionClosed>());
+}
+
+// The server writes `size` bytes at once and closes; the client must get all
+// of them, in order, before ConnectionDone (loseConnection flushes first).
+class BigWriter : public Protocol {
+ public:
+  explicit BigWriter(std::size_t size) : size_(size) {}
+  void connectionMade() override {
+    std::string data(size_, '\0');
+    for (std::size_t i = 0; i < size_; ++i)
+      data[i] = static_cast<char>('a' + i % 26);
+    transport->write(data.substr(0, size_ / 2));
+    std::string_view parts[] = {std::string_view(data).substr(size_ / 2, 10),
+                                std::string_view(data).substr(size_ / 2 + 10)};
+    transport->writeSequence(parts);
+    transport->loseConnection();
+    transport->write("");  // still fine while disconnecting
+  }
+
+ private:
+  std::size_t size_;
+};
+
+TEST_P(TCPTest, LargeWritesAreBufferedAndFlushedBeforeClose) {
+  constexpr std::size_t kSize = 8 * 1024 * 1024;
+  auto port = listen(Factory::forProtocol<BigWriter>(kSize));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string(), kSize + 1, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded(30);
+  ASSERT_EQ(rec->received.size(), kSize);
+  bool ordered = true;
+  for (std::size_t i = 0; i < kSize && ordered; ++i)
+    ordered = rec->received[i] == static_cast<char>('a' + i % 26);
+  EXPECT_TRUE(ordered);
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>());
+}
+
+// Closes or aborts its own connection from inside dataReceived.
+class SelfCloser : public Recorder {
+ public:
+  SelfCloser(std::shared_ptr<Record> rec, bool abort) : Recorder(std::move(rec)), abort_(abort) {}
+  void dataReceived(std::string_view data) override {
+    Recorder::dataReceived(data);
+    transport->write("bye");
+    if (abort_) {
+      transport->abortConnection();
+      transport->loseConnection();  // after an abort: a no-op
+      transport->abortConnection();
+    } else {
+      transport->loseConnection();
+      transport->loseConnection();  // twice: a no-op
+    }
+  }
+
+ private:
+  bool abort_;
+};
+
+TEST_P(TCPTest, ProtocolLosesItsOwnConnectionInsideDataReceived) {
+  auto serverRec = std::make_shared<Record>();
+  auto port = listen(Factory::forProtocol<SelfCloser>(serverRec, false));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("hi"), 1000u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "bye");
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>());
+  r->iterate(0);
+  EXPECT_EQ(serverRec->lostCount, 1);
+}
+
+TEST_P(TCPTest, AbortConnectionResetsThePeer) {
+  auto serverRec = std::make_shared<Record>();
+  auto port = listen(Factory::forProtocol<SelfCloser>(serverRec, true));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("hi"), 1000u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionLost>())
+      << rec->lostReason->getErrorMessage();
+  for (int i = 0; i < 3 && serverRec->lostCount == 0; ++i)
+    r->iterate(0);
+  EXPECT_EQ(serverRec->lostCount, 1);
+  ASSERT_TRUE(serverRec->lostReason);
+  EXPECT_TRUE(serverRec->lostReason->check<error::ConnectionAborted>());
+}
+
+// Stops its own listening port, and the reactor, from inside a callback.
+class PortStopper : public Protocol {
+ public:
+  PortStopper(std::shared_ptr<std::shared_ptr<IListeningPort>> port, ReactorBase* r,
+              std::shared_ptr<bool> stopped)
+      : port_(std::move(port)), r_(r), stopped_(std::move(stopped)) {}
+  void dataReceived(std::string_view) override {
+    auto stopped = stopped_;
+    (*port_)->stopListening().addCallback([stopped, r = r_] {
+      *stopped = true;
+      r->stop();
+    });
+    port_->reset();  // drop our reference: the port stays alive until closed
+  }
+
+ private:
+  std::shared_ptr<std::shared_ptr<IListeningPort>> port_;
+  ReactorBase* r_;
+  std::shared_ptr<bool> stopped_;
+};
+
+TEST_P(TCPTest, ProtocolStopsItsPortFromACallback) {
+  twisted::testing::EventLoggingObserver logs;
+  auto holder = std::make_shared<std::shared_ptr<IListeningPort>>();
+  auto stopped = std::make_shared<bool>(false);
+  auto sf = Factory::forProtocol<PortStopper>(holder, r.get(), stopped);
+  *holder = listen(sf);
+  int n = portOfListener(*holder);
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Recorder>(rec);
+  cf->onLost = [](IConnector&, const Failure&) {};
+  auto c = r->connectTCP("127.0.0.1", n, cf);
+  r->callLater(0.05, [&] { c->disconnect(); });
+  struct Poke : Protocol {
+    void connectionMade() override { transport->write("x"); }
+  };
+  cf->setProtocol<Poke>();
+  runBounded();
+  EXPECT_TRUE(*stopped);
+  EXPECT_EQ(sf->numPorts, 0);
+  bool sawClosed = false;
+  for (auto& e : logs.events())
+    for (auto& m : e.message)
+      if (m == "(TCP Port " + std::to_string(n) + " Closed)") sawClosed = true;
+  EXPECT_TRUE(sawClosed);
+}
+
+// Half-close: the client shuts its write side; the server, a half-closeable
+// protocol, answers after the EOF and then closes.
+class HalfCloseServer : public Protocol, public IHalfCloseableProtocol {
+ public:
+  void dataReceived(std::string_view data) override { got_.append(data); }
+  void readConnectionLost() override {
+    transport->write("got " + got_);
+    transport->loseConnection();
+  }
+  void writeConnectionLost() override {}
+
+ private:
+  std::string got_;
+};
+
+class HalfCloseClient : public Sender, public IHalfCloseableProtocol {
+ public:
+  using Sender::Sender;
+  void connectionMade() override {
+    Sender::connectionMade();
+    static_cast<ITCPTransport*>(transport)->loseWriteConnection();
+  }
+  void readConnectionLost() override { transport->loseConnection(); }
+  void writeConnectionLost() override { ++writeLost; }
+  int writeLost = 0;
+};
+
+TEST_P(TCPTest, HalfClose) {
+  auto port = listen(Factory::forProtocol<HalfCloseServer>());
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<HalfCloseClient>(rec, std::string("question"), 1000u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "got question");
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>());
+}
+
+// A server echoing to a client that never reads: with the transport
+// registered as its own streaming producer, reading pauses when the write
+// buffer passes the high-water mark, so memory stays bounded.
+struct EchoStats {
+  std::size_t maxBuffered = 0;
+  std::size_t echoed = 0;
+  int pauses = 0;
+};
+
+class BoundedEcho : public Protocol {
+ public:
+  explicit BoundedEcho(std::shared_ptr<EchoStats> s) : stats_(std::move(s)) {}
+  void connectionMade() override { transport->registerProducer(transport, true); }
+  void dataReceived(std::string_view data) override {
+    transport->write(data);
+    stats_->echoed += data.size();
+  }
+
+ private:
+  std::shared_ptr<EchoStats> stats_;
+};
+
+class Flooder : public Protocol {
+ public:
+  explicit Flooder(ReactorBase* r) : r_(r) {}
+  void connectionMade() override {
+    // Never read: pause our own reading, then write until the kernel and
+    // the server are both full.
+    transport->pauseProducing();
+    chunk_.assign(64 * 1024, 'x');
+    pump();
+  }
+  void pump() {
+    for (int i = 0; i < 16; ++i)
+      transport->write(chunk_);
+    if (++rounds_ < 64) r_->callLater(0.005, [this] { pump(); });
+  }
+
+ private:
+  ReactorBase* r_;
+  std::string chunk_;
+  int rounds_ = 0;
+};
+
+TEST_P(TCPTest, EchoToAClientThatNeverReadsKeepsBoundedMemory) {
+  auto stats = std::make_shared<EchoStats>();
+  auto port = listen(Factory::forProtocol<BoundedEcho>(stats));
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Flooder>(r.get());
+  auto c = r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  r->callLater(1.0, [&] { r->stop(); });
+  runBounded(10);
+  // 64 MiB were offered; the server echoed only what the client's socket
+  // buffers plus one high-water mark of ours can hold.
+  EXPECT_LT(stats->echoed, 32u * 1024 * 1024) << "reading was never paused";
+  EXPECT_GT(stats->echoed, 0u);
+}
+
+TEST_P(TCPTest, ManyConnectionsAtOnce) {
+  auto port = listen(Factory::forProtocol<Echo>(), "127.0.0.1", 256);
+  constexpr int kClients = 100;
+  int done = 0;
+  std::vector<std::shared_ptr<Record>> recs;
+  auto cf = std::make_shared<CallbackClientFactory>();
+  struct Client : Recorder {
+    Client(std::shared_ptr<Record> rec, int* done, ReactorBase* r)
+        : Recorder(std::move(rec)), done_(done), r_(r) {}
+    void connectionMade() override { transport->write("ping"); }
+    void dataReceived(std::string_view d) override {
+      Recorder::dataReceived(d);
+      if (rec_->received.size() == 4) transport->loseConnection();
+    }
+    void connectionLost(const Failure& f) override {
+      Recorder::connectionLost(f);
+      if (++*done_ == kClients) r_->stop();
+    }
+    int* done_;
+    ReactorBase* r_;
+  };
+  cf->protocol = [&]() -> std::unique_ptr<Protocol> {
+    recs.push_back(std::make_shared<Record>());
+    return std::make_unique<Client>(recs.back(), &done, r.get());
+  };
+  for (int i = 0; i < kClients; ++i)
+    r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded(30);
+  EXPECT_EQ(done, kClients);
+  for (auto& rec : recs)
+    EXPECT_EQ(rec->received, "ping");
+}
+
+TEST_P(TCPTest, ReconnectFromClientConnectionLost) {
+  auto port = listen(Factory::forProtocol<Echo>());
+  auto cf = std::make_shared<CallbackClientFactory>();
+  int connections = 0;
+  struct Once : Protocol {
+    explicit Once(int* n) : n_(n) {}
+    void connectionMade() override {
+      ++*n_;
+      transport->loseConnection();
+    }
+    int* n_;
+  };
+  cf->setProtocol<Once>(&connections);
+  cf->onLost = [&](IConnector& c, const Failure&) {
+    if (connections < 3)
+      c.connect();
+    else
+      r->stop();
+  };
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(connections, 3);
+  EXPECT_EQ(cf->numPorts, 0) << "doStop once, at the end";
+}
+
+TEST_P(TCPTest, ShutdownClosesPortsAndConnections) {
+  auto serverRec = std::make_shared<Record>();
+  auto sf = Factory::forProtocol<Recorder>(serverRec);
+  auto port = listen(sf);
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Recorder>(rec);
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  r->callLater(0.1, [&] { r->stop(); });
+  runBounded();
+  EXPECT_TRUE(serverRec->made);
+  EXPECT_EQ(serverRec->lostCount, 1);
+  EXPECT_EQ(rec->lostCount, 1);
+  EXPECT_EQ(sf->numPorts, 0);
+}
+
+TEST_P(TCPTest, AddressesAndOptions) {
+  auto port = listen(Factory::forProtocol<Echo>());
+  std::optional<Address> peer, host;
+  bool noDelay = false, keepAlive = false;
+  struct Inspect : Protocol {
+    Inspect(std::optional<Address>* p, std::optional<Address>* h, bool* nd, bool* ka,
+            ReactorBase* r)
+        : p_(p), h_(h), nd_(nd), ka_(ka), r_(r) {}
+    void connectionMade() override {
+      *p_ = transport->getPeer();
+      *h_ = transport->getHost();
+      auto* tcpT = static_cast<ITCPTransport*>(transport);
+      tcpT->setTcpNoDelay(true);
+      tcpT->setTcpKeepAlive(true);
+      *nd_ = tcpT->getTcpNoDelay();
+      *ka_ = tcpT->getTcpKeepAlive();
+      EXPECT_EQ(logPrefix(), "Inspect");
+      transport->loseConnection();
+    }
+    void connectionLost(const Failure&) override { r_->stop(); }
+    std::optional<Address>*p_, *h_;
+    bool *nd_, *ka_;
+    ReactorBase* r_;
+  };
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Inspect>(&peer, &host, &noDelay, &keepAlive, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  ASSERT_TRUE(peer && host);
+  EXPECT_EQ(hostOf(*peer), "127.0.0.1");
+  EXPECT_EQ(portOf(*peer), portOfListener(port));
+  EXPECT_EQ(hostOf(*host), "127.0.0.1");
+  EXPECT_TRUE(noDelay);
+  EXPECT_TRUE(keepAlive);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TCPTest, ::testing::Values("epoll", "poll", "select"),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
