@@ -3,6 +3,12 @@
 // the transport (connect, write ordering and buffering, close/abort/half
 // close, refusal, failures) and the ownership rules (a protocol may close
 // its own connection or stop its port from its callbacks).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -200,6 +206,104 @@ TEST_P(TCPTest, StopConnectingGivesUserError) {
   EXPECT_THROW(c->stopConnecting(), error::NotConnectingError);
   r->callLater(0.2, [&] { r->stop(); });  // let the late DNS answer arrive and be ignored
   runBounded();
+}
+
+// connectTCP's timeout: a listener whose accept queue is full drops our SYN,
+// so the attempt hangs until the timeout fails it with TimeoutError.
+TEST_P(TCPTest, ConnectTimeout) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  // Fill the accept queue (never accepted).
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  ::usleep(50000);
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Echo>();
+  std::optional<Failure> failure;
+  bool connected = false;
+  cf->onFailed = [&](IConnector&, const Failure& f) {
+    failure = f;
+    r->stop();
+  };
+  struct Made : Protocol {
+    explicit Made(bool* c) : c_(c) {}
+    void connectionMade() override { *c_ = true; }
+    bool* c_;
+  };
+  cf->setProtocol<Made>(&connected);
+  r->connectTCP("127.0.0.1", ntohs(a.sin_port), cf, 0.3);
+  r->callLater(3, [&] { r->stop(); });
+  runBounded();
+  for (int c : fillers)
+    ::close(c);
+  ::close(lfd);
+  if (connected) GTEST_SKIP() << "this kernel completed the connection despite the full queue";
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<error::TimeoutError>()) << failure->getErrorMessage();
+  EXPECT_EQ(failure->getErrorMessage(), "User timeout caused connection failure.");
+}
+
+// Out of file descriptors on accept: the port sheds the waiting connections
+// (closing them), logs it, and keeps serving once descriptors free up.
+TEST_P(TCPTest, AcceptSurvivesEMFILE) {
+  twisted::testing::EventLoggingObserver logs;
+  auto port = listen(Factory::forProtocol<Echo>());
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(portOfListener(port)));
+  // Warm up the paths that run while descriptors are exhausted: UBSan's
+  // first dynamic-type check of a class needs a pipe, which would fail then.
+  r->callLater(0, [] {});
+  for (int i = 0; i < 3; ++i)
+    r->iterate(0);
+  std::vector<int> clients;
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    clients.push_back(c);
+  }
+  // No descriptor left for accept().
+  int probe = ::dup(0);
+  ::close(probe);
+  rlimit old{};
+  ::getrlimit(RLIMIT_NOFILE, &old);
+  rlimit tight = old;
+  tight.rlim_cur = static_cast<rlim_t>(probe);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  for (int i = 0; i < 5; ++i)
+    r->iterate(0.01);
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  // Every waiting client was closed by the server, not left hanging.
+  for (int c : clients) {
+    timeval tv{2, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char b;
+    EXPECT_LE(::recv(c, &b, 1, 0), 0);
+    ::close(c);
+  }
+  bool logged = false;
+  for (auto& e : logs.events())
+    for (auto& m : e.message)
+      if (m.find("EMFILE") != std::string::npos) logged = true;
+  EXPECT_TRUE(logged);
+  // And it still serves.
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("still here"), 10u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "still here");
 }
 
 TEST_P(TCPTest, DNSLookupFailure) {
