@@ -20,3 +20,7 @@ list(APPEND TWISTED_SOURCES
   internet/tcp/tcp.cpp
   internet/threads.cpp
 )
+list(APPEND TWISTED_SOURCES
+  internet/client_creator.cpp
+  internet/reconnecting_client_factory.cpp
+)

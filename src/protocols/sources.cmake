@@ -4,4 +4,14 @@ list(APPEND TWISTED_SOURCES
   protocols/basic/line_only_receiver.cpp
   protocols/basic/int_n_string_receiver.cpp
   protocols/basic/netstring_receiver.cpp
+  protocols/stateful.cpp
+)
+list(APPEND TWISTED_SOURCES
+  protocols/wire.cpp
+  protocols/policies/wrapping_factory.cpp
+  protocols/policies/throttling.cpp
+  protocols/policies/limits.cpp
+  protocols/policies/timeout_mixin.cpp
+  protocols/portforward.cpp
+  protocols/loopback.cpp
 )

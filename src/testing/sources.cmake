@@ -3,3 +3,6 @@
 list(APPEND TWISTED_SOURCES
   testing/string_transport.cpp
 )
+list(APPEND TWISTED_SOURCES
+  testing/memory_reactor.cpp
+)

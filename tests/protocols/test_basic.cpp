@@ -949,3 +949,103 @@ TEST(BasicCostTest, LongMessagesOneByteAtATime) {
   netstrings.dataReceived(",");
   EXPECT_EQ(netstrings.seen, 1);
 }
+
+// ---------------------------------------------------------------------------
+// Big chunks with a buffered tail: the parsers copy only a window of the new
+// chunk behind the tail and parse the rest in place; any chunking must give
+// what one chunk gives.
+
+std::vector<std::vector<std::string>> bigChunkings(std::string_view input) {
+  std::vector<std::vector<std::string>> all;
+  for (std::size_t size : {700u, 4096u, 65536u}) {
+    std::vector<std::string> chunks;
+    for (std::size_t i = 0; i < input.size(); i += size)
+      chunks.emplace_back(input.substr(i, size));
+    all.push_back(std::move(chunks));
+  }
+  std::mt19937 rng(777);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::string> chunks;
+    for (std::size_t i = 0; i < input.size();) {
+      std::size_t size = std::uniform_int_distribution<std::size_t>(1, 10000)(rng);
+      chunks.emplace_back(input.substr(i, size));
+      i += size;
+    }
+    all.push_back(std::move(chunks));
+  }
+  return all;
+}
+
+std::vector<std::string> messageSizes() {
+  std::mt19937 rng(4242);
+  std::vector<std::string> messages;
+  for (int i = 0; i < 3000; ++i) {
+    std::size_t size = std::uniform_int_distribution<std::size_t>(0, i % 50 == 0 ? 3000 : 60)(rng);
+    messages.push_back(std::string(size, static_cast<char>('a' + i % 26)));
+  }
+  return messages;
+}
+
+TEST(BigChunkTest, LineReceiverAndLineOnlyReceiver) {
+  auto messages = messageSizes();
+  std::string stream;
+  for (const auto& m : messages)
+    stream += m + "\r\n";
+  for (const auto& chunks : bigChunkings(stream)) {
+    Recorder a;
+    LineOnlyTester b;
+    for (const auto& c : chunks) {
+      a.dataReceived(c);
+      b.dataReceived(c);
+    }
+    EXPECT_EQ(a.lines, messages);
+    EXPECT_EQ(b.received, messages);
+  }
+}
+
+TEST(BigChunkTest, RawModeAfterATailGetsTheWholeRest) {
+  class Switcher : public Recorder {
+    void lineReceived(std::string_view line) override {
+      Recorder::lineReceived(line);
+      if (line == "RAW") setRawMode();
+    }
+  };
+  std::string raw(5000, 'r');
+  Switcher a;
+  a.dataReceived("a\r\nRA");
+  a.dataReceived("W\r\n" + raw);
+  EXPECT_EQ(a.lines, (std::vector<std::string>{"a", "RAW"}));
+  EXPECT_EQ(a.raw, raw);
+}
+
+TEST(BigChunkTest, LongLineAfterATailGetsEverything) {
+  Recorder a;
+  a.MAX_LENGTH = 3000;
+  std::string longLine(4000, 'x');
+  a.dataReceived("ok\r\nxx");
+  a.dataReceived(longLine.substr(2) + "\r\n" + std::string(2000, 'y'));
+  EXPECT_EQ(a.lines, std::vector<std::string>{"ok"});
+  EXPECT_EQ(a.longLines, std::vector<std::string>{longLine + "\r\n" + std::string(2000, 'y')});
+}
+
+TEST(BigChunkTest, Int32AndNetstring) {
+  auto messages = messageSizes();
+  std::string frames, netstrings;
+  for (const auto& m : messages) {
+    frames += prefix(4, m.size()) + m;
+    netstrings += std::to_string(m.size()) + ":" + m + ",";
+  }
+  for (const auto& chunks : bigChunkings(frames)) {
+    IntNTester<Int32StringReceiver> r;
+    for (const auto& c : chunks)
+      r.dataReceived(c);
+    EXPECT_EQ(r.received, messages);
+  }
+  for (const auto& chunks : bigChunkings(netstrings)) {
+    Netstring n;
+    for (const auto& c : chunks)
+      n.feed(c);
+    EXPECT_EQ(n.proto.received, messages);
+    EXPECT_FALSE(n.proto.brokenPeer);
+  }
+}

@@ -34,8 +34,9 @@ class BaseProtocol {
   virtual ~BaseProtocol() = default;
 
   /// Sets `transport` and `connected`, then calls connectionMade().
-  /// Mirrors BaseProtocol.makeConnection.
-  void makeConnection(ITransport* t);
+  /// Virtual so a framing can reset its parser and a wrapper can hook in
+  /// (call the base). Mirrors BaseProtocol.makeConnection.
+  virtual void makeConnection(ITransport* t);
   /// The connection is up: `transport` is usable. Mirrors BaseProtocol.connectionMade.
   virtual void connectionMade() {}
 
@@ -109,10 +110,10 @@ class Factory : public virtual python::log::ILoggingContext {
 
   /// Called by each port or connector that starts using this factory;
   /// startFactory() runs on the first. Mirrors Factory.doStart.
-  void doStart();
+  virtual void doStart();
   /// The reverse of doStart; stopFactory() runs when the last user stops
   /// (an extra doStop is ignored). Mirrors Factory.doStop.
-  void doStop();
+  virtual void doStop();
   /// Set up shared state. Mirrors Factory.startFactory.
   virtual void startFactory() {}
   /// Tear down shared state. Mirrors Factory.stopFactory.

@@ -160,7 +160,12 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
     }
     n = 0;
   }
-  if (static_cast<std::size_t>(n) == total) return true;
+  if (static_cast<std::size_t>(n) == total) {
+    // All sent at once. A pull producer is asked for more each time the
+    // buffer is empty: let doWrite (next iteration) do that, as Twisted.
+    if (producer_ && !streamingProducer_) startWriting();
+    return true;
+  }
   // Queue the rest, in order.
   std::size_t skip = static_cast<std::size_t>(n);
   for (int i = 0; i < count; ++i) {

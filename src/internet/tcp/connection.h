@@ -104,8 +104,10 @@ class Connection final : public ITCPTransport,
   bool readPaused_ = false;  // pauseProducing() on the transport
   IProducer* producer_ = nullptr;
   IPushProducer* pushProducer_ = nullptr;  // producer_ when streaming
+  // Declared before protocol_ so it is destroyed after it: protocol_->factory
+  // stays valid through the protocol's destructor.
+  std::shared_ptr<Factory> factory_;
   std::unique_ptr<Protocol> protocol_;
-  std::shared_ptr<Factory> factory_;  // keeps protocol_->factory valid
   std::shared_ptr<Connector> connector_;
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
   std::optional<python::Failure> writeFailure_;

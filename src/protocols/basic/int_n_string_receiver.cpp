@@ -20,7 +20,10 @@ void IntNStringReceiver::dataReceived(std::string_view data) {
     buffer_.absorbPending();
     if (paused) return;
     std::string_view rest = buffer_.unparsed();
-    if (rest.size() < n) return;
+    if (rest.size() < n) {
+      if (buffer_.extend()) continue;
+      return;
+    }
     std::size_t length = 0;
     for (std::size_t i = 0; i < n; ++i) {
       length = (length << 8) | static_cast<unsigned char>(rest[i]);
@@ -32,7 +35,10 @@ void IntNStringReceiver::dataReceived(std::string_view data) {
       lengthLimitExceeded(length);
       return;
     }
-    if (rest.size() - n < length) return;
+    if (rest.size() - n < length) {
+      if (buffer_.extend()) continue;
+      return;
+    }
     buffer_.consume(n + length);
     stringReceived(rest.substr(n, length));
   }

@@ -16,15 +16,19 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
   for (;;) {
     buffer_.absorbPending();
     std::string_view rest = buffer_.unparsed();
-    std::size_t at = rest.find(delimiter, scanned_);
+    std::size_t at = detail::findDelimiter(rest, delimiter, scanned_);
     if (at == npos) {
       scanned_ = rest.size() >= delimiter.size() ? rest.size() - delimiter.size() + 1 : 0;
+      if (buffer_.extend()) continue;  // more of this chunk to search
       break;
     }
     bool closing = transport != nullptr && transport->disconnecting();
     if (closing || at > MAX_LENGTH) {
       // Twisted split the chunk into lines up front and drops the complete
       // lines it did not deliver; only the unterminated remainder is kept.
+      while (buffer_.extend()) {
+      }
+      rest = buffer_.unparsed();
       buffer_.consume(rest.rfind(delimiter) + delimiter.size());
       scanned_ = 0;
       if (!closing) lineLengthExceeded(rest.substr(0, at));

@@ -24,14 +24,18 @@ void LineReceiver::dataReceived(std::string_view data) {
     std::string_view rest = buffer_.unparsed();
     if (!lineMode_) {
       // Raw mode: the whole buffer is handed over and cleared before the call.
+      while (buffer_.extend()) {
+      }
+      rest = buffer_.unparsed();
       buffer_.consume(rest.size());
       scanned_ = 0;
       rawDataReceived(rest);
       continue;
     }
-    std::size_t at = rest.find(delimiter, scanned_);
+    std::size_t at = detail::findDelimiter(rest, delimiter, scanned_);
     if (at == npos) {
       scanned_ = scannedUpTo(rest, delimiter);
+      if (buffer_.extend()) continue;  // more of this chunk to search
       if (rest.size() >= MAX_LENGTH + delimiter.size()) {
         buffer_.consume(rest.size());
         scanned_ = 0;
@@ -41,6 +45,9 @@ void LineReceiver::dataReceived(std::string_view data) {
     }
     if (at > MAX_LENGTH) {
       // Twisted passes the line, the delimiter and everything after it.
+      while (buffer_.extend()) {
+      }
+      rest = buffer_.unparsed();
       buffer_.consume(rest.size());
       scanned_ = 0;
       lineLengthExceeded(rest);

@@ -67,13 +67,19 @@ void NetstringReceiver::dataReceived(std::string_view data) {
         length = length * 10 + d;
       }
       if (overflow || length > MAX_LENGTH) return handleParseError(tooLong(MAX_LENGTH).c_str());
-      if (digits == rest.size()) return;  // a valid partial length: wait for more
+      if (digits == rest.size()) {  // a valid partial length: wait for more
+        if (buffer_.extend()) continue;
+        return;
+      }
       buffer_.consume(digits + 1);
       expected_ = length + 1;
       parsingPayload_ = true;
       continue;
     }
-    if (rest.size() < expected_) return;
+    if (rest.size() < expected_) {
+      if (buffer_.extend()) continue;
+      return;
+    }
     if (rest[expected_ - 1] != ',') return handleParseError(kMissingComma);
     std::string_view payload = rest.substr(0, expected_ - 1);
     buffer_.consume(expected_);

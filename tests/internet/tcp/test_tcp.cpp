@@ -581,6 +581,38 @@ TEST_P(TCPTest, EchoToAClientThatNeverReadsKeepsBoundedMemory) {
   EXPECT_GT(stats->echoed, 0u);
 }
 
+// A pull producer is asked for the next chunk each time the buffer empties,
+// also when every chunk went straight to the socket.
+class PullSender : public Protocol, public IPullProducer {
+ public:
+  void connectionMade() override { transport->registerProducer(this, false); }
+  void resumeProducing() override {
+    if (sent_ == 100) {
+      transport->unregisterProducer();
+      transport->loseConnection();
+      return;
+    }
+    transport->write("0123456789");
+    ++sent_;
+  }
+  void stopProducing() override {}
+
+ private:
+  int sent_ = 0;
+};
+
+TEST_P(TCPTest, PullProducerIsAskedAgainAfterDirectSends) {
+  auto port = listen(Factory::forProtocol<PullSender>());
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string(), 100000u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received.size(), 1000u);
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>());
+}
+
 TEST_P(TCPTest, ManyConnectionsAtOnce) {
   auto port = listen(Factory::forProtocol<Echo>(), "127.0.0.1", 256);
   constexpr int kClients = 100;

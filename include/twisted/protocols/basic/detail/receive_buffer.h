@@ -14,11 +14,35 @@
 // callback is queued and parsed after the bytes already buffered, in order.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace twisted::protocols::basic::detail {
+
+/// string_view::find(delimiter, from), but memchr for the first byte and an
+/// inline compare for the rest (the library's find calls memcmp per candidate).
+inline std::size_t findDelimiter(std::string_view haystack, std::string_view delimiter,
+                                 std::size_t from) noexcept {
+  const std::size_t d = delimiter.size();
+  if (d == 0 || haystack.size() < d) return std::string_view::npos;
+  const char* const begin = haystack.data();
+  const char* p = begin + from;
+  const char* const last = begin + (haystack.size() - d);  // last possible start
+  const char first = delimiter[0];
+  while (p <= last) {
+    p = static_cast<const char*>(std::memchr(p, first, static_cast<std::size_t>(last - p) + 1));
+    if (p == nullptr) return std::string_view::npos;
+    std::size_t i = 1;
+    while (i < d && p[i] == delimiter[i])
+      ++i;
+    if (i == d) return static_cast<std::size_t>(p - begin);
+    ++p;
+  }
+  return std::string_view::npos;
+}
 
 class ReceiveBuffer {
  public:
@@ -38,15 +62,38 @@ class ReceiveBuffer {
       cur_ = data;
       external_ = true;
     } else {
-      stored_.append(data);
+      // A message straddles the chunks: copy only a window of the new chunk
+      // behind the buffered tail (extend() widens it); once parsing passes
+      // the join, the rest of the chunk is parsed in place.
+      joinAt_ = stored_.size();
+      std::size_t window = std::min(data.size(), std::max(stored_.size() - pos_, kWindow));
+      stored_.append(data.substr(0, window));
+      chunk_ = data;
+      rest_ = data.substr(window);
+      stitching_ = true;
       cur_ = stored_;
       external_ = false;
     }
     return true;
   }
 
+  /// Makes more of the current chunk visible to unparsed(): call it where a
+  /// parser would wait for more data; false when everything is visible.
+  /// Only between callbacks.
+  bool extend() {
+    if (!stitching_) return false;
+    if (switchToChunk()) return true;
+    if (rest_.empty()) return false;
+    std::size_t window = std::min(rest_.size(), std::max(stored_.size(), kWindow));
+    stored_.append(rest_.substr(0, window));  // doubling: amortised O(1) per byte
+    rest_.remove_prefix(window);
+    cur_ = stored_;
+    return true;
+  }
+
   /// Ends the parse: keeps the unparsed bytes (and anything queued) for next time.
   void leave() {
+    materialize();
     std::string_view tail = unparsed();  // while busy_: a view of cur_
     busy_ = false;
     if (external_) {
@@ -70,7 +117,9 @@ class ReceiveBuffer {
   /// Moves bytes queued by callbacks behind the unparsed ones. Call it only
   /// when no view handed to a callback is alive (between callbacks).
   void absorbPending() {
+    switchToChunk();
     if (pending_.empty()) return;
+    materialize();
     if (external_) {
       stored_.assign(unparsed());
       pos_ = 0;
@@ -93,6 +142,7 @@ class ReceiveBuffer {
   /// Removes and returns everything unparsed, queued bytes included.
   std::string take() {
     std::string all(unparsed());
+    if (stitching_) all.append(rest_);
     all.append(pending_);
     clear();
     return all;
@@ -100,6 +150,8 @@ class ReceiveBuffer {
   /// Drops everything unparsed and queued.
   void clear() noexcept {
     pos_ += size();
+    stitching_ = false;
+    rest_ = {};
     pending_.clear();
     if (!busy_) {
       stored_.clear();
@@ -114,6 +166,8 @@ class ReceiveBuffer {
     pos_ = 0;
     pending_.clear();
     external_ = false;
+    stitching_ = false;
+    rest_ = {};
     if (busy_) cur_ = stored_;
   }
   /// Bytes queued by callbacks during this parse.
@@ -133,12 +187,40 @@ class ReceiveBuffer {
   };
 
  private:
+  static constexpr std::size_t kWindow = 512;
+
+  // Past the join: parse the rest of the chunk in place.
+  bool switchToChunk() noexcept {
+    if (!stitching_ || pos_ < joinAt_) return false;
+    pos_ -= joinAt_;
+    cur_ = chunk_;
+    external_ = true;
+    stitching_ = false;
+    bool more = !rest_.empty();
+    rest_ = {};
+    return more;
+  }
+  // Copies what is left of the chunk behind the buffered bytes.
+  void materialize() {
+    if (!stitching_) return;
+    stored_.append(rest_);
+    rest_ = {};
+    stitching_ = false;
+    cur_ = stored_;
+  }
+
   std::string stored_;    // owned bytes: the tail of earlier chunks
   std::string pending_;   // bytes fed from inside callbacks
   std::string_view cur_;  // what is being parsed: stored_ or the caller's chunk
   std::size_t pos_ = 0;   // parsed prefix of cur_ (of stored_ when idle)
   bool busy_ = false;
   bool external_ = false;  // cur_ is the caller's chunk, not stored_
+  // stored_ holds a tail plus a window of chunk_ starting at joinAt_; rest_
+  // is the part of chunk_ not copied yet.
+  bool stitching_ = false;
+  std::size_t joinAt_ = 0;
+  std::string_view chunk_;
+  std::string_view rest_;
 };
 
 }  // namespace twisted::protocols::basic::detail

@@ -1,0 +1,123 @@
+// twisted.protocols.portforward. Tests: tests/protocols/test_portforward.cpp
+#include <twisted/protocols/portforward.h>
+
+#include <stdexcept>
+
+#include <twisted/internet/error.h>
+#include <twisted/internet/reactor.h>
+#include <twisted/python/log.h>
+
+namespace twisted::protocols::portforward {
+
+// --- Proxy ------------------------------------------------------------------------
+
+Proxy::~Proxy() {
+  // Destroyed without connectionLost (its reactor went first): at least do
+  // not leave the peer pointing here.
+  if (peer && peer->peer == this) {
+    peer->peer = nullptr;
+    peer->hadPeer_ = true;
+  }
+}
+
+void Proxy::dataReceived(std::string_view data) {
+  if (peer) peer->transport->write(data);
+}
+
+void Proxy::connectionLost(const python::Failure& reason) {
+  Proxy* p = std::exchange(peer, nullptr);
+  if (p) {
+    p->peer = nullptr;
+    p->hadPeer_ = true;
+    if (producersLinked_) {
+      // Our transport is the producer of the peer's: unregister it before
+      // it goes away (a transport with a producer also waits for the
+      // unregistration before it closes).
+      producersLinked_ = p->producersLinked_ = false;
+      p->transport->unregisterProducer();
+    }
+    p->transport->loseConnection();
+  } else if (!hadPeer_ && noisy) {
+    python::log::msg("Unable to connect to peer: " + reason.getErrorMessage());
+  }
+}
+
+// --- ProxyClient --------------------------------------------------------------------
+
+void ProxyClient::connectionMade() {
+  if (!peer) {  // the server side went away meanwhile
+    transport->loseConnection();
+    return;
+  }
+  peer->setPeer(this);
+  // Wire the two transports together for flow control: a side that cannot
+  // send fast enough pauses reading on the other, so the proxy's memory
+  // stays bounded whichever side is slower.
+  transport->registerProducer(peer->transport, true);
+  peer->transport->registerProducer(transport, true);
+  producersLinked_ = peer->producersLinked_ = true;
+  // Connected: everybody can read to their hearts' content.
+  peer->transport->resumeProducing();
+}
+
+// --- ProxyClientFactory ---------------------------------------------------------------
+
+ProxyClientFactory::ProxyClientFactory() {
+  setProtocol<ProxyClient>();
+}
+
+std::unique_ptr<internet::Protocol> ProxyClientFactory::buildProtocol(
+    const internet::Address& addr) {
+  if (!server) return nullptr;
+  std::unique_ptr<internet::Protocol> p = ClientFactory::buildProtocol(addr);
+  if (auto* proxy = dynamic_cast<Proxy*>(p.get())) proxy->setPeer(server);
+  return p;
+}
+
+void ProxyClientFactory::clientConnectionFailed(internet::IConnector&, const python::Failure&) {
+  if (server) server->transport->loseConnection();
+}
+
+// --- ProxyServer --------------------------------------------------------------------------
+
+ProxyServer::~ProxyServer() {
+  if (clientFactory_) clientFactory_->server = nullptr;
+}
+
+std::shared_ptr<ProxyClientFactory> ProxyServer::clientProtocolFactory() {
+  return std::make_shared<ProxyClientFactory>();
+}
+
+void ProxyServer::connectionMade() {
+  auto* f = dynamic_cast<ProxyFactory*>(factory);
+  if (!f) throw std::logic_error("ProxyServer: its factory must be a ProxyFactory");
+  // Don't read anything from the connecting client until there is
+  // somewhere to send it to.
+  transport->pauseProducing();
+  clientFactory_ = clientProtocolFactory();
+  clientFactory_->setServer(this);
+  internet::IReactorTCP* r = reactor ? reactor : f->reactor;
+  if (!r) r = &internet::reactor();
+  connector_ = r->connectTCP(f->host, f->port, clientFactory_);
+}
+
+void ProxyServer::connectionLost(const python::Failure& reason) {
+  if (clientFactory_) clientFactory_->server = nullptr;
+  if (!peer && connector_) {
+    // Gone before the outgoing connection was made: stop making it.
+    try {
+      connector_->stopConnecting();
+    } catch (const internet::error::NotConnectingError&) {
+    }
+  }
+  connector_.reset();
+  Proxy::connectionLost(reason);
+}
+
+// --- ProxyFactory --------------------------------------------------------------------------
+
+ProxyFactory::ProxyFactory(std::string h, int p) : host(std::move(h)), port(p) {
+  setProtocol<ProxyServer>();
+}
+
+}  // namespace twisted::protocols::portforward

@@ -1,0 +1,261 @@
+// twisted.protocols.portforward: the proxy's wiring with MemoryReactor and
+// StringTransports (Twisted's test_portforward.py checks the same over
+// real sockets), then real forwarding on loopback on every backend: an echo
+// server behind a ProxyFactory, 1-byte and 1 MiB payloads, and close
+// propagation both ways.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <twisted/internet/error.h>
+#include <twisted/internet/reactor.h>
+#include <twisted/protocols/portforward.h>
+#include <twisted/protocols/wire.h>
+#include <twisted/python/log.h>
+#include <twisted/testing/memory_reactor.h>
+#include <twisted/testing/string_transport.h>
+
+namespace {
+
+using namespace twisted::internet;
+using namespace twisted::protocols::portforward;
+using twisted::python::Failure;
+using twisted::testing::MemoryReactor;
+using twisted::testing::StringTransport;
+
+const Address kAddr = IPv4Address{"TCP", "127.0.0.1", 4321};
+
+// A proxied connection with both transports in memory.
+struct Spliced {
+  MemoryReactor reactor;
+  std::shared_ptr<ProxyFactory> factory = std::make_shared<ProxyFactory>("backend", 4321);
+  std::unique_ptr<Protocol> server;
+  std::unique_ptr<Protocol> client;
+  StringTransport serverTransport;
+  StringTransport clientTransport;
+
+  Spliced() {
+    factory->reactor = &reactor;
+    factory->noisy = false;
+    server = factory->buildProtocol(kAddr);
+    server->makeConnection(&serverTransport);
+  }
+  ProxyServer& proxyServer() { return static_cast<ProxyServer&>(*server); }
+  std::shared_ptr<ClientFactory> clientFactory() { return reactor.tcpClients.at(0).factory; }
+  void connectClient() {
+    client = clientFactory()->buildProtocol(kAddr);
+    client->makeConnection(&clientTransport);
+  }
+};
+
+TEST(PortForward, ServerPausesReadingAndConnectsToTheDestination) {
+  Spliced s;
+  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::paused);
+  ASSERT_EQ(s.reactor.tcpClients.size(), 1u);
+  EXPECT_EQ(s.reactor.tcpClients[0].host, "backend");
+  EXPECT_EQ(s.reactor.tcpClients[0].port, 4321);
+  EXPECT_TRUE(dynamic_cast<ProxyClientFactory*>(s.clientFactory().get()));
+}
+
+TEST(PortForward, ClientLinksTheTransportsAsEachOthersProducersAndResumes) {
+  Spliced s;
+  s.connectClient();
+  auto& server = s.proxyServer();
+  auto& client = static_cast<ProxyClient&>(*s.client);
+  EXPECT_EQ(server.peer, &client);
+  EXPECT_EQ(client.peer, &server);
+  EXPECT_EQ(s.clientTransport.producer, &s.serverTransport);
+  EXPECT_EQ(s.clientTransport.streaming, true);
+  EXPECT_EQ(s.serverTransport.producer, &s.clientTransport);
+  EXPECT_EQ(s.serverTransport.streaming, true);
+  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::producing);
+}
+
+TEST(PortForward, DataFlowsBothWays) {
+  Spliced s;
+  s.connectClient();
+  s.server->dataReceived("to backend");
+  EXPECT_EQ(s.clientTransport.value(), "to backend");
+  s.client->dataReceived("to client");
+  EXPECT_EQ(s.serverTransport.value(), "to client");
+}
+
+TEST(PortForward, ServerSideLossClosesTheClientSide) {
+  Spliced s;
+  s.connectClient();
+  s.server->connectionLost(Failure(error::ConnectionDone()));
+  EXPECT_TRUE(s.clientTransport.disconnecting());
+  EXPECT_EQ(s.clientTransport.producer, nullptr) << "the lost side's transport is unregistered";
+  EXPECT_EQ(static_cast<Proxy&>(*s.client).peer, nullptr);
+  s.server.reset();                // its transport destroys it
+  s.client->dataReceived("late");  // no peer any more: dropped, no crash
+  s.client->connectionLost(Failure(error::ConnectionDone()));
+}
+
+TEST(PortForward, ClientSideLossClosesTheServerSide) {
+  Spliced s;
+  s.connectClient();
+  s.client->connectionLost(Failure(error::ConnectionLost()));
+  EXPECT_TRUE(s.serverTransport.disconnecting());
+  EXPECT_EQ(s.serverTransport.producer, nullptr);
+  s.client.reset();
+  s.server->connectionLost(Failure(error::ConnectionDone()));
+}
+
+TEST(PortForward, FailedOutboundConnectionClosesTheServerSide) {
+  Spliced s;
+  s.clientFactory()->clientConnectionFailed(*s.reactor.connectors.at(0),
+                                            Failure(error::ConnectionRefusedError()));
+  EXPECT_TRUE(s.serverTransport.disconnecting());
+  std::vector<std::string> logged;
+  auto h = twisted::python::log::addObserver([&](const twisted::logger::LogEvent& e) {
+    logged.push_back(twisted::python::log::textFromEventDict(e));
+  });
+  s.server->connectionLost(Failure(error::ConnectionDone()));
+  twisted::python::log::removeObserver(h);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("Unable to connect to peer"), std::string::npos) << logged[0];
+}
+
+TEST(PortForward, ServerLostWhileConnectingStopsTheAttempt) {
+  Spliced s;
+  auto cf = s.clientFactory();
+  s.proxyServer().noisy = false;
+  s.server->connectionLost(Failure(error::ConnectionDone()));
+  EXPECT_TRUE(s.reactor.connectors.at(0)->stoppedConnecting);
+  s.server.reset();
+  EXPECT_FALSE(cf->buildProtocol(kAddr)) << "no server to link to any more";
+  cf->clientConnectionFailed(*s.reactor.connectors.at(0), Failure(error::UserError()));
+}
+
+TEST(PortForward, ServerNeedsAProxyFactory) {
+  auto f = Factory::forProtocol<ProxyServer>();
+  auto p = f->buildProtocol(kAddr);
+  StringTransport t;
+  EXPECT_THROW(p->makeConnection(&t), std::logic_error);
+}
+
+// --- real sockets ------------------------------------------------------------------------
+
+struct Flags {
+  int backendLost = 0;
+  int clientLost = 0;
+  std::optional<Failure> clientReason;
+  std::string received;
+};
+
+class TrackedEcho : public twisted::protocols::wire::Echo {
+ public:
+  explicit TrackedEcho(std::shared_ptr<Flags> f) : f_(std::move(f)) {}
+  void connectionLost(const Failure&) override { ++f_->backendLost; }
+
+ private:
+  std::shared_ptr<Flags> f_;
+};
+
+// Sends `payload` and closes once it has all come back.
+class Sender : public Protocol {
+ public:
+  Sender(std::shared_ptr<Flags> f, std::string payload)
+      : f_(std::move(f)), payload_(std::move(payload)) {}
+  void connectionMade() override { transport->write(payload_); }
+  void dataReceived(std::string_view data) override {
+    f_->received.append(data);
+    if (f_->received.size() >= payload_.size()) transport->loseConnection();
+  }
+  void connectionLost(const Failure& reason) override {
+    ++f_->clientLost;
+    f_->clientReason = reason;
+  }
+
+ private:
+  std::shared_ptr<Flags> f_;
+  std::string payload_;
+};
+
+class PortForwardTCP : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { r = makeReactor(GetParam()); }
+  template <class Done>
+  void spinUntil(Done done, double seconds = 20) {
+    double deadline = r->seconds() + seconds;
+    while (!done() && r->seconds() < deadline)
+      r->iterate(0.01);
+    EXPECT_TRUE(done()) << "timed out";
+  }
+  int listenProxyTo(const std::shared_ptr<IListeningPort>& backend) {
+    auto pf = std::make_shared<ProxyFactory>("127.0.0.1", portOf(backend->getHost()));
+    pf->reactor = r.get();
+    proxyPort = r->listenTCP(0, pf, 50, "127.0.0.1");
+    return portOf(proxyPort->getHost());
+  }
+  void roundTrip(const std::string& payload) {
+    auto flags = std::make_shared<Flags>();
+    auto backend = r->listenTCP(0, Factory::forProtocol<TrackedEcho>(flags), 50, "127.0.0.1");
+    int port = listenProxyTo(backend);
+    auto cf = std::make_shared<ClientFactory>();
+    cf->setProtocol<Sender>(flags, payload);
+    r->connectTCP("127.0.0.1", port, cf);
+    // The client closes; the proxy closes the backend connection in turn.
+    spinUntil([&] { return flags->clientLost == 1 && flags->backendLost == 1; });
+    EXPECT_EQ(flags->received.size(), payload.size());
+    EXPECT_TRUE(flags->received == payload) << "the bytes came back in order";
+    ASSERT_TRUE(flags->clientReason);
+    EXPECT_TRUE(flags->clientReason->check<error::ConnectionDone>())
+        << flags->clientReason->getErrorMessage();
+  }
+  std::unique_ptr<ReactorBase> r;
+  std::shared_ptr<IListeningPort> proxyPort;
+};
+
+TEST_P(PortForwardTCP, OneByteThroughTheProxy) {
+  roundTrip("x");
+}
+
+TEST_P(PortForwardTCP, OneMebibyteThroughTheProxy) {
+  std::string payload(1 << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<char>(i * 7 + i / 251);
+  roundTrip(payload);
+}
+
+TEST_P(PortForwardTCP, BackendCloseReachesTheClient) {
+  // QOTD writes its quote and closes: the close goes through the proxy.
+  auto backend =
+      r->listenTCP(0, Factory::forProtocol<twisted::protocols::wire::QOTD>(), 50, "127.0.0.1");
+  int port = listenProxyTo(backend);
+  auto flags = std::make_shared<Flags>();
+  auto cf = std::make_shared<ClientFactory>();
+  cf->setProtocol<Sender>(flags, std::string());  // sends nothing, never closes by itself
+  r->connectTCP("127.0.0.1", port, cf);
+  spinUntil([&] { return flags->clientLost == 1; });
+  EXPECT_EQ(flags->received, "An apple a day keeps the doctor away.\r\n");
+  ASSERT_TRUE(flags->clientReason);
+  EXPECT_TRUE(flags->clientReason->check<error::ConnectionDone>())
+      << flags->clientReason->getErrorMessage();
+}
+
+TEST_P(PortForwardTCP, UnreachableDestinationClosesTheClient) {
+  int dead;
+  {
+    auto p = r->listenTCP(0, Factory::forProtocol<Protocol>(), 50, "127.0.0.1");
+    dead = portOf(p->getHost());
+    p->stopListening();
+    r->iterate(0);
+  }
+  auto pf = std::make_shared<ProxyFactory>("127.0.0.1", dead);
+  pf->reactor = r.get();
+  auto port = r->listenTCP(0, pf, 50, "127.0.0.1");
+  auto flags = std::make_shared<Flags>();
+  auto cf = std::make_shared<ClientFactory>();
+  cf->setProtocol<Sender>(flags, std::string("hello?"));
+  r->connectTCP("127.0.0.1", portOf(port->getHost()), cf);
+  spinUntil([&] { return flags->clientLost == 1; });
+  EXPECT_EQ(flags->received, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PortForwardTCP, ::testing::Values("epoll", "poll", "select"));
+
+}  // namespace
