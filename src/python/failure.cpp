@@ -86,6 +86,20 @@ Failure::Failure(std::exception_ptr e, std::source_location where) {
   state_ = std::move(state);
 }
 
+Failure Failure::caught(const std::exception& e, std::source_location where) {
+  if (const auto* f = dynamic_cast<const Failure*>(&e)) return *f;
+  auto state = std::make_shared<State>();
+  state->value = std::current_exception();
+  state->where = where;
+  state->typeName = demangle(abi::__cxa_current_exception_type());
+  state->message = e.what();
+  state->stdException = &e;
+  state->what = state->typeName + ": " + state->message;
+  Failure out{Uninit{}};
+  out.state_ = std::move(state);
+  return out;
+}
+
 Failure::~Failure() = default;
 
 const std::exception_ptr& Failure::value() const noexcept {

@@ -88,6 +88,11 @@ class Failure : public std::exception {
                                                                 std::source_location::current())
       : Failure(std::make_exception_ptr<std::decay_t<E>>(std::forward<E>(error)), where) {}
 
+  /// The exception being handled, as caught by `catch (const std::exception& e)`:
+  /// the same as Failure() there, without rethrowing it to find its type.
+  static Failure caught(const std::exception& e,
+                        std::source_location where = std::source_location::current());
+
   Failure(const Failure&) noexcept = default;
   Failure& operator=(const Failure&) noexcept = default;
   ~Failure() override;
@@ -178,6 +183,8 @@ class Failure : public std::exception {
 
  private:
   struct State;
+  struct Uninit {};
+  explicit Failure(Uninit) noexcept {}
 
   // The exception as a std::exception, or nullptr if it is not one. Lets
   // check()/valueAs() use dynamic_cast instead of a rethrow.

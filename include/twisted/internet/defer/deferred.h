@@ -469,6 +469,10 @@ void deliver(DeferredState& st, Thunk&& thunk) noexcept {
       R value = thunk();
       res.template emplace<R>(std::move(value));
     }
+  } catch (const Failure& f) {
+    res.setFailure(f);  // trap() or a rethrown Failure: the same one goes on
+  } catch (const std::exception& e) {
+    res.setFailure(Failure::caught(e));  // no rethrow to find out what it is
   } catch (...) {
     res.setFailure(Failure(std::current_exception()));
   }

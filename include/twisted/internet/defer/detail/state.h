@@ -105,7 +105,9 @@ class Result {
       ops_ = nullptr;
     } else if constexpr (kInline<T>) {
       ::new (static_cast<void*>(buf_)) T(std::forward<A>(a)...);
-      ops_ = &kInlineOps<T>;
+      // Trivially copyable values (ints, pointers, PODs) need no ops: moved
+      // with memcpy, nothing to destroy.
+      ops_ = std::is_trivially_copyable_v<T> ? nullptr : &kInlineOps<T>;
     } else {
       *reinterpret_cast<T**>(buf_) = new T(std::forward<A>(a)...);
       ops_ = &kHeapOps<T>;
@@ -218,7 +220,9 @@ class Entry {
                   std::is_nothrow_move_constructible_v<D>) {
       if (!heap) {
         ::new (static_cast<void*>(e.buf_)) D(std::forward<S>(s));
-        e.ops_ = &kInlineOps<D>;
+        // Trivially copyable steps (capture-less lambdas, function pointers,
+        // captured pointers and ints): memcpy to move, nothing to destroy.
+        e.ops_ = std::is_trivially_copyable_v<D> ? &kTrivialOps<D> : &kInlineOps<D>;
         return e;
       }
     }
@@ -247,6 +251,9 @@ class Entry {
     void (*destroy)(void* p) noexcept;
   };
   template <class D>
+  static constexpr Ops kTrivialOps{[](void* p, DeferredState& st) { (*static_cast<D*>(p))(st); },
+                                   nullptr, nullptr};
+  template <class D>
   static constexpr Ops kInlineOps{[](void* p, DeferredState& st) { (*static_cast<D*>(p))(st); },
                                   [](void* from, void* to) noexcept {
                                     ::new (to) D(std::move(*static_cast<D*>(from)));
@@ -268,6 +275,10 @@ class Entry {
 
 /// FIFO of entries, three inline; grows on the heap past that.
 class CallbackQueue {
+  // Plain operator new (malloc) already aligns to 16; the aligned form goes
+  // through the slower memalign path.
+  static_assert(alignof(Entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+
  public:
   CallbackQueue() noexcept = default;
   CallbackQueue(const CallbackQueue&) = delete;
@@ -300,6 +311,10 @@ class DeferredState {
   /// Logs "Unhandled error in Deferred:" if the result is a Failure.
   ~DeferredState();
 
+  /// Per-thread cache of freed states (a few hundred), ahead of malloc.
+  static void* operator new(std::size_t n);
+  static void operator delete(void* p, std::size_t n) noexcept;
+
   void addRef() noexcept { ++refs_; }
   void release() noexcept {
     if (--refs_ == 0) delete this;
@@ -324,9 +339,17 @@ class DeferredState {
   void unpause();
 
   /// Throws DeferredTypeError unless the chain currently produces `expected`.
-  void checkChainType(TypeTag expected, const char* operation) const;
+  void checkChainType(TypeTag expected, const char* operation) const {
+    if (chainType_ != expected) checkChainTypeSlow(expected, operation);
+  }
   /// Throws DeferredTypeError unless the Deferred was created as `expected`.
-  void checkInitialType(TypeTag expected, const char* operation) const;
+  void checkInitialType(TypeTag expected, const char* operation) const {
+    if (initialType_ != expected) checkInitialTypeSlow(expected, operation);
+  }
+  // The same type_info object is the common case; these compare names
+  // (type_info objects may be duplicated across shared objects) and throw.
+  void checkChainTypeSlow(TypeTag expected, const char* operation) const;
+  void checkInitialTypeSlow(TypeTag expected, const char* operation) const;
 
   /// True if the result is final and can be taken now (fired, not paused,
   /// not running callbacks, not waiting on another Deferred).
@@ -407,7 +430,10 @@ inline void Result::moveFrom(Result& o) noexcept {
   ops_ = o.ops_;
   switch (kind_) {
     case Kind::Value:
-      if (ops_) ops_->move(o.buf_, buf_);
+      if (ops_)
+        ops_->move(o.buf_, buf_);
+      else
+        std::memcpy(buf_, o.buf_, kValueInline);
       break;
     case Kind::Failure: {
       auto* f = std::launder(reinterpret_cast<Failure*>(o.buf_));
@@ -427,13 +453,21 @@ inline void Result::moveFrom(Result& o) noexcept {
 
 inline void Entry::reset() noexcept {
   if (chainee_) std::exchange(chainee_, nullptr)->release();
-  if (ops_) std::exchange(ops_, nullptr)->destroy(buf_);
+  if (ops_) {
+    const Ops* ops = std::exchange(ops_, nullptr);
+    if (ops->destroy) ops->destroy(buf_);
+  }
 }
 
 inline void Entry::moveFrom(Entry& o) noexcept {
   ops_ = std::exchange(o.ops_, nullptr);
   chainee_ = std::exchange(o.chainee_, nullptr);
-  if (ops_) ops_->move(o.buf_, buf_);
+  if (ops_) {
+    if (ops_->move)
+      ops_->move(o.buf_, buf_);
+    else
+      std::memcpy(buf_, o.buf_, kEntryInline);
+  }
 }
 
 inline void CallbackQueue::push(Entry&& e) {
@@ -448,13 +482,12 @@ inline void CallbackQueue::push(Entry&& e) {
       }
     } else {
       std::uint32_t newCap = cap_ * 2 < 8 ? 8 : cap_ * 2;
-      auto* fresh = static_cast<Entry*>(
-          ::operator new(newCap * sizeof(Entry), std::align_val_t(alignof(Entry))));
+      auto* fresh = static_cast<Entry*>(::operator new(newCap * sizeof(Entry)));
       for (std::uint32_t i = 0; i < n; ++i) {
         ::new (static_cast<void*>(fresh + i)) Entry(std::move(*slot(head_ + i)));
         slot(head_ + i)->~Entry();
       }
-      if (heap_) ::operator delete(heap_, std::align_val_t(alignof(Entry)));
+      if (heap_) ::operator delete(heap_);
       heap_ = fresh;
       cap_ = newCap;
     }
