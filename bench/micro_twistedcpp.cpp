@@ -12,7 +12,10 @@
 //   deferred      Deferred shapes (a)-(e) of the README, plus heap allocations
 //                 per shape (this file replaces the global operator new/delete
 //                 with counting ones; they count only inside that scenario)
-//   none, linereceiver and any other name: prints nothing
+//   linereceiver  LineReceiver, LineOnlyReceiver and Int32StringReceiver
+//                 parsing N 52-byte messages pre-split into 64 KiB chunks
+//                 (micro_linereceiver.cpp)
+//   none and any other name: prints nothing
 //
 // Prints 'scenario<TAB>metric<TAB>value' lines (ns per operation), one set
 // per repetition (MICRO_REPS, default 5; MICRO_N operations, default
@@ -51,6 +54,13 @@
 // include path is set by bench/CMakeLists.txt when ../shared exists.
 #include "micro_common.h"
 #endif
+
+namespace twisted_micro {
+// The `linereceiver` scenario (micro_linereceiver.cpp): `reps` repetitions of
+// `n` messages per parser, printed through `emit`.
+void runLineReceiverScenario(long n, long reps,
+                             void (*emit)(const char* scenario, const char* metric, double));
+}  // namespace twisted_micro
 
 // ---- counting global operator new/delete ---------------------------------------------
 //
@@ -647,8 +657,10 @@ int main(int argc, char** argv) {
     }
   } else if (scenario == "deferred") {
     deferred(reps);
+  } else if (scenario == "linereceiver") {
+    twisted_micro::runLineReceiverScenario(g_n, reps, emit);
   }
-  // "none", "linereceiver" and anything else: not implemented (yet), print
-  // nothing and exit 0 as the contract asks.
+  // "none" and anything else: not implemented, print nothing and exit 0 as
+  // the contract asks.
   return 0;
 }

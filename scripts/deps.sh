@@ -5,14 +5,17 @@
 set -euo pipefail
 
 # Build: compiler, CMake + Ninja. Libraries: {fmt} (log formatting),
-# GoogleTest/GoogleMock, Google Benchmark. The README says why each is here.
+# CLI11 (twist's command line), GoogleTest/GoogleMock, Google Benchmark.
+# Tests: Python Twisted, the independent peer of the interop tests. The
+# README says why each is here.
 PACKAGES=(
   g++ cmake ninja-build make pkg-config
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-twisted
 )
 if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
   # The peers that ../shared/bench compares us with.
-  PACKAGES+=(libasio-dev libuv1-dev libevent-dev python3 python3-twisted python3-uvloop)
+  PACKAGES+=(libasio-dev libuv1-dev libevent-dev python3-uvloop)
 fi
 
 missing=()

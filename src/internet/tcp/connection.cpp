@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -39,13 +40,26 @@ Failure lostFailure(int err) {
 }
 }  // namespace
 
-Connection::Connection(ReactorBase& reactor, int fd, std::shared_ptr<Factory> factory,
-                       int sessionno, std::shared_ptr<Connector> connector)
+Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer,
+                       std::shared_ptr<Factory> factory, int sessionno,
+                       std::shared_ptr<Connector> connector)
     : reactor_(reactor),
       fd_(fd),
       sessionno_(sessionno),
       factory_(std::move(factory)),
-      connector_(std::move(connector)) {}
+      connector_(std::move(connector)) {
+  if (peer && peer->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(peer);
+    peerFamily_ = AF_INET;
+    peerPort_ = ntohs(v4->sin_port);
+    std::memcpy(peerIp_.data(), &v4->sin_addr, 4);
+  } else if (peer && peer->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(peer);
+    peerFamily_ = AF_INET6;
+    peerPort_ = ntohs(v6->sin6_port);
+    std::memcpy(peerIp_.data(), &v6->sin6_addr, 16);
+  }
+}
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);

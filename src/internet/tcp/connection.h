@@ -9,6 +9,9 @@
 // first.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,8 +36,8 @@ class Connection final : public ITCPTransport,
   /// A connection on the connected socket `fd` (owned from now on).
   /// `sessionno` >= 0 for accepted connections (logPrefix "Proto,N,host");
   /// `connector` for outgoing ones ("Proto,client").
-  Connection(ReactorBase& reactor, int fd, std::shared_ptr<Factory> factory, int sessionno,
-             std::shared_ptr<Connector> connector);
+  Connection(ReactorBase& reactor, int fd, const sockaddr* peer, std::shared_ptr<Factory> factory,
+             int sessionno, std::shared_ptr<Connector> connector);
   ~Connection() override;
 
   /// Takes `protocol`, starts reading and calls protocol->makeConnection(this).
@@ -112,6 +115,11 @@ class Connection final : public ITCPTransport,
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
   std::optional<python::Failure> writeFailure_;
   WriteBuffer buffer_;
+  // The peer, kept compactly (not a sockaddr_storage) so getPeer() and the
+  // log prefix still work once the socket is gone.
+  std::uint8_t peerFamily_ = 0;
+  std::uint16_t peerPort_ = 0;  // host order
+  std::array<unsigned char, 16> peerIp_{};
 };
 
 }  // namespace twisted::internet::tcp::detail

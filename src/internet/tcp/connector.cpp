@@ -148,9 +148,12 @@ void Connector::connected() {
   if (timeoutCall_.active()) timeoutCall_.cancel();
   timeoutCall_ = {};
   int fd = std::exchange(fd_, -1);
+  SockAddr peer;
+  peer.length = sizeof peer.storage;
+  const sockaddr* peerPtr = ::getpeername(fd, peer.get(), &peer.length) == 0 ? peer.get() : nullptr;
   std::unique_ptr<Protocol> protocol;
   try {
-    protocol = factory_->buildProtocol(peerAddress(fd));
+    protocol = factory_->buildProtocol(peerPtr ? toAddress(peerPtr) : peerAddress(fd));
   } catch (...) {
     log::err(std::current_exception(), "Unhandled error in buildProtocol");
   }
@@ -162,7 +165,8 @@ void Connector::connected() {
   state_ = State::kConnected;
   // The connection holds us from now on.
   std::shared_ptr<void> held = reactor_.releaseKeepAlive(keepAlive_);
-  auto connection = std::make_shared<Connection>(reactor_, fd, factory_, -1, shared_from_this());
+  auto connection =
+      std::make_shared<Connection>(reactor_, fd, peerPtr, factory_, -1, shared_from_this());
   transport_ = connection;
   Connection::start(std::move(connection), std::move(protocol));
 }

@@ -107,7 +107,7 @@ void Port::acceptOne(int fd, const sockaddr* peer) {
     return;
   }
   int session = sessionno_++;
-  auto connection = std::make_shared<Connection>(reactor_, fd, factory_, session, nullptr);
+  auto connection = std::make_shared<Connection>(reactor_, fd, peer, factory_, session, nullptr);
   Connection::start(std::move(connection), std::move(protocol));
 }
 
@@ -130,8 +130,8 @@ defer::Deferred<void> Port::stopListening() {
   reactor_.callLater(0, [this, keep = reactor_.releaseKeepAlive(keepAlive_), d]() mutable {
     int port = portOf(getHost());
     closeSocket();
-    factory_->doStop();
     log::msg("(TCP Port " + std::to_string(port) + " Closed)");
+    factory_->doStop();
     d.callback();
   });
   return d;
@@ -144,8 +144,8 @@ void Port::connectionLost(const Failure&) {
   listening_ = false;
   int port = portOf(getHost());
   closeSocket();
-  factory_->doStop();
   log::msg("(TCP Port " + std::to_string(port) + " Closed)");
+  factory_->doStop();
 }
 
 Address Port::getHost() const {

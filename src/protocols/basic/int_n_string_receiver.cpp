@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,22 @@ IntNStringReceiver::IntNStringReceiver(std::size_t prefixLength) : prefixLength_
   }
 }
 
+namespace {
+// The big-endian unsigned prefix of n (1, 2 or 4) bytes at p.
+inline std::size_t readPrefix(const char* p, std::size_t n) noexcept {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  switch (n) {
+    case 1:
+      return u[0];
+    case 2:
+      return (std::size_t{u[0]} << 8) | u[1];
+    default:
+      return (std::size_t{u[0]} << 24) | (std::size_t{u[1]} << 16) | (std::size_t{u[2]} << 8) |
+             u[3];
+  }
+}
+}  // namespace
+
 void IntNStringReceiver::dataReceived(std::string_view data) {
   if (!buffer_.enter(data)) return;
   detail::ReceiveBuffer::Scope scope(buffer_);
@@ -19,28 +36,40 @@ void IntNStringReceiver::dataReceived(std::string_view data) {
   for (;;) {
     buffer_.absorbPending();
     if (paused) return;
-    std::string_view rest = buffer_.unparsed();
-    if (rest.size() < n) {
-      if (buffer_.extend()) continue;
-      return;
+    // Walk the strings of `rest` while no callback pauses or changes the
+    // buffer (feeds data, clears it).
+    const std::string_view rest = buffer_.unparsed();
+    const char* const base = rest.data();
+    const std::uint64_t generation = buffer_.generation();
+    std::size_t start = 0;  // rest[start..] is unparsed
+    bool changed = false;
+    for (;;) {
+      const std::size_t avail = rest.size() - start;
+      if (avail < n) break;
+      // Each prefix says where the next one is, so the CPU cannot run ahead
+      // on a cold buffer by itself: ask for the bytes a few strings ahead.
+      __builtin_prefetch(reinterpret_cast<const void*>(
+          reinterpret_cast<std::uintptr_t>(base + start) + 2048));  // no pointer past the end
+      const std::size_t length = readPrefix(base + start, n);
+      if (length > MAX_LENGTH) {
+        // Keep the bad prefix only: every later call fails on it again (as in
+        // Twisted) without buffering what the peer keeps sending.
+        buffer_.reset(rest.substr(start, n));
+        lengthLimitExceeded(length);
+        return;
+      }
+      if (avail - n < length) break;
+      buffer_.consume(n + length);
+      stringReceived(rest.substr(start + n, length));
+      start += n + length;
+      if (buffer_.generation() != generation || paused) {
+        changed = true;
+        break;
+      }
     }
-    std::size_t length = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      length = (length << 8) | static_cast<unsigned char>(rest[i]);
-    }
-    if (length > MAX_LENGTH) {
-      // Keep the bad prefix only: every later call fails on it again (as in
-      // Twisted) without buffering what the peer keeps sending.
-      buffer_.reset(rest.substr(0, n));
-      lengthLimitExceeded(length);
-      return;
-    }
-    if (rest.size() - n < length) {
-      if (buffer_.extend()) continue;
-      return;
-    }
-    buffer_.consume(n + length);
-    stringReceived(rest.substr(n, length));
+    if (changed) continue;
+    if (buffer_.extend()) continue;  // more of this chunk to parse
+    return;
   }
 }
 

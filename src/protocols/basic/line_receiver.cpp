@@ -1,5 +1,8 @@
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 
+#include <twisted/protocols/basic/detail/delimiter_scanner.h>
 #include <twisted/protocols/basic/line_receiver.h>
 
 namespace twisted::protocols::basic {
@@ -32,33 +35,53 @@ void LineReceiver::dataReceived(std::string_view data) {
       rawDataReceived(rest);
       continue;
     }
-    std::size_t at = detail::findDelimiter(rest, delimiter, scanned_);
-    if (at == npos) {
-      scanned_ = scannedUpTo(rest, delimiter);
-      if (buffer_.extend()) continue;  // more of this chunk to search
-      if (rest.size() >= MAX_LENGTH + delimiter.size()) {
+    // Deliver the lines of `rest` with one scanner for as long as no callback
+    // changes what the loop above would check: the buffer (more data fed, a
+    // cleared buffer), the mode, pausing or the delimiter. A copy of the
+    // delimiter, as a callback may assign a new one.
+    const std::string delim = delimiter;
+    const std::size_t d = delim.size();
+    detail::DelimiterScanner scan(rest, delim);
+    const std::uint64_t generation = buffer_.generation();
+    std::size_t start = 0;  // rest[start..] is unparsed
+    bool changed = false;
+    for (;;) {
+      std::size_t at = scan.find(start + scanned_);
+      if (at == npos) break;
+      std::size_t length = at - start;
+      if (length > MAX_LENGTH) {
+        // Twisted passes the line, the delimiter and everything after it.
+        while (buffer_.extend()) {
+        }
+        rest = buffer_.unparsed();
         buffer_.consume(rest.size());
         scanned_ = 0;
         lineLengthExceeded(rest);
+        return;
       }
-      return;
+      // Consume before the call: lineReceived may clear the buffer, switch
+      // to raw mode (which then gets the rest of this chunk) or feed more data.
+      buffer_.consume(length + d);
+      scanned_ = 0;
+      lineReceived(rest.substr(start, length));
+      if (transport != nullptr && transport->disconnecting()) return;
+      start = at + d;
+      if (buffer_.generation() != generation || paused || !lineMode_ ||
+          !scan.sameDelimiter(delimiter)) {
+        changed = true;
+        break;
+      }
     }
-    if (at > MAX_LENGTH) {
-      // Twisted passes the line, the delimiter and everything after it.
-      while (buffer_.extend()) {
-      }
-      rest = buffer_.unparsed();
+    if (changed) continue;
+    rest.remove_prefix(start);  // == buffer_.unparsed(): no delimiter in it
+    scanned_ = scannedUpTo(rest, delim);
+    if (buffer_.extend()) continue;  // more of this chunk to search
+    if (rest.size() >= MAX_LENGTH + d) {
       buffer_.consume(rest.size());
       scanned_ = 0;
       lineLengthExceeded(rest);
-      return;
     }
-    // Consume before the call: lineReceived may clear the buffer, switch to
-    // raw mode (which then gets the rest of this chunk) or feed more data.
-    buffer_.consume(at + delimiter.size());
-    scanned_ = 0;
-    lineReceived(rest.substr(0, at));
-    if (transport != nullptr && transport->disconnecting()) return;
+    return;
   }
 }
 

@@ -687,6 +687,33 @@ TEST_P(TCPTest, ShutdownClosesPortsAndConnections) {
   EXPECT_EQ(sf->numPorts, 0);
 }
 
+// getPeer() and the log prefix still name the peer after the socket is gone.
+TEST_P(TCPTest, PeerIsKnownInsideConnectionLost) {
+  std::string prefix;
+  std::optional<Address> peer;
+  struct Late : Protocol {
+    Late(std::string* p, std::optional<Address>* a, ReactorBase* r) : p_(p), a_(a), r_(r) {}
+    void connectionMade() override { transport->loseConnection(); }
+    void connectionLost(const Failure&) override {
+      *a_ = transport->getPeer();
+      *p_ = transport->logPrefix();
+      r_->stop();
+    }
+    std::string* p_;
+    std::optional<Address>* a_;
+    ReactorBase* r_;
+  };
+  auto port = listen(Factory::forProtocol<Late>(&prefix, &peer, r.get()));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Recorder>(rec);
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(hostOf(*peer), "127.0.0.1");
+  EXPECT_EQ(prefix, "Late,0,127.0.0.1");
+}
+
 TEST_P(TCPTest, AddressesAndOptions) {
   auto port = listen(Factory::forProtocol<Echo>());
   std::optional<Address> peer, host;

@@ -16,39 +16,18 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace twisted::protocols::basic::detail {
-
-/// string_view::find(delimiter, from), but memchr for the first byte and an
-/// inline compare for the rest (the library's find calls memcmp per candidate).
-inline std::size_t findDelimiter(std::string_view haystack, std::string_view delimiter,
-                                 std::size_t from) noexcept {
-  const std::size_t d = delimiter.size();
-  if (d == 0 || haystack.size() < d) return std::string_view::npos;
-  const char* const begin = haystack.data();
-  const char* p = begin + from;
-  const char* const last = begin + (haystack.size() - d);  // last possible start
-  const char first = delimiter[0];
-  while (p <= last) {
-    p = static_cast<const char*>(std::memchr(p, first, static_cast<std::size_t>(last - p) + 1));
-    if (p == nullptr) return std::string_view::npos;
-    std::size_t i = 1;
-    while (i < d && p[i] == delimiter[i])
-      ++i;
-    if (i == d) return static_cast<std::size_t>(p - begin);
-    ++p;
-  }
-  return std::string_view::npos;
-}
 
 class ReceiveBuffer {
  public:
   /// Starts parsing `data`: returns false (and queues `data`) if a parse is
   /// already under way further up the stack, as Twisted's _busyReceiving does.
   bool enter(std::string_view data) {
+    ++generation_;
     if (busy_) {
       pending_.append(data);
       return false;
@@ -82,6 +61,7 @@ class ReceiveBuffer {
   /// Only between callbacks.
   bool extend() {
     if (!stitching_) return false;
+    ++generation_;
     if (switchToChunk()) return true;
     if (rest_.empty()) return false;
     std::size_t window = std::min(rest_.size(), std::max(stored_.size(), kWindow));
@@ -93,6 +73,7 @@ class ReceiveBuffer {
 
   /// Ends the parse: keeps the unparsed bytes (and anything queued) for next time.
   void leave() {
+    ++generation_;
     materialize();
     std::string_view tail = unparsed();  // while busy_: a view of cur_
     busy_ = false;
@@ -117,6 +98,8 @@ class ReceiveBuffer {
   /// Moves bytes queued by callbacks behind the unparsed ones. Call it only
   /// when no view handed to a callback is alive (between callbacks).
   void absorbPending() {
+    if (!stitching_ && pending_.empty()) return;  // nothing to do (the common case)
+    ++generation_;
     switchToChunk();
     if (pending_.empty()) return;
     materialize();
@@ -149,6 +132,7 @@ class ReceiveBuffer {
   }
   /// Drops everything unparsed and queued.
   void clear() noexcept {
+    ++generation_;
     pos_ += size();
     stitching_ = false;
     rest_ = {};
@@ -161,6 +145,7 @@ class ReceiveBuffer {
   /// Replaces everything unparsed and queued by `bytes`. Like
   /// absorbPending(), only between callbacks.
   void reset(std::string_view bytes) {
+    ++generation_;
     std::string kept(bytes);
     stored_.swap(kept);
     pos_ = 0;
@@ -170,6 +155,11 @@ class ReceiveBuffer {
     rest_ = {};
     if (busy_) cur_ = stored_;
   }
+  /// Changes whenever anything but consume() changes what unparsed() views
+  /// (data queued, the buffer cleared, reset or switched): a parser walking a
+  /// view of unparsed() checks it after each callback to know the view is
+  /// still the buffer.
+  std::uint64_t generation() const noexcept { return generation_; }
   /// Bytes queued by callbacks during this parse.
   bool hasPending() const noexcept { return !pending_.empty(); }
   bool busy() const noexcept { return busy_; }
@@ -221,6 +211,7 @@ class ReceiveBuffer {
   std::size_t joinAt_ = 0;
   std::string_view chunk_;
   std::string_view rest_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace twisted::protocols::basic::detail

@@ -1,0 +1,197 @@
+#include "runner.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <twisted/internet/defer/gather_results.h>
+#include <twisted/internet/error.h>
+#include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/internet/reactor.h>
+#include <twisted/logger/file_log_observer.h>
+#include <twisted/logger/filtering_log_observer.h>
+#include <twisted/logger/format.h>
+#include <twisted/logger/log_beginner.h>
+#include <twisted/logger/log_level.h>
+#include <twisted/logger/logger.h>
+#include <twisted/python/logfile.h>
+
+#include "endpoint.h"
+#include "service.h"
+
+namespace twisted::twist {
+namespace {
+
+using internet::IListeningPort;
+using internet::reactor;
+
+constexpr int kUsageError = 2;
+
+// Logging as Twisted's `twist` sets it up (Twist.startLogging): text lines on
+// stdout or a file, behind a level filter. Removes its observers (which may
+// point into the LogFile) before the file is closed.
+class LogSetup {
+ public:
+  LogSetup(const std::string& path, logger::LogLevel level) {
+    logger::LogObserver out;
+    if (path == "-") {
+      out = logger::textFileLogObserver(std::cout);
+    } else {
+      file_ = python::LogFile::fromFullPath(path);
+      python::LogFile* f = file_.get();
+      out = logger::FileLogObserver(
+          [f](std::string_view text) { f->write(text); }, {},
+          [](const logger::LogEvent& event) { return logger::formatEventAsClassicLogText(event); });
+    }
+    logger::FilteringLogObserver filtered(std::move(out), {logger::LogLevelFilterPredicate(level)});
+    handles_ = logger::globalLogBeginner().beginLoggingTo({std::move(filtered)});
+  }
+  ~LogSetup() {
+    for (auto h : handles_)
+      logger::globalLogPublisher().removeObserver(h);
+  }
+  LogSetup(const LogSetup&) = delete;
+  LogSetup& operator=(const LogSetup&) = delete;
+
+ private:
+  std::unique_ptr<python::LogFile> file_;
+  std::vector<logger::ObserverHandle> handles_;
+};
+
+CLI::Validator endpointValidator() {
+  return CLI::Validator(
+      [](std::string& description) -> std::string {
+        try {
+          parseServerEndpoint(description);
+          return {};
+        } catch (const EndpointParseError& e) {
+          return e.what();
+        }
+      },
+      "");
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv) {
+  std::vector<std::unique_ptr<ServiceMaker>> makers = serviceMakers();
+
+  CLI::App app{"Runs a network service on the twistedcpp reactor.", "twist"};
+  // At most one service; a missing or unknown one gets its own message below.
+  app.require_subcommand(0, 1);
+  std::string reactorName = "default";
+  std::string logFile = "-";
+  std::string logLevel = "info";
+  app.add_option("--reactor", reactorName, "The reactor backend")
+      ->check(CLI::IsMember({"default", "epoll", "poll", "select"}))
+      ->capture_default_str();
+  app.add_option("--log-file", logFile, "Log to this file (rotated every 1 MB), - for stdout")
+      ->capture_default_str();
+  app.add_option("--log-level", logLevel, "Log events at this level and above")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "critical"}))
+      ->capture_default_str();
+
+  std::vector<std::vector<std::string>> listens(makers.size());
+  std::vector<CLI::App*> commands;
+  for (std::size_t i = 0; i < makers.size(); ++i) {
+    ServiceMaker& maker = *makers[i];
+    CLI::App* command = app.add_subcommand(maker.tapname(), maker.description());
+    std::optional<std::string> fallback = maker.defaultListen();
+    command
+        ->add_option("--listen", listens[i],
+                     "Listen on this endpoint (repeatable); default: " +
+                         fallback.value_or(std::string("none")))
+        ->type_name("tcp:PORT[:interface=ADDR]")
+        ->expected(1)
+        ->take_all()
+        ->allow_extra_args(false)
+        ->check(endpointValidator());
+    maker.options(*command);
+    commands.push_back(command);
+  }
+
+  app.allow_extras();  // after the sub-commands, which must not inherit it
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+
+  std::size_t chosen = 0;
+  while (chosen < commands.size() && !commands[chosen]->parsed())
+    ++chosen;
+  if (chosen == commands.size() || !app.remaining().empty()) {
+    std::string names;
+    for (auto& m : makers)
+      names += (names.empty() ? "" : ", ") + m->tapname();
+    std::vector<std::string> extra = app.remaining();
+    if (chosen == commands.size() && !extra.empty())
+      std::cerr << "twist: unknown service '" << extra.front() << "' (choose one of: " << names
+                << ")\n";
+    else if (!extra.empty())
+      std::cerr << "twist: unexpected argument '" << extra.front() << "'\n";
+    else
+      std::cerr << "twist: a service is required (one of: " << names << ")\n";
+    std::cerr << "Run with --help for more information.\n";
+    return kUsageError;
+  }
+  ServiceMaker& maker = *makers[chosen];
+  std::vector<std::string> descriptions = listens[chosen];
+  if (descriptions.empty()) {
+    std::optional<std::string> fallback = maker.defaultListen();
+    if (!fallback) {
+      std::cerr << "twist " << maker.tapname() << ": nothing to listen on; give --listen\n"
+                << "Run with --help for more information.\n";
+      return kUsageError;
+    }
+    descriptions.push_back(*fallback);
+  }
+
+  internet::installReactor(internet::makeReactor(reactorName));
+
+  std::optional<LogSetup> logging;
+  try {
+    logging.emplace(logFile, logger::levelWithName(logLevel));
+  } catch (const std::exception& e) {
+    std::cerr << "twist: cannot log to " << logFile << ": " << e.what() << "\n";
+    return 1;
+  }
+  logger::Logger log("twist");
+
+  std::shared_ptr<internet::Factory> factory = maker.makeFactory();
+  std::vector<std::shared_ptr<IListeningPort>> ports;
+  for (const std::string& description : descriptions) {
+    TCPServerEndpoint endpoint = parseServerEndpoint(description);
+    try {
+      ports.push_back(
+          reactor().listenTCP(endpoint.port, factory, endpoint.backlog, endpoint.interface));
+    } catch (const internet::error::CannotListenError& e) {
+      log.critical("{error}", logger::field("error", std::string(e.what())));
+      std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
+      for (auto& port : ports)
+        port->stopListening();
+      return 1;
+    }
+  }
+
+  // Twist.startService: stop the service (its ports) before shutdown; the
+  // returned Deferred holds shutdown until every port is closed.
+  reactor().addSystemEventTrigger("before", "shutdown", [&ports] {
+    std::vector<internet::defer::Deferred<void>> stopped;
+    for (auto& port : ports)
+      stopped.push_back(port->stopListening());
+    return internet::defer::gatherResults(std::move(stopped));
+  });
+
+  log.info("Starting reactor...");
+  reactor().run();
+  return 0;
+}
+
+}  // namespace twisted::twist

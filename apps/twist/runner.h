@@ -1,0 +1,22 @@
+// The `twist` command line: global options, one service, run the reactor.
+#pragma once
+
+namespace twisted::twist {
+
+/// Runs `twist [--reactor NAME] [--log-file PATH] [--log-level L] SERVICE
+/// [options]`: installs the reactor, starts logging (text lines on stdout
+/// or a rotating LogFile, filtered by level), listens with the service's
+/// factory on every --listen endpoint, runs the reactor until SIGINT/SIGTERM
+/// (or reactor().stop()), and returns the exit status: 0 after a clean
+/// shutdown or --help, 2 for a command-line error, 1 if a port or the log
+/// file cannot be opened.
+///
+/// Shutdown mirrors Twisted: a "before shutdown" trigger stops every
+/// listening port (logging "(TCP Port N Closed)") and the reactor
+/// disconnects the remaining connections.
+///
+/// Mirrors: twisted.application.twist._twist.Twist.main with
+/// twisted.application.runner._runner.Runner.
+int run(int argc, const char* const* argv);
+
+}  // namespace twisted::twist

@@ -1,0 +1,95 @@
+#include "chat.h"
+
+#include "../service.h"
+
+namespace twisted::twist {
+
+Chat::Chat(Users& users) : users_(users) {
+  // Accept bare "\n" too: the trailing "\r" of a "\r\n" line is stripped in
+  // lineReceived().
+  delimiter = "\n";
+}
+
+void Chat::connectionMade() {
+  say("What's your name?");
+}
+
+void Chat::connectionLost(const python::Failure& reason) {
+  LineReceiver::connectionLost(reason);
+  auto it = users_.find(name_);
+  if (state_ == State::CHAT && it != users_.end() && it->second == this) {
+    users_.erase(it);
+    python::log::msg(name_ + " left");
+    broadcast("* " + name_ + " left");
+  }
+}
+
+void Chat::lineReceived(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (state_ == State::GETNAME)
+    handle_GETNAME(line);
+  else
+    handle_CHAT(line);
+}
+
+void Chat::handle_GETNAME(std::string_view name) {
+  if (name.empty()) {
+    say("Please choose a non-empty name.");
+    return;
+  }
+  if (users_.contains(name)) {
+    say("Name taken, please choose another.");
+    return;
+  }
+  name_ = name;
+  say("Welcome, " + name_ + "!");
+  users_.emplace(name_, this);
+  state_ = State::CHAT;
+  python::log::msg(name_ + " joined");
+  broadcast("* " + name_ + " joined");
+}
+
+void Chat::handle_CHAT(std::string_view message) {
+  broadcast("<" + name_ + "> " + std::string(message));
+}
+
+void Chat::broadcast(std::string_view line) {
+  for (auto& [name, protocol] : users_)
+    if (protocol != this) protocol->say(line);
+}
+
+void Chat::say(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 2);
+  out.append(line).append("\r\n");
+  transport->write(out);
+}
+
+std::unique_ptr<internet::Protocol> ChatFactory::buildProtocol(const internet::Address&) {
+  auto p = std::make_unique<Chat>(users);
+  p->factory = this;
+  return p;
+}
+
+namespace {
+
+class ChatService : public ServiceMaker {
+ public:
+  std::string tapname() const override { return "chat"; }
+  std::string description() const override {
+    return "A chat server: users choose a name, then every line is relayed to the others "
+           "(connect with `nc localhost 8123`)";
+  }
+  std::optional<std::string> defaultListen() const override { return "tcp:8123"; }
+  std::shared_ptr<internet::Factory> makeFactory() override {
+    return std::make_shared<ChatFactory>();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ServiceMaker> makeChatService() {
+  return std::make_unique<ChatService>();
+}
+
+}  // namespace twisted::twist

@@ -1,0 +1,60 @@
+// `twist chat`: the seeds' LineReceiver chat server (seed 001 §3.1).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <twisted/internet/protocol.h>
+#include <twisted/protocols/basic/line_receiver.h>
+
+namespace twisted::twist {
+
+/// One chat user's connection. It asks for a name ("What's your name?"),
+/// refuses one already taken, then relays each line as "<name> line" to
+/// every other user.
+///
+/// Differences from the seed's Chat: lines may end with "\n" or "\r\n" (so
+/// plain `nc` works; replies always end with "\r\n"), empty names are
+/// refused, and joins and departures are logged and announced.
+///
+/// Mirrors: the Chat(LineReceiver) of Twisted's chat server example.
+class Chat : public protocols::basic::LineReceiver {
+ public:
+  /// The users of the whole server, by name (owned by the factory).
+  using Users = std::map<std::string, Chat*, std::less<>>;
+
+  explicit Chat(Users& users);
+
+  void connectionMade() override;
+  void connectionLost(const python::Failure& reason) override;
+  void lineReceived(std::string_view line) override;
+  std::string logPrefix() const override { return "Chat"; }
+
+ private:
+  void handle_GETNAME(std::string_view name);
+  void handle_CHAT(std::string_view message);
+  /// Sends `line` to every user but this one.
+  void broadcast(std::string_view line);
+  /// sendLine with "\r\n" whatever the input delimiter is.
+  void say(std::string_view line);
+
+  Users& users_;
+  std::string name_;
+  enum class State { GETNAME, CHAT } state_ = State::GETNAME;
+};
+
+/// Builds a Chat per connection, all sharing one user table.
+/// Mirrors: the ChatFactory(Factory) of Twisted's chat server example.
+class ChatFactory : public internet::ServerFactory {
+ public:
+  std::unique_ptr<internet::Protocol> buildProtocol(const internet::Address& addr) override;
+  std::string logPrefix() const override { return "ChatFactory"; }
+
+  /// Maps user names to their connections.
+  Chat::Users users;
+};
+
+}  // namespace twisted::twist

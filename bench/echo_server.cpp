@@ -1,0 +1,76 @@
+// echo_server: a TCP echo server on twistedcpp's own stack, the peer we add
+// to the echo-server harness of ../shared/bench (run it with
+// bench/run_echo.sh; docs/benchmarks-echo.md has the figures).
+//
+// It is the harness's reference server written the Twisted way: a Protocol
+// whose dataReceived writes the bytes back, a Factory with noisy off (no log
+// line per connection or port), listenTCP on 127.0.0.1 with backlog 4096,
+// TCP_NODELAY on each connection, on the epoll reactor. SIGTERM/SIGINT stop
+// the reactor (installed by run()), which closes every connection and exits 0.
+//
+// Usage: echo_server [--reactor epoll|poll|select] PORT   (the harness appends PORT)
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor.h>
+
+namespace {
+
+using twisted::internet::Factory;
+using twisted::internet::ITCPTransport;
+using twisted::internet::Protocol;
+
+class Echo final : public Protocol {
+ public:
+  void connectionMade() override {
+    // Same socket options as every server of the harness.
+    if (auto* tcp = dynamic_cast<ITCPTransport*>(transport)) tcp->setTcpNoDelay(true);
+    // The transport is its own streaming producer: once more than its
+    // buffer size (64 KiB) waits for a peer that does not read, it stops
+    // reading until the buffer drains, so memory stays bounded. Registration
+    // is a pointer store; the per-message path does not look at it unless
+    // the kernel refused part of a write.
+    transport->registerProducer(transport, true);
+  }
+
+  void dataReceived(std::string_view data) override { transport->write(data); }
+};
+
+int usage(const char* argv0) {
+  std::fprintf(stderr, "usage: %s [--reactor epoll|poll|select] PORT\n", argv0);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string backend = "epoll";
+  int i = 1;
+  if (argc >= 3 && std::string_view(argv[1]) == "--reactor") {
+    backend = argv[2];
+    i = 3;
+  }
+  if (i != argc - 1) return usage(argv[0]);
+  char* end = nullptr;
+  long port = std::strtol(argv[i], &end, 10);
+  if (!end || *end != '\0' || port < 0 || port > 65535) return usage(argv[0]);
+
+  try {
+    namespace internet = twisted::internet;
+    internet::installReactor(internet::makeReactor(backend));
+    auto factory = Factory::forProtocol<Echo>();
+    factory->noisy = false;
+    auto listening = internet::reactor().listenTCP(static_cast<int>(port), factory, 4096,
+                                                   "127.0.0.1");
+    internet::reactor().run();  // until SIGTERM / SIGINT
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "echo_server: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

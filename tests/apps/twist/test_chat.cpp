@@ -1,0 +1,96 @@
+// `twist chat`: the seeds' chat protocol, driven over StringTransports.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include <twisted/internet/error.h>
+#include <twisted/testing/string_transport.h>
+
+#include "services/chat.h"
+
+namespace {
+
+using twisted::internet::IPv4Address;
+using twisted::internet::Protocol;
+using twisted::python::Failure;
+using twisted::testing::StringTransport;
+using twisted::twist::ChatFactory;
+
+// One connected user of a shared ChatFactory.
+struct User {
+  User(ChatFactory& factory) : protocol(factory.buildProtocol(IPv4Address{"TCP", "127.0.0.1", 1})) {
+    protocol->makeConnection(&transport);
+  }
+  // Everything written to the user since the last call.
+  std::string take() {
+    std::string out = transport.value();
+    transport.clear();
+    return out;
+  }
+  StringTransport transport;
+  std::unique_ptr<Protocol> protocol;
+};
+
+TEST(ChatTest, AsksForANameAndWelcomes) {
+  ChatFactory factory;
+  User alice(factory);
+  EXPECT_EQ(alice.take(), "What's your name?\r\n");
+  alice.protocol->dataReceived("alice\r\n");
+  EXPECT_EQ(alice.take(), "Welcome, alice!\r\n");
+  EXPECT_EQ(factory.users.size(), 1u);
+  EXPECT_EQ(alice.protocol->factory, &factory);
+}
+
+TEST(ChatTest, AcceptsBareNewlinesAndSplitLines) {
+  ChatFactory factory;
+  User alice(factory);
+  alice.take();
+  alice.protocol->dataReceived("al");
+  alice.protocol->dataReceived("ice\n");
+  EXPECT_EQ(alice.take(), "Welcome, alice!\r\n");
+}
+
+TEST(ChatTest, RefusesTakenAndEmptyNames) {
+  ChatFactory factory;
+  User alice(factory), other(factory);
+  alice.protocol->dataReceived("alice\r\n");
+  other.take();
+  other.protocol->dataReceived("alice\r\n\r\n");
+  EXPECT_EQ(other.take(),
+            "Name taken, please choose another.\r\nPlease choose a non-empty name.\r\n");
+  other.protocol->dataReceived("bob\n");
+  EXPECT_EQ(other.take(), "Welcome, bob!\r\n");
+}
+
+TEST(ChatTest, BroadcastsToEveryoneElse) {
+  ChatFactory factory;
+  User alice(factory), bob(factory), carol(factory);
+  alice.protocol->dataReceived("alice\n");
+  bob.protocol->dataReceived("bob\n");
+  carol.protocol->dataReceived("carol\n");
+  alice.take(), bob.take(), carol.take();
+  bob.protocol->dataReceived("hi all\r\n");
+  EXPECT_EQ(alice.take(), "<bob> hi all\r\n");
+  EXPECT_EQ(carol.take(), "<bob> hi all\r\n");
+  EXPECT_EQ(bob.take(), "");
+}
+
+TEST(ChatTest, AnnouncesJoinsAndDepartures) {
+  ChatFactory factory;
+  User alice(factory), bob(factory);
+  alice.protocol->dataReceived("alice\n");
+  alice.take();
+  bob.protocol->dataReceived("bob\n");
+  EXPECT_EQ(alice.take(), "* bob joined\r\n");
+  bob.protocol->connectionLost(Failure(twisted::internet::error::ConnectionDone()));
+  EXPECT_EQ(alice.take(), "* bob left\r\n");
+  EXPECT_EQ(factory.users.count("bob"), 0u);
+  // A user lost before choosing a name leaves no trace.
+  User carol(factory);
+  carol.protocol->connectionLost(Failure(twisted::internet::error::ConnectionLost()));
+  EXPECT_EQ(factory.users.size(), 1u);
+  EXPECT_EQ(alice.take(), "");
+}
+
+}  // namespace

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Runs the `twist` program for real: command-line errors, `twist chat` with
+# Python clients, shutdown on SIGINT/SIGTERM, logging to a file.
+# Usage: twist.sh MODE TWIST_BINARY
+set -euo pipefail
+mode=$1 twist=$2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$tmp"/*.out; do [[ -e $f ]] && { echo "--- $f"; cat "$f"; }; done
+  exit 1
+}
+
+# start NAME ARGS...: runs twist in the background (SIGINT not ignored, as
+# it would be for a plain background job), logging to $tmp/NAME.out, and
+# waits until it listens; sets $pid and $port.
+start() {
+  local name=$1
+  shift
+  env --default-signal=INT "$twist" "$@" >"$tmp/$name.out" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  port=
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.*Factory starting on \([0-9]*\)$/\1/p' "$tmp/$name.out" "$tmp/$name.log" 2>/dev/null | head -1 || true)
+    [[ -n $port ]] && return 0
+    kill -0 "$pid" 2>/dev/null || fail "twist $* exited early"
+    sleep 0.05
+  done
+  fail "twist $* did not start listening"
+}
+
+# stop SIGNAL: signals twist and waits for it; it must exit with status 0.
+stop() {
+  kill "-$1" "$pid"
+  local rc=0
+  timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after SIG$1"
+  wait "$pid" || rc=$?
+  [[ $rc == 0 ]] || fail "twist exited with $rc after SIG$1"
+}
+
+expect_rc() {  # expect_rc CODE ARGS...: twist ARGS exits with CODE.
+  local code=$1 rc=0
+  shift
+  timeout 10 "$twist" "$@" >"$tmp/cli.out" 2>&1 || rc=$?
+  [[ $rc == "$code" ]] || fail "twist $* exited with $rc, expected $code"
+}
+
+case $mode in
+  cli)
+    expect_rc 0 --help
+    grep -q 'chat' "$tmp/cli.out" || fail "--help does not list chat"
+    expect_rc 0 chat --help
+    grep -q -- '--listen tcp:PORT\[:interface=ADDR\]' "$tmp/cli.out" || fail "chat --help"
+    grep -q 'default: tcp:8123' "$tmp/cli.out" || fail "chat --help lacks the default port"
+    expect_rc 2
+    grep -q 'a service is required' "$tmp/cli.out" || fail "no service"
+    expect_rc 2 nosuch
+    grep -q "unknown service 'nosuch'" "$tmp/cli.out" || fail "unknown service"
+    expect_rc 2 chat --listen tcp:http
+    grep -q "invalid endpoint 'tcp:http': port 'http' is not an integer" "$tmp/cli.out" ||
+      fail "bad port"
+    expect_rc 2 chat --listen 8123
+    grep -q "did you mean tcp:8123?" "$tmp/cli.out" || fail "missing type"
+    expect_rc 2 chat --listen udp:53
+    expect_rc 2 chat --listen tcp:1:bogus=2
+    expect_rc 2 chat --listen tcp:1 tcp:2  # one endpoint per --listen
+    expect_rc 2 chat --bogus
+    expect_rc 2 chat extra
+    expect_rc 2 --reactor nosuch chat
+    expect_rc 2 --log-level loud chat
+    ;;
+
+  chat)
+    start chat chat --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/chat_client.py" "$port" || fail "chat client"
+    stop TERM
+    out=$tmp/chat.out
+    grep -q '\[Chat,[0-9]*,127.0.0.1\] alice joined' "$out" || fail "no join logged"
+    grep -q 'bob left' "$out" || fail "no departure logged"
+    grep -q 'Received SIGTERM, shutting down.' "$out" || fail "no SIGTERM line"
+    ;;
+
+  sigint)
+    # Both reactors the runner offers besides the default, and a user still
+    # connected at shutdown: the port closes, the connection is dropped.
+    for reactor in epoll poll select; do
+      start "sigint-$reactor" --reactor "$reactor" chat --listen tcp:0:interface=127.0.0.1
+      "$py" "$here/chat_client.py" "$port" --hold >"$tmp/hold.out" 2>&1 &
+      client=$!
+      for _ in $(seq 200); do grep -q 'holding' "$tmp/hold.out" && break; sleep 0.05; done
+      stop INT
+      wait "$client" || fail "the held client did not see the connection close"
+      out=$tmp/sigint-$reactor.out
+      for line in 'Starting reactor...' 'Received SIGINT, shutting down.' \
+        "(TCP Port $port Closed)" 'Stopping factory <ChatFactory' 'Main loop terminated.'; do
+        grep -qF "$line" "$out" || fail "$reactor: no '$line' in the log"
+      done
+    done
+    ;;
+
+  logfile)
+    # --log-file: nothing on stdout, everything in the file.
+    start logfile --log-file "$tmp/logfile.log" chat --listen tcp:0:interface=127.0.0.1
+    # --log-level error: a failed listen is logged (critical), info is not.
+    rc=0
+    "$twist" --log-level error chat --listen "tcp:$port:interface=127.0.0.1" >"$tmp/level.out" \
+      2>"$tmp/level.err" || rc=$?
+    [[ $rc == 1 ]] || fail "listening on a busy port exited with $rc"
+    grep -q "Couldn't listen on 127.0.0.1:$port" "$tmp/level.err" || fail "no error on stderr"
+    grep -q "\[twist#critical\] Couldn't listen on 127.0.0.1:$port" "$tmp/level.out" ||
+      fail "no critical log line"
+    ! grep -q 'Starting' "$tmp/level.out" || fail "info lines logged at --log-level error"
+    stop TERM
+    [[ ! -s $tmp/logfile.out ]] || fail "--log-file still wrote to stdout"
+    grep -q 'ChatFactory starting on' "$tmp/logfile.log" || fail "log file lacks the port"
+    grep -q 'Main loop terminated.' "$tmp/logfile.log" || fail "log file lacks shutdown"
+    ;;
+
+  echo)
+    # Two --listen endpoints, IPv4 and (where the machine has it) IPv6.
+    if "$py" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+      start echo echo --listen tcp:0:interface=127.0.0.1 --listen 'tcp6:0:interface=\:\:1'
+      "$py" "$here/services_client.py" echo "$port" || fail "echo client"
+      port6=$(sed -n 's/.*Factory starting on \([0-9]*\)$/\1/p' "$tmp/echo.out" | sed -n 2p)
+      [[ -n $port6 ]] || fail "no second port"
+      "$py" "$here/services_client.py" echo6 "$port6" || fail "echo client over IPv6"
+    else
+      echo "no IPv6 loopback: IPv4 only"
+      start echo echo --listen tcp:0:interface=127.0.0.1 --listen tcp:0:interface=127.0.0.1
+      "$py" "$here/services_client.py" echo "$port" || fail "echo client"
+    fi
+    stop TERM
+    ;;
+
+  discard | chargen | daytime | time)
+    start "$mode" "$mode" --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/services_client.py" "$mode" "$port" || fail "$mode client"
+    stop TERM
+    ;;
+
+  qotd)
+    start qotd qotd --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/services_client.py" qotd "$port" || fail "default quote"
+    stop TERM
+    start qotd-custom qotd --quote "Hello from twist" --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/services_client.py" qotd-custom "$port" || fail "--quote"
+    stop TERM
+    ;;
+
+  portforward)
+    # 1 MiB through a forwarder to `twist echo`, and a refused destination.
+    start echo echo --listen tcp:0:interface=127.0.0.1
+    echo_pid=$pid echo_port=$port
+    start portforward portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
+    "$py" "$here/services_client.py" portforward "$port" || fail "portforward client"
+    stop TERM
+    pid=$echo_pid
+    stop TERM
+    # The echo server is gone: the forwarder closes the accepted connection.
+    start refused portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
+    "$py" "$here/services_client.py" closed "$port" || fail "forwarding to nobody"
+    for _ in $(seq 100); do
+      grep -q 'Unable to connect to peer' "$tmp/refused.out" && break
+      sleep 0.05
+    done
+    grep -q 'Unable to connect to peer' "$tmp/refused.out" ||
+      fail "no 'Unable to connect to peer' logged"
+    stop TERM
+    ;;
+
+  *)
+    echo "unknown mode $mode"
+    exit 2
+    ;;
+esac
+echo "twist $mode: ok"
