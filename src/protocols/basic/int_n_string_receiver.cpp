@@ -60,7 +60,7 @@ void IntNStringReceiver::dataReceived(std::string_view data) {
       }
       if (avail - n < length) break;
       buffer_.consume(n + length);
-      stringReceived(rest.substr(start + n, length));
+      stringReceived(std::string_view(base + start + n, length));
       start += n + length;
       if (buffer_.generation() != generation || paused) {
         changed = true;

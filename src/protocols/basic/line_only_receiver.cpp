@@ -45,7 +45,7 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
       }
       buffer_.consume(length + d);
       scanned_ = 0;
-      lineReceived(rest.substr(start, length));
+      lineReceived(std::string_view(rest.data() + start, length));
       start = at + d;
       if (buffer_.generation() != generation || !scan.sameDelimiter(delimiter)) {
         changed = true;

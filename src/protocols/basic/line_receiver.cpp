@@ -63,7 +63,7 @@ void LineReceiver::dataReceived(std::string_view data) {
       // to raw mode (which then gets the rest of this chunk) or feed more data.
       buffer_.consume(length + d);
       scanned_ = 0;
-      lineReceived(rest.substr(start, length));
+      lineReceived(std::string_view(rest.data() + start, length));
       if (transport != nullptr && transport->disconnecting()) return;
       start = at + d;
       if (buffer_.generation() != generation || paused || !lineMode_ ||

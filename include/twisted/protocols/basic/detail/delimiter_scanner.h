@@ -63,6 +63,7 @@ class DelimiterScanner {
   /// assign a new one); inline, as a library memcmp per line costs more.
   bool sameDelimiter(std::string_view s) const noexcept {
     if (s.size() != d_) return false;
+    if (d_ == 2) return s[0] == delim_[0] && s[1] == delim_[1];
     for (std::size_t k = 0; k < d_; ++k) {
       if (s[k] != delim_[k]) return false;
     }
