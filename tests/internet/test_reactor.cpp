@@ -19,6 +19,8 @@
 #include <twisted/python/threadpool.h>
 #include <twisted/testing/event_logging_observer.h>
 
+#include "internet/reactor_fixture.h"
+
 #include "internet/fd_helpers.h"
 
 namespace twisted::internet {
@@ -30,23 +32,7 @@ using testing_internal::Pipe;
 using testing_internal::Reader;
 using testing_internal::Writer;
 
-class ReactorTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override { r = makeReactor(GetParam()); }
-
-  // Runs the reactor with a safety net: a test that forgets to stop fails
-  // instead of hanging (the bound is not a timing assertion).
-  void runBounded(double seconds = 20) {
-    auto guard = r->callLater(seconds, [this] {
-      ADD_FAILURE() << "reactor still running after the safety bound";
-      r->stop();
-    });
-    r->run(false);
-    if (guard.active()) guard.cancel();
-  }
-
-  std::unique_ptr<ReactorBase> r;
-};
+using ReactorTest = ::testing_internal::RealReactorTest;
 
 // --- IReactorCore ----------------------------------------------------------
 

@@ -20,6 +20,8 @@
 #include <twisted/python/threadpool.h>
 #include <twisted/testing/event_logging_observer.h>
 
+#include "internet/reactor_fixture.h"
+
 namespace twisted::internet {
 namespace {
 
@@ -31,23 +33,7 @@ class MyError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class ThreadsTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override { r = makeReactor(GetParam()); }
-
-  // Runs the reactor with a safety net: a test that forgets to stop fails
-  // instead of hanging (the bound is not a timing assertion).
-  void runBounded(double seconds = 20) {
-    auto guard = r->callLater(seconds, [this] {
-      ADD_FAILURE() << "reactor still running after the safety bound";
-      r->stop();
-    });
-    r->run(false);
-    if (guard.active()) guard.cancel();
-  }
-
-  std::unique_ptr<ReactorBase> r;
-};
+using ThreadsTest = ::testing_internal::RealReactorTest;
 
 // --- deferToThread -------------------------------------------------------------
 
