@@ -71,7 +71,9 @@ class ReactorBase::Timers final : public detail::TimerQueue {
   const ReactorBase* r_;
 };
 
-double ReactorBase::seconds() const { return clock_ ? clock_() : monotonicSeconds(); }
+double ReactorBase::seconds() const {
+  return clock_ ? clock_() : monotonicSeconds();
+}
 
 void ReactorBase::scheduleEntry(double delay, detail::TimerEntry* entry) {
   if (!(delay >= 0))  // also rejects NaN
@@ -120,7 +122,7 @@ struct ReactorBase::EventTable {
     std::deque<Trigger> phases[3];  // before, during, after
     int waiting = 0;                // delaySystemEvent tokens outstanding
     bool inBefore = false;
-    UniqueFunction finisher;        // during + after, once `waiting` drops to 0
+    UniqueFunction finisher;  // during + after, once `waiting` drops to 0
   };
   std::map<std::string, Event, std::less<>> events;
   std::uint64_t nextId = 1;
@@ -284,8 +286,7 @@ void ReactorBase::handleSignals() {
   if (g_pendingSignal.load(std::memory_order_relaxed) == 0) return;
   int sig = g_pendingSignal.exchange(0, std::memory_order_relaxed);
   if (sig == 0 || !signals_->installed) return;
-  log::msg(std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
-           ", shutting down.");
+  log::msg(std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down.");
   if (started_ && !stopped_) stop();
 }
 
@@ -304,7 +305,8 @@ ReactorBase::ReactorBase(ReactorOptions options)
   addSystemEventTrigger("during", "shutdown", [this] { disconnectAll(); });
   // The pool exists from the start (it has no thread until work arrives), so
   // callInThread from any thread never races with creating it.
-  threadPool_ = std::make_unique<python::ThreadPool>(0, threadPoolSize_, "twisted.internet.reactor");
+  threadPool_ =
+      std::make_unique<python::ThreadPool>(0, threadPoolSize_, "twisted.internet.reactor");
   callWhenRunning([this] { threadPool_->start(); });
   addSystemEventTrigger("during", "shutdown", [this] { threadPool_->stop(); });
 }
@@ -363,7 +365,9 @@ void ReactorBase::startRunning(bool installSignalHandlers) {
   fireSystemEvent("startup");
 }
 
-void ReactorBase::reallyStartRunning() { running_ = true; }
+void ReactorBase::reallyStartRunning() {
+  running_ = true;
+}
 
 void ReactorBase::run(bool installSignalHandlers) {
   startRunning(installSignalHandlers);
@@ -548,18 +552,28 @@ void ReactorBase::wakeUp() noexcept {
 // ---------------------------------------------------------------------------
 // Thread pool
 
-python::ThreadPool& ReactorBase::getThreadPool() { return *threadPool_; }
+python::ThreadPool& ReactorBase::getThreadPool() {
+  return *threadPool_;
+}
 
-void ReactorBase::suggestThreadPoolSize(int size) { threadPool_->adjustPoolsize(0, size); }
+void ReactorBase::suggestThreadPoolSize(int size) {
+  threadPool_->adjustPoolsize(0, size);
+}
 
-void ReactorBase::queueInThreadPool(UniqueFunction f) { threadPool_->submit(std::move(f)); }
+void ReactorBase::queueInThreadPool(UniqueFunction f) {
+  threadPool_->submit(std::move(f));
+}
 
 // ---------------------------------------------------------------------------
 // FD set
 
 namespace {
-IFileDescriptor* asFile(IReadDescriptor* r) { return r; }
-IFileDescriptor* asFile(IWriteDescriptor* w) { return w; }
+IFileDescriptor* asFile(IReadDescriptor* r) {
+  return r;
+}
+IFileDescriptor* asFile(IWriteDescriptor* w) {
+  return w;
+}
 }  // namespace
 
 std::uint32_t ReactorBase::interestOf(int fd) const noexcept {
@@ -732,11 +746,11 @@ void ReactorBase::doIteration(double timeout) {
   waitForEvents(timeout, [this](int fd, std::uint32_t events) {
     // Snapshot the generation before anything is dispatched: a descriptor
     // removed (or replaced) by an earlier callback of this batch is skipped.
-    std::uint32_t gen =
-        static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].generation : 0;
+    std::uint32_t gen = static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].generation : 0;
     ready_.push_back(Ready{fd, gen, events});
   });
-  for (const Ready& r : ready_) dispatch(r);
+  for (const Ready& r : ready_)
+    dispatch(r);
 }
 
 void ReactorBase::dispatch(const Ready& r) {
@@ -751,11 +765,11 @@ void ReactorBase::dispatch(const Ready& r) {
   if (r.events & (kHangup | kInvalid) && !(r.events & kReadable)) {
     // Twisted's _POLL_DISCONNECTED without POLLIN: the connection is gone.
     IFileDescriptor* d = s->reader ? asFile(s->reader) : asFile(s->writer);
-    bool isRead = s->reader != nullptr;
+    IReadDescriptor* reader = s->reader;
     if (r.events & kInvalid)
-      disconnectSelectable(d, Failure(error::ConnectionFdescWentAway()), isRead);
+      disconnectSelectable(d, Failure(error::ConnectionFdescWentAway()), reader);
     else
-      disconnectSelectable(d, main::CONNECTION_LOST(), isRead);
+      disconnectSelectable(d, main::CONNECTION_LOST(), reader);
     return;
   }
 
@@ -776,7 +790,7 @@ void ReactorBase::dispatch(const Ready& r) {
       }
     }
     if (why) {
-      disconnectSelectable(reader, *why, true);
+      disconnectSelectable(reader, *why, reader);
       return;
     }
     s = current();
@@ -799,16 +813,18 @@ void ReactorBase::dispatch(const Ready& r) {
         }
       }
     }
-    if (why) disconnectSelectable(writer, *why, false);
+    if (why) disconnectSelectable(writer, *why, nullptr);
   }
 }
 
-void ReactorBase::disconnectSelectable(IFileDescriptor* d, const Failure& why, bool isRead) {
+void ReactorBase::disconnectSelectable(IFileDescriptor* d, const Failure& why,
+                                       IReadDescriptor* reader) {
   log::LoggingContextScope scope(d);
   // Half-close: a descriptor that opted in keeps writing after the peer's EOF.
-  if (isRead && why.check<error::ConnectionDone>()) {
-    if (auto* half = dynamic_cast<IHalfCloseableDescriptor*>(d)) {
-      if (auto* reader = dynamic_cast<IReadDescriptor*>(d)) removeReader(reader);
+  // (The shared CONNECTION_DONE first: check<> is a dynamic_cast.)
+  if (reader && (why == main::CONNECTION_DONE() || why.check<error::ConnectionDone>())) {
+    if (auto* half = d->halfCloseable()) {
+      removeReader(reader);
       callLogged([&] { half->readConnectionLost(why); }, "Unhandled error in readConnectionLost");
       return;
     }

@@ -19,6 +19,7 @@ class EPollReactor final : public ReactorBase {
  private:
   struct Impl;
   void updateInterest(int fd, std::uint32_t oldMask, std::uint32_t newMask) override;
+  void forgetInterest(int fd) noexcept override;
   void waitForEvents(double timeout, const std::function<void(int, std::uint32_t)>& ready) override;
   std::unique_ptr<Impl> impl_;
 };

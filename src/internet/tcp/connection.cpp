@@ -30,6 +30,8 @@ constexpr std::size_t kReadSize = 64 * 1024;
 thread_local char tReadBuffer[kReadSize];
 
 constexpr int kMaxIov = 64;
+// Reads per readiness while each one fills the buffer (1 MiB at most).
+constexpr int kMaxReadRounds = 16;
 
 Failure lostFailure(int err) {
   if (err == ECONNRESET || err == EPIPE) return main::CONNECTION_LOST();
@@ -98,15 +100,25 @@ void Connection::stopReading() {
 }
 
 DescriptorResult Connection::doRead() {
-  ssize_t n = ::recv(fd_, tReadBuffer, kReadSize, 0);
-  if (n > 0) {
-    protocol_->dataReceived(std::string_view(tReadBuffer, static_cast<std::size_t>(n)));
-    return std::nullopt;
+  // A read that fills the whole buffer suggests more is queued: read again
+  // (bounded, for fairness) instead of paying another poll round, as libuv's
+  // uv__read does. Stop as soon as the protocol paused or closed us, or a
+  // write had to wait (the kernel is full: reading more would only buffer).
+  for (int round = 0; round < kMaxReadRounds; ++round) {
+    ssize_t n = ::recv(fd_, tReadBuffer, kReadSize, 0);
+    if (n > 0) {
+      protocol_->dataReceived(std::string_view(tReadBuffer, static_cast<std::size_t>(n)));
+      if (static_cast<std::size_t>(n) < kReadSize || !reading_ || disconnecting_ || fd_ < 0 ||
+          !buffer_.empty() || writeFailure_)
+        return std::nullopt;
+      continue;
+    }
+    if (n == 0) return main::CONNECTION_DONE();
+    int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
+    return lostFailure(err);
   }
-  if (n == 0) return main::CONNECTION_DONE();
-  int err = errno;
-  if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
-  return lostFailure(err);
+  return std::nullopt;
 }
 
 // --- writing ---------------------------------------------------------------
@@ -289,6 +301,7 @@ void Connection::abortConnection() {
   // never runs it, the connection is still freed.
   linger lg{1, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  reactor_.descriptorClosing(fd_);
   ::close(fd_);
   fd_ = -1;
   reactor_.callLater(0, [this, keep = reactor_.releaseKeepAlive(keepAlive_)] {
@@ -332,6 +345,7 @@ void Connection::connectionLost(const Failure& given) {
   // Close after the protocol ran, so getPeer()/getHost() still work inside
   // its connectionLost.
   if (fd_ >= 0) {
+    reactor_.descriptorClosing(fd_);
     ::close(fd_);
     fd_ = -1;
   }

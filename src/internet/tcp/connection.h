@@ -71,6 +71,7 @@ class Connection final : public ITCPTransport,
   void connectionLost(const python::Failure& reason) override;
   void readConnectionLost(const python::Failure& reason) override;
   void writeConnectionLost(const python::Failure& reason) override;
+  IHalfCloseableDescriptor* halfCloseable() noexcept override { return this; }
   std::string logPrefix() const override;
 
   /// Bytes waiting to be sent (tests and flow control).

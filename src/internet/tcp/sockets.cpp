@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <twisted/internet/error.h>
@@ -34,6 +35,19 @@ std::optional<SockAddr> parseLiteral(std::string_view host, int port) {
   return std::nullopt;
 }
 
+namespace {
+// inet_ntop formats IPv4 with sprintf (~0.3 us); every accepted connection
+// pays for it, so the four numbers are written by hand.
+void formatIPv4(const in_addr& a, char* out) {
+  const auto* b = reinterpret_cast<const unsigned char*>(&a.s_addr);
+  for (int i = 0; i < 4; ++i) {
+    if (i) *out++ = '.';
+    out = std::to_chars(out, out + 3, b[i]).ptr;
+  }
+  *out = '\0';
+}
+}  // namespace
+
 Address toAddress(const sockaddr* sa) {
   char text[INET6_ADDRSTRLEN] = {};
   if (sa->sa_family == AF_INET6) {
@@ -44,7 +58,7 @@ Address toAddress(const sockaddr* sa) {
   }
   if (sa->sa_family == AF_INET) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
-    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    formatIPv4(v4->sin_addr, text);
     return IPv4Address{"TCP", text, ntohs(v4->sin_port)};
   }
   return IPv4Address{"TCP", "", 0};

@@ -8,6 +8,8 @@
 
 namespace twisted::internet {
 
+class IHalfCloseableDescriptor;
+
 /// Mirrors: twisted.internet.interfaces.ILoggingContext (logPrefix()).
 using ILoggingContext = python::log::ILoggingContext;
 
@@ -30,6 +32,11 @@ class IFileDescriptor : public virtual ILoggingContext {
   /// reason or threw, the peer hung up, or the reactor shut down).
   /// Mirrors IFileDescriptor.connectionLost.
   virtual void connectionLost(const python::Failure& reason) = 0;
+  /// This descriptor as an IHalfCloseableDescriptor, or null. The default
+  /// asks dynamic_cast; a descriptor that knows overrides it, so the reactor
+  /// pays no cross-cast (~100 ns through virtual bases) per disconnect.
+  /// Mirrors IHalfCloseableDescriptor.providedBy(selectable).
+  virtual IHalfCloseableDescriptor* halfCloseable() noexcept;
 };
 
 /// Mirrors: twisted.internet.interfaces.IReadDescriptor.
@@ -60,6 +67,10 @@ class IHalfCloseableDescriptor {
   virtual void writeConnectionLost(const python::Failure& reason) = 0;
   virtual void readConnectionLost(const python::Failure& reason) = 0;
 };
+
+inline IHalfCloseableDescriptor* IFileDescriptor::halfCloseable() noexcept {
+  return dynamic_cast<IHalfCloseableDescriptor*>(this);
+}
 
 namespace main {
 /// Mirrors twisted.internet.main.CONNECTION_DONE: Failure(ConnectionDone()).
