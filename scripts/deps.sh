@@ -6,12 +6,13 @@ set -euo pipefail
 
 # Build: compiler, CMake + Ninja. Libraries: {fmt} (log formatting),
 # CLI11 (twist's command line), GoogleTest/GoogleMock, Google Benchmark.
-# Tests: Python Twisted, the independent peer of the interop tests. The
-# README says why each is here.
+# Tests: Python Twisted, the independent peer of the interop tests.
+# netcat-openbsd: `nc`, what scripts/run tells the user to connect with.
+# The README says why each is here.
 PACKAGES=(
   g++ cmake ninja-build make pkg-config
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-twisted
+  python3 python3-twisted netcat-openbsd
 )
 if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
   # The peers that ../shared/bench compares us with.
