@@ -2,6 +2,7 @@
 #include <twisted/protocols/loopback.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include <twisted/internet/delayed_call.h>
 #include <twisted/internet/error.h>
@@ -220,6 +221,146 @@ internet::defer::Deferred<void> loopbackAsync(Protocol& server, Protocol& client
 internet::defer::Deferred<void> loopbackAsync(Protocol& server, Protocol& client,
                                               PumpPolicy pumpPolicy) {
   return loopbackAsync(server, client, internet::reactor(), std::move(pumpPolicy));
+}
+
+namespace {
+
+/// What a loopbackTCP waits for; shared by its two factories (and so kept
+/// alive by the port and the connections the reactor holds).
+struct TCPLoopback {
+  internet::defer::Deferred<void> result;
+  std::weak_ptr<internet::IListeningPort> port;
+  bool serverLost = false;
+  bool clientLost = false;
+  bool done = false;
+
+  // Stops the port, then fires the result (or fails it with `failure`).
+  void finish(std::shared_ptr<TCPLoopback> self, std::optional<Failure> failure) {
+    if (done) return;
+    done = true;
+    auto fire = [self, failure = std::move(failure)]() {
+      if (failure) {
+        self->result.errback(*failure);
+      } else {
+        self->result.callback();
+      }
+    };
+    if (auto p = port.lock()) {
+      p->stopListening().addBoth(fire);
+    } else {
+      fire();
+    }
+  }
+};
+
+/// The protocol a loopbackTCP connection owns: forwards every event to the
+/// borrowed protocol, and reports connectionLost. Mirrors loopback._FireOnClose.
+class Forwarder : public Protocol {
+ public:
+  Forwarder(Protocol& target, std::shared_ptr<TCPLoopback> state, bool isServer)
+      : target_(target), state_(std::move(state)), isServer_(isServer) {}
+
+  void makeConnection(internet::ITransport* t) override {
+    connected = true;
+    transport = t;
+    target_.makeConnection(t);
+  }
+  void dataReceived(std::string_view data) override { target_.dataReceived(data); }
+  void connectionLost(const Failure& reason) override {
+    target_.connected = false;
+    try {
+      target_.connectionLost(reason);
+    } catch (...) {
+      lost();  // the Deferred must fire anyway; the transport logs the error
+      throw;
+    }
+    lost();
+  }
+  std::string logPrefix() const override { return target_.logPrefix(); }
+
+ protected:
+  Protocol& target_;
+
+ private:
+  void lost() {
+    // The last thing done here: the result's callbacks may destroy target_.
+    std::shared_ptr<TCPLoopback> s = std::move(state_);
+    (isServer_ ? s->serverLost : s->clientLost) = true;
+    if (s->serverLost && s->clientLost) s->finish(s, std::nullopt);
+  }
+
+  std::shared_ptr<TCPLoopback> state_;
+  bool isServer_;
+};
+
+/// A Forwarder for a protocol that wants half-closes.
+class HalfCloseableForwarder final : public Forwarder, public internet::IHalfCloseableProtocol {
+ public:
+  HalfCloseableForwarder(Protocol& target, internet::IHalfCloseableProtocol& half,
+                         std::shared_ptr<TCPLoopback> state, bool isServer)
+      : Forwarder(target, std::move(state), isServer), half_(half) {}
+  void readConnectionLost() override { half_.readConnectionLost(); }
+  void writeConnectionLost() override { half_.writeConnectionLost(); }
+
+ private:
+  internet::IHalfCloseableProtocol& half_;
+};
+
+/// Hands out its protocol once. Mirrors the WrappingFactory + buildProtocol
+/// lambda (server side) and LoopbackClientFactory (client side) of Twisted.
+class OneShotFactory final : public internet::ClientFactory {
+ public:
+  OneShotFactory(Protocol& target, std::shared_ptr<TCPLoopback> state, bool isServer)
+      : target_(&target), state_(std::move(state)), isServer_(isServer) {}
+
+  std::unique_ptr<Protocol> buildProtocol(const internet::Address&) override {
+    Protocol* target = std::exchange(target_, nullptr);
+    if (!target) return nullptr;  // a second connection: refused
+    std::unique_ptr<Protocol> p;
+    if (auto* half = dynamic_cast<internet::IHalfCloseableProtocol*>(target)) {
+      p = std::make_unique<HalfCloseableForwarder>(*target, *half, state_, isServer_);
+    } else {
+      p = std::make_unique<Forwarder>(*target, state_, isServer_);
+    }
+    p->factory = this;
+    return p;
+  }
+  void clientConnectionFailed(internet::IConnector&, const Failure& reason) override {
+    state_->finish(state_, reason);
+  }
+  std::string logPrefix() const override { return "LoopbackTCP"; }
+
+ private:
+  Protocol* target_;
+  std::shared_ptr<TCPLoopback> state_;
+  bool isServer_;
+};
+
+}  // namespace
+
+internet::defer::Deferred<void> loopbackTCP(Protocol& server, Protocol& client,
+                                            internet::IReactorTCP& reactor, int port, bool noisy) {
+  auto state = std::make_shared<TCPLoopback>();
+  auto serverFactory = std::make_shared<OneShotFactory>(server, state, true);
+  serverFactory->noisy = noisy;
+  std::shared_ptr<internet::IListeningPort> listening =
+      reactor.listenTCP(port, serverFactory, 50, "127.0.0.1");
+  state->port = listening;
+  auto clientFactory = std::make_shared<OneShotFactory>(client, state, false);
+  clientFactory->noisy = noisy;
+  try {
+    reactor.connectTCP("127.0.0.1", internet::portOf(listening->getHost()), clientFactory);
+  } catch (...) {
+    state->done = true;
+    listening->stopListening();
+    throw;
+  }
+  return state->result;
+}
+
+internet::defer::Deferred<void> loopbackTCP(Protocol& server, Protocol& client, int port,
+                                            bool noisy) {
+  return loopbackTCP(server, client, internet::reactor(), port, noisy);
 }
 
 }  // namespace twisted::protocols::loopback

@@ -4,6 +4,7 @@ list(APPEND TWISTED_SOURCES
   protocols/basic/line_only_receiver.cpp
   protocols/basic/int_n_string_receiver.cpp
   protocols/basic/netstring_receiver.cpp
+  protocols/basic/file_sender.cpp
   protocols/stateful.cpp
 )
 list(APPEND TWISTED_SOURCES

@@ -6,3 +6,6 @@ list(APPEND TWISTED_SOURCES
 list(APPEND TWISTED_SOURCES
   testing/memory_reactor.cpp
 )
+list(APPEND TWISTED_SOURCES
+  testing/iosim.cpp
+)

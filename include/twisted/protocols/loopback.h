@@ -1,5 +1,6 @@
-// Two protocols connected in memory, for testing protocols against each
-// other without sockets. Mirrors twisted.protocols.loopback.
+// Two protocols connected to each other, for testing protocols against
+// each other: in memory (loopbackAsync) or over a real TCP connection on
+// 127.0.0.1 (loopbackTCP). Mirrors twisted.protocols.loopback.
 //
 //     task::Clock clock;
 //     MyServer server;
@@ -15,6 +16,7 @@
 #include <string>
 
 #include <twisted/internet/defer/deferred.h>
+#include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_time.h>
 #include <twisted/internet/protocol.h>
 
@@ -79,5 +81,32 @@ internet::defer::Deferred<void> loopbackAsync(internet::Protocol& server,
 internet::defer::Deferred<void> loopbackAsync(internet::Protocol& server,
                                               internet::Protocol& client,
                                               PumpPolicy pumpPolicy = identityPumpPolicy);
+
+/// Connects `server` and `client` over a real TCP connection: listens on
+/// 127.0.0.1:`port` (0: an ephemeral port) with a factory that hands out
+/// `server` once (later connections are refused), connects to it with a
+/// factory that hands out `client`, and returns a Deferred that fires once
+/// both protocols have had connectionLost and the port has stopped
+/// listening. If the connection attempt fails, the port is stopped and the
+/// Deferred fails with the reason (Twisted's would never fire).
+///
+/// Mirrors: twisted.protocols.loopback.loopbackTCP. `noisy` is the
+/// factories' (logging "Starting factory ..."). The protocols see the real
+/// transports (ITCPTransport), not wrappers; their `factory` is left as it
+/// is. Half-close works if the protocol is an IHalfCloseableProtocol.
+///
+/// Lifetime: the protocols are borrowed, each connection forwarding its
+/// events to one: keep both alive until the Deferred has fired (they may be
+/// destroyed from its callbacks). Nothing else needs keeping: the reactor
+/// holds the port and the connections while they are active. If `reactor`
+/// is destroyed first, the Deferred never fires.
+/// @throws error::CannotListenError if the port cannot be opened.
+internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server, internet::Protocol& client,
+                                            internet::IReactorTCP& reactor, int port = 0,
+                                            bool noisy = true);
+
+/// loopbackTCP on the global reactor(). Mirrors loopbackTCP(server, client, port, noisy).
+internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server, internet::Protocol& client,
+                                            int port = 0, bool noisy = true);
 
 }  // namespace twisted::protocols::loopback

@@ -3,6 +3,8 @@
 // it reads).
 #pragma once
 
+#include <string_view>
+
 namespace twisted::internet {
 
 /// Something that writes data to a consumer and can be told to stop for good.
@@ -46,6 +48,8 @@ class IConsumer {
   virtual void registerProducer(IProducer* producer, bool streaming) = 0;
   /// Mirrors IConsumer.unregisterProducer.
   virtual void unregisterProducer() = 0;
+  /// Takes `data` (a transport sends it). Mirrors IConsumer.write.
+  virtual void write(std::string_view data) = 0;
 };
 
 }  // namespace twisted::internet
