@@ -28,8 +28,10 @@ using twisted::internet::Protocol;
 class Echo final : public Protocol {
  public:
   void connectionMade() override {
-    // Same socket options as every server of the harness.
-    if (auto* tcp = dynamic_cast<ITCPTransport*>(transport)) tcp->setTcpNoDelay(true);
+    // Same socket options as every server of the harness. listenTCP's
+    // transports are ITCPTransports, so a static_cast does (a dynamic_cast
+    // across the transport's interfaces costs ~100 ns per connection).
+    static_cast<ITCPTransport*>(transport)->setTcpNoDelay(true);
     // The transport is its own streaming producer: once more than its
     // buffer size (64 KiB) waits for a peer that does not read, it stops
     // reading until the buffer drains, so memory stays bounded. Registration
@@ -65,8 +67,8 @@ int main(int argc, char** argv) {
     internet::installReactor(internet::makeReactor(backend));
     auto factory = Factory::forProtocol<Echo>();
     factory->noisy = false;
-    auto listening = internet::reactor().listenTCP(static_cast<int>(port), factory, 4096,
-                                                   "127.0.0.1");
+    auto listening =
+        internet::reactor().listenTCP(static_cast<int>(port), factory, 4096, "127.0.0.1");
     internet::reactor().run();  // until SIGTERM / SIGINT
   } catch (const std::exception& e) {
     std::fprintf(stderr, "echo_server: %s\n", e.what());

@@ -47,8 +47,8 @@ Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer,
                        std::shared_ptr<Connector> connector)
     : reactor_(reactor),
       fd_(fd),
-      sessionno_(sessionno),
       factory_(std::move(factory)),
+      sessionno_(sessionno),
       connector_(std::move(connector)) {
   if (peer && peer->sa_family == AF_INET) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(peer);
@@ -383,7 +383,10 @@ void Connection::registerProducer(IProducer* producer, bool streaming) {
   }
   IPushProducer* push = nullptr;
   if (streaming) {
-    push = dynamic_cast<IPushProducer*>(producer);
+    // The transport registering itself (Twisted's idiom for "stop reading
+    // while the peer does not read") needs no cross-cast.
+    push = producer == static_cast<IProducer*>(this) ? static_cast<IPushProducer*>(this)
+                                                     : dynamic_cast<IPushProducer*>(producer);
     if (!push)
       throw std::invalid_argument(
           "registerProducer: a streaming producer must be an IPushProducer");

@@ -92,9 +92,10 @@ class Connection final : public ITCPTransport,
   void afterBuffered();
   DescriptorResult bufferDrained();
 
+  // Hot members first (what a read, an echo and a write touch), so one
+  // connection's turn costs few cache lines; the reactor prefetches them.
   ReactorBase& reactor_;
   int fd_;
-  int sessionno_;
   bool reading_ = false;
   bool writing_ = false;
   bool disconnecting_ = false;
@@ -112,10 +113,12 @@ class Connection final : public ITCPTransport,
   // stays valid through the protocol's destructor.
   std::shared_ptr<Factory> factory_;
   std::unique_ptr<Protocol> protocol_;
+  WriteBuffer buffer_;
+  std::optional<python::Failure> writeFailure_;
+  // Cold: used when the connection starts, ends or logs.
+  int sessionno_;
   std::shared_ptr<Connector> connector_;
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
-  std::optional<python::Failure> writeFailure_;
-  WriteBuffer buffer_;
   // The peer, kept compactly (not a sockaddr_storage) so getPeer() and the
   // log prefix still work once the socket is gone.
   std::uint8_t peerFamily_ = 0;
