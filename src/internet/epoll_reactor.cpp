@@ -1,6 +1,7 @@
 // The epoll backend. Test: tests/internet/test_reactor.cpp (all backends)
 #include <twisted/internet/epoll_reactor.h>
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <twisted/internet/reactor.h>
+#include <twisted/python/log.h>
 
 namespace twisted::internet {
 
@@ -26,6 +28,23 @@ struct EPollReactor::Impl {
   // fds in `deferred` still waiting for their DEL.
   std::vector<int> deferred;
   std::vector<std::uint8_t> pendingDel;
+  // Each registration carries a tag (bumped on every ADD of that fd number)
+  // in its event data. A skipped DEL is only safe if close() really removed
+  // the registration, which the kernel does only when no other descriptor
+  // (a dup(), a child forked without exec) still refers to the socket. If
+  // one did, the stale registration reports events under the old number:
+  // its tag (or the fd's empty interest) gives it away, the event is
+  // dropped and the epoll set is rebuilt from the reactor's interests, so a
+  // leftover never reaches a descriptor nor spins the loop.
+  std::vector<std::uint32_t> tags;
+
+  std::uint32_t& tagOf(int fd) {
+    if (static_cast<std::size_t>(fd) >= tags.size()) tags.resize(static_cast<std::size_t>(fd) + 1);
+    return tags[static_cast<std::size_t>(fd)];
+  }
+  static std::uint64_t data(int fd, std::uint32_t tag) noexcept {
+    return (std::uint64_t{tag} << 32) | static_cast<std::uint32_t>(fd);
+  }
 
   bool pending(int fd) const noexcept {
     return static_cast<std::size_t>(fd) < pendingDel.size() && pendingDel[fd];
@@ -74,10 +93,12 @@ void EPollReactor::updateInterest(int fd, std::uint32_t oldMask, std::uint32_t n
     impl_->pendingDel[fd] = 0;
     oldMask = 0;
   }
+  int op = oldMask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  std::uint32_t& tag = impl_->tagOf(fd);
+  if (op == EPOLL_CTL_ADD) ++tag;
   epoll_event ev{};
   ev.events = ((newMask & kWantRead) ? EPOLLIN : 0u) | ((newMask & kWantWrite) ? EPOLLOUT : 0u);
-  ev.data.fd = fd;
-  int op = oldMask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  ev.data.u64 = Impl::data(fd, tag);
   if (::epoll_ctl(impl_->epfd, op, fd, &ev) == 0) return;
   int err = errno;
   // The fd was closed (dropping it from the epoll set) and its number reused,
@@ -91,6 +112,27 @@ void EPollReactor::updateInterest(int fd, std::uint32_t oldMask, std::uint32_t n
     return;
   }
   throw std::system_error(err, std::generic_category(), "epoll_ctl(fd " + std::to_string(fd) + ")");
+}
+
+void EPollReactor::rebuild() {
+  // Only a fresh epoll instance forgets a registration whose socket is
+  // still open elsewhere: EPOLL_CTL_DEL needs a descriptor for it.
+  int fresh = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fresh < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  forEachInterest([&](int fd, std::uint32_t mask) {
+    if (impl_->alwaysReady.count(fd)) return;
+    epoll_event ev{};
+    ev.events = ((mask & kWantRead) ? EPOLLIN : 0u) | ((mask & kWantWrite) ? EPOLLOUT : 0u);
+    ev.data.u64 = Impl::data(fd, ++impl_->tagOf(fd));
+    if (::epoll_ctl(fresh, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EPERM)
+      impl_->alwaysReady.insert(fd);
+  });
+  // Keep the descriptor number: dup2 drops the old instance.
+  ::dup3(fresh, impl_->epfd, O_CLOEXEC);
+  ::close(fresh);
+  python::log::msg(
+      "epoll: a descriptor was closed while another descriptor or process still shared "
+      "its socket; its registration lingered, so the epoll set was rebuilt");
 }
 
 void EPollReactor::forgetInterest(int fd) noexcept {
@@ -115,14 +157,23 @@ void EPollReactor::waitForEvents(double timeout,
     if (errno == EINTR) return;
     throw std::system_error(errno, std::generic_category(), "epoll_wait");
   }
+  bool stale = false;
   for (int i = 0; i < n; ++i) {
     const epoll_event& ev = impl_->events[i];
+    int fd = static_cast<int>(static_cast<std::uint32_t>(ev.data.u64));
+    auto tag = static_cast<std::uint32_t>(ev.data.u64 >> 32);
+    if (static_cast<std::size_t>(fd) >= impl_->tags.size() || impl_->tags[fd] != tag ||
+        interestOf(fd) == 0) {
+      stale = true;  // a registration that outlived its descriptor (see Impl)
+      continue;
+    }
     std::uint32_t bits = 0;
     if (ev.events & EPOLLIN) bits |= kReadable;
     if (ev.events & EPOLLOUT) bits |= kWritable;
     if (ev.events & (EPOLLHUP | EPOLLERR)) bits |= kHangup;
-    ready(ev.data.fd, bits);
+    ready(fd, bits);
   }
+  if (stale) rebuild();
   for (int fd : impl_->alwaysReady) {
     std::uint32_t mask = interestOf(fd);
     std::uint32_t bits =

@@ -97,5 +97,46 @@ TEST(EPollDeferredUnregister, ClosedAfterRemovalIsForgotten) {
   EXPECT_EQ(reader.reads, 0);
 }
 
+// The skipped DEL relies on close() dropping the registration, which the
+// kernel does only if no other descriptor shares the file. Here a dup()
+// keeps the old pipe open: its registration lingers and turns readable. The
+// backend must notice (tag mismatch / no interest), never call a
+// descriptor for it, rebuild its set, and then block again (no busy loop).
+TEST(EPollDeferredUnregister, LingeringRegistrationOfASharedFileIsDropped) {
+  for (bool reuse : {false, true}) {
+    auto r = makeReactor("epoll");
+    auto old = std::make_unique<Pipe>();
+    int number = old->r;
+    int shared = ::dup(old->r);  // another reference to the same pipe
+    ASSERT_GE(shared, 0);
+    Reader first(old->r, "first");
+    r->addReader(&first);
+    r->iterate(0);
+    r->removeReader(&first);
+    r->descriptorClosing(number);
+    old->closeRead();  // the registration survives: `shared` holds the file
+    std::unique_ptr<Pipe> fresh;
+    std::unique_ptr<Reader> second;
+    if (reuse) {
+      fresh = std::make_unique<Pipe>();
+      ASSERT_EQ(fresh->r, number);
+      second = std::make_unique<Reader>(fresh->r, "second");
+      r->addReader(second.get());
+    }
+    old->send("stale");  // the lingering registration reports readable
+    r->iterate(0.05);    // dropped, set rebuilt
+    EXPECT_GE(waitedFor(*r, 0.05), 0.045) << "reuse=" << reuse;  // no spinning
+    EXPECT_EQ(first.reads, 0);
+    if (second) {
+      EXPECT_EQ(second->reads, 0) << "a stale event reached the new descriptor";
+      fresh->send("new");
+      r->iterate(1);
+      EXPECT_EQ(second->data, "new");  // the rebuilt set still has it
+      r->removeReader(second.get());
+    }
+    ::close(shared);
+  }
+}
+
 }  // namespace
 }  // namespace twisted::internet

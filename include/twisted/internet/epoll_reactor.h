@@ -20,6 +20,7 @@ class EPollReactor final : public ReactorBase {
   struct Impl;
   void updateInterest(int fd, std::uint32_t oldMask, std::uint32_t newMask) override;
   void forgetInterest(int fd) noexcept override;
+  void rebuild();
   void waitForEvents(double timeout, const std::function<void(int, std::uint32_t)>& ready) override;
   std::unique_ptr<Impl> impl_;
 };
