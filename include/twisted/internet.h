@@ -9,3 +9,4 @@
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/reactor_base.h>
 #include <twisted/internet/select_reactor.h>
+#include <twisted/internet/threaded_resolver.h>

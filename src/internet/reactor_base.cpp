@@ -1,6 +1,7 @@
 // The shared reactor machinery. Test: tests/internet/test_reactor.cpp
 #include <twisted/internet/reactor_base.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -17,6 +18,7 @@
 #include <system_error>
 
 #include <twisted/internet/error.h>
+#include <twisted/internet/threaded_resolver.h>
 #include <twisted/python/failure.h>
 #include <twisted/python/log.h>
 #include <twisted/python/threadpool.h>
@@ -562,6 +564,31 @@ void ReactorBase::suggestThreadPoolSize(int size) {
 
 void ReactorBase::queueInThreadPool(UniqueFunction f) {
   threadPool_->submit(std::move(f));
+}
+
+// ---------------------------------------------------------------------------
+// Name resolution
+
+std::shared_ptr<IResolverSimple> ReactorBase::installResolver(
+    std::shared_ptr<IResolverSimple> newResolver) {
+  if (!newResolver) throw std::invalid_argument("installResolver: null resolver");
+  std::shared_ptr<IResolverSimple> old = resolver();
+  resolver_ = std::move(newResolver);
+  return old;
+}
+
+std::shared_ptr<IResolverSimple> ReactorBase::resolver() {
+  // Lazily, so a reactor that never resolves a name never makes one.
+  if (!resolver_) resolver_ = std::make_shared<ThreadedResolver>(*this);
+  return resolver_;
+}
+
+defer::Deferred<std::string> ReactorBase::resolve(const std::string& name, double timeout) {
+  if (name.empty()) return defer::succeed(std::string("0.0.0.0"));
+  unsigned char buf[sizeof(in6_addr)];
+  if (::inet_pton(AF_INET, name.c_str(), buf) == 1 || ::inet_pton(AF_INET6, name.c_str(), buf) == 1)
+    return defer::succeed(name);
+  return defer::maybeDeferred([&] { return resolver()->getHostByName(name, timeout); });
 }
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ list(APPEND TWISTED_SOURCES
   internet/tcp/connector.cpp
   internet/tcp/tcp.cpp
   internet/threads.cpp
+  internet/threaded_resolver.cpp
 )
 list(APPEND TWISTED_SOURCES
   internet/client_creator.cpp

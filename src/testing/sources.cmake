@@ -9,3 +9,6 @@ list(APPEND TWISTED_SOURCES
 list(APPEND TWISTED_SOURCES
   testing/iosim.cpp
 )
+list(APPEND TWISTED_SOURCES
+  testing/fake_resolver.cpp
+)

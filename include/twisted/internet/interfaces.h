@@ -5,5 +5,7 @@
 #include <twisted/internet/interfaces/ifile_descriptor.h>
 #include <twisted/internet/interfaces/ireactor_core.h>
 #include <twisted/internet/interfaces/ireactor_fdset.h>
+#include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_threads.h>
 #include <twisted/internet/interfaces/ireactor_time.h>
+#include <twisted/internet/interfaces/iresolver_simple.h>

@@ -24,6 +24,7 @@
 
 #include <twisted/internet/detail/keep_alive.h>
 #include <twisted/internet/interfaces.h>
+#include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 
 namespace twisted::internet {
@@ -48,7 +49,8 @@ class ReactorBase : public IReactorCore,
                     public IReactorTime,
                     public IReactorFDSet,
                     public IReactorThreads,
-                    public IReactorTCP {
+                    public IReactorTCP,
+                    public IReactorPluggableResolver {
  public:
   ReactorBase(const ReactorBase&) = delete;
   ReactorBase& operator=(const ReactorBase&) = delete;
@@ -90,6 +92,19 @@ class ReactorBase : public IReactorCore,
   std::shared_ptr<IConnector> connectTCP(
       std::string_view host, int port, std::shared_ptr<ClientFactory> factory, double timeout = 30,
       std::optional<std::pair<std::string, int>> bindAddress = {}) override;
+
+  // IReactorPluggableResolver. The default resolver, made on first use, is a
+  // ThreadedResolver on this reactor (getaddrinfo in the thread pool).
+  std::shared_ptr<IResolverSimple> installResolver(
+      std::shared_ptr<IResolverSimple> newResolver) override;
+  std::shared_ptr<IResolverSimple> resolver() override;
+
+  /// Resolves `name` to an address: an empty name gives "0.0.0.0", an IPv4
+  /// or IPv6 literal is returned as is (the Deferred has fired), anything
+  /// else goes to resolver()->getHostByName(name, timeout). Twisted returns
+  /// only IPv4 literals as is. Mirrors ReactorBase.resolve (IReactorCore.resolve).
+  defer::Deferred<std::string> resolve(const std::string& name,
+                                       double timeout = kDefaultResolveTimeout);
 
   /// Keeps an active port, connection or connection attempt alive until
   /// releaseKeepAlive (or the reactor's destruction). For transports.
@@ -238,6 +253,7 @@ class ReactorBase : public IReactorCore,
 
   static constexpr int threadPoolSize_ = 10;  // Twisted's default maxthreads
   std::unique_ptr<python::ThreadPool> threadPool_;
+  std::shared_ptr<IResolverSimple> resolver_;  // null until resolver() or installResolver
 
   std::atomic<std::thread::id> loopThread_;
   bool started_ = false;        // run() called and not crashed

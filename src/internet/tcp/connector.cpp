@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include <twisted/internet/error.h>
+#include <twisted/internet/interfaces/iresolver_simple.h>
 #include <twisted/python/log.h>
 
 #include "internet/tcp/connection.h"
@@ -59,44 +60,64 @@ void Connector::connect() {
     startConnect(*literal);
     return;
   }
-  // A name: getaddrinfo on the thread pool, the answer back on the reactor
-  // thread. The weak reference lets a dropped connector be freed meanwhile.
+  // A name: ask the reactor's resolver (IReactorPluggableResolver; by default
+  // getaddrinfo on the thread pool). Twisted's lookup timeout is its own 60
+  // s; ours is the connect timeout, so the lookup never outlives the attempt
+  // (the attempt's timer, scheduled first, still fails it with TimeoutError).
+  // The callbacks hold a weak reference: a dropped connector is freed meanwhile.
+  const double lookupTimeout = timeout_ > 0 ? timeout_ : kDefaultResolveTimeout;
+  defer::Deferred<std::string> lookup = defer::maybeDeferred(
+      [&] { return reactor_.resolver()->getHostByName(host_, lookupTimeout); });
+  lookup_ = lookup;
   std::weak_ptr<Connector> weak = weak_from_this();
-  ReactorBase* reactor = &reactor_;
-  reactor_.callInThread([reactor, weak, attempt, host = host_, port = port_] {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
-    std::optional<SockAddr> addr;
-    std::string error;
-    if (rc != 0 || !res) {
-      error = "address '" + host + "' not found: " + ::gai_strerror(rc);
-    } else {
-      SockAddr a;
-      std::memcpy(&a.storage, res->ai_addr, res->ai_addrlen);
-      a.length = res->ai_addrlen;
-      if (a.family() == AF_INET)
-        reinterpret_cast<sockaddr_in*>(&a.storage)->sin_port = htons(static_cast<uint16_t>(port));
-      else
-        reinterpret_cast<sockaddr_in6*>(&a.storage)->sin6_port = htons(static_cast<uint16_t>(port));
-      addr = a;
-    }
-    if (res) ::freeaddrinfo(res);
-    reactor->callFromThread([weak, attempt, addr, error] {
-      if (auto self = weak.lock()) self->resolved(attempt, addr, error);
-    });
-  });
+  lookup.addCallbacks(
+      [weak, attempt](std::string address) {
+        if (auto self = weak.lock()) self->resolved(attempt, address);
+      },
+      [weak, attempt](Failure reason) {
+        if (auto self = weak.lock()) self->resolutionFailed(attempt, reason);
+      });
 }
 
-void Connector::resolved(std::uint64_t attempt, std::optional<SockAddr> addr, std::string error) {
+namespace {
+// The resolver's answer (a numeric address, maybe with an IPv6 scope) and
+// `port` as a socket address. AI_NUMERICHOST: never a network lookup.
+std::optional<SockAddr> numericAddress(const std::string& address, int port) {
+  if (std::optional<SockAddr> literal = parseLiteral(address, port)) return literal;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  if (::getaddrinfo(address.c_str(), service.c_str(), &hints, &res) != 0 || !res) {
+    if (res) ::freeaddrinfo(res);
+    return std::nullopt;
+  }
+  SockAddr a;
+  std::memcpy(&a.storage, res->ai_addr, res->ai_addrlen);
+  a.length = res->ai_addrlen;
+  ::freeaddrinfo(res);
+  return a;
+}
+}  // namespace
+
+void Connector::resolved(std::uint64_t attempt, const std::string& address) {
   if (attempt != attempt_ || state_ != State::kConnecting) return;
+  lookup_.reset();
+  std::optional<SockAddr> addr = numericAddress(address, port_);
   if (!addr) {
-    failIfNotConnected(Failure(error::DNSLookupError(error)));
+    failIfNotConnected(Failure(error::DNSLookupError("address '" + host_ + "' resolved to '" +
+                                                     address + "', not an IP address")));
     return;
   }
   startConnect(*addr);
+}
+
+void Connector::resolutionFailed(std::uint64_t attempt, const Failure& reason) {
+  if (attempt != attempt_ || state_ != State::kConnecting) return;
+  lookup_.reset();
+  failIfNotConnected(reason);
 }
 
 void Connector::startConnect(const SockAddr& addr) {
@@ -188,6 +209,16 @@ void Connector::failIfNotConnected(const Failure& reason) {
   if (timeoutCall_.active()) timeoutCall_.cancel();
   timeoutCall_ = {};
   ++attempt_;
+  if (lookup_) {
+    // Abandon the lookup; our callbacks see the new attempt and ignore it.
+    defer::Deferred<std::string> lookup = std::move(*lookup_);
+    lookup_.reset();
+    try {
+      lookup.cancel();
+    } catch (...) {
+      log::err(std::current_exception(), "Unhandled error cancelling a name lookup");
+    }
+  }
   closeSocket();
   state_ = State::kDisconnected;
   try {

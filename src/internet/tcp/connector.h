@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include <twisted/internet/defer/deferred.h>
 #include <twisted/internet/delayed_call.h>
 #include <twisted/internet/interfaces/ifile_descriptor.h>
 #include <twisted/internet/protocol.h>
@@ -49,7 +50,8 @@ class Connector final : public IConnector,
 
  private:
   enum class State : std::uint8_t { kDisconnected, kConnecting, kConnected };
-  void resolved(std::uint64_t attempt, std::optional<SockAddr> addr, std::string error);
+  void resolved(std::uint64_t attempt, const std::string& address);
+  void resolutionFailed(std::uint64_t attempt, const python::Failure& reason);
   void startConnect(const SockAddr& addr);
   void connected();
   void failIfNotConnected(const python::Failure& reason);
@@ -66,6 +68,9 @@ class Connector final : public IConnector,
   bool writing_ = false;
   int fd_ = -1;
   std::uint64_t attempt_ = 0;  // a late DNS answer for an older attempt is ignored
+  // The resolver's Deferred while this attempt waits for it: cancelled when
+  // the attempt ends first (stopConnecting, timeout).
+  std::optional<defer::Deferred<std::string>> lookup_;
   DelayedCall timeoutCall_;
   std::weak_ptr<Connection> transport_;
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while connecting
