@@ -64,10 +64,7 @@ void FakeTransport::write(std::string_view data) {
   // As Twisted's: accepted after the close, but dropped.
   if (disconnecting_ || data.empty()) return;
   stream.append(data);
-  if (pushProducer_ && !producerPaused && stream.size() > bufferSize) {
-    producerPaused = true;
-    pushProducer_->pauseProducing();
-  }
+  producers_.bufferGrew(stream.size(), bufferSize);
 }
 
 void FakeTransport::writeSequence(std::span<const std::string_view> data) {
@@ -89,35 +86,11 @@ void FakeTransport::abortConnection() {
 }
 
 void FakeTransport::registerProducer(internet::IProducer* p, bool streaming) {
-  if (producer) {
-    throw std::runtime_error(
-        "Cannot register producer, because a producer was never unregistered.");
-  }
-  internet::IPushProducer* push = streaming ? dynamic_cast<internet::IPushProducer*>(p) : nullptr;
-  if (streaming && push == nullptr) {
-    throw std::invalid_argument("registerProducer: a streaming producer must be an IPushProducer");
-  }
-  if (disconnected) {
-    p->stopProducing();
-    return;
-  }
-  producer = p;
-  pushProducer_ = push;
-  streamingProducer = streaming;
-  producerPaused = false;
-  if (!streaming) {
-    p->resumeProducing();
-  } else if (stream.size() > bufferSize) {
-    producerPaused = true;
-    push->pauseProducing();
-  }
+  producers_.add(p, streaming, disconnected, stream.size(), bufferSize, this);
 }
 
 void FakeTransport::unregisterProducer() {
-  producer = nullptr;
-  pushProducer_ = nullptr;
-  streamingProducer = false;
-  producerPaused = false;
+  producers_.remove();
 }
 
 void FakeTransport::stopConsuming() {
@@ -138,23 +111,14 @@ void FakeTransport::bufferReceived(std::string_view data) {
 
 void FakeTransport::checkProducer() {
   // Writes are dropped once disconnecting: asking for more would be useless.
-  if (!producer || disconnecting_ || !stream.empty()) return;
-  if (!streamingProducer) {
-    producer->resumeProducing();
-  } else if (producerPaused) {
-    producerPaused = false;
-    producer->resumeProducing();
-  }
+  if (disconnecting_ || !stream.empty()) return;
+  producers_.bufferDrained();
 }
 
 void FakeTransport::reportDisconnect() {
   disconnected = true;
   disconnecting_ = true;
-  if (producer) {
-    internet::IProducer* p = std::exchange(producer, nullptr);
-    pushProducer_ = nullptr;
-    streamingProducer = false;
-    producerPaused = false;
+  if (internet::IProducer* p = producers_.release()) {
     try {
       p->stopProducing();
     } catch (...) {

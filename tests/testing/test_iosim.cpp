@@ -374,12 +374,12 @@ TEST(IOPump, ProducerIsStoppedWhenTheConnectionEnds) {
   c.client->transport->loseConnection();
   c.pump.flush();
   EXPECT_EQ(producer.state, "stopped");
-  EXPECT_EQ(c.serverTransport->producer, nullptr);
+  EXPECT_EQ(c.serverTransport->producer(), nullptr);
   // Registering after the end stops the producer at once.
   StrictPushProducer late;
   c.server->transport->registerProducer(&late, true);
   EXPECT_EQ(late.state, "stopped");
-  EXPECT_EQ(c.serverTransport->producer, nullptr);
+  EXPECT_EQ(c.serverTransport->producer(), nullptr);
 }
 
 TEST(IOPump, RegisteringTwoProducersThrows) {
@@ -425,7 +425,7 @@ TEST(IOPump, PullProducerIsAskedAtRegistrationAndOnEachPumpThatDrainedIt) {
   c.pump.flush();
   EXPECT_EQ(c.client->all(), "chunk3;chunk2;chunk1;");
   EXPECT_EQ(producer.resumes, 4);
-  EXPECT_EQ(c.serverTransport->producer, nullptr);
+  EXPECT_EQ(c.serverTransport->producer(), nullptr);
   EXPECT_FALSE(producer.stopped);
 }
 

@@ -26,6 +26,7 @@
 #include <utility>
 
 #include <twisted/internet/address.h>
+#include <twisted/internet/detail/producer_registration.h>
 #include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/protocol.h>
 #include <twisted/internet/task/clock.h>
@@ -151,16 +152,16 @@ class FakeTransport : public internet::ITCPTransport {
   /// Mirrors FakeTransport.disconnectReason (ConnectionDone("Connection done")).
   python::Failure disconnectReason;
   /// The registered producer (not owned), or null. Mirrors FakeTransport.producer.
-  internet::IProducer* producer = nullptr;
+  internet::IProducer* producer() const noexcept { return producers_.producer(); }
   /// Mirrors FakeTransport.streamingProducer.
-  bool streamingProducer = false;
+  bool streamingProducer() const noexcept { return producers_.streaming(); }
   /// True while a streaming producer is paused for a full buffer.
-  bool producerPaused = false;
+  bool producerPaused() const noexcept { return producers_.paused(); }
   /// True between pauseProducing() and resumeProducing().
   bool readingPaused = false;
 
  private:
-  internet::IPushProducer* pushProducer_ = nullptr;  // `producer` when streaming
+  internet::detail::ProducerRegistration producers_;
   bool disconnecting_ = false;
   bool tcpNoDelay_ = false;
   bool tcpKeepAlive_ = false;

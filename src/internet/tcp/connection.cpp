@@ -189,7 +189,7 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
   if (static_cast<std::size_t>(n) == total) {
     // All sent at once. A pull producer is asked for more each time the
     // buffer is empty: let doWrite (next iteration) do that, as Twisted.
-    if (producer_ && !streamingProducer_) startWriting();
+    if (producers_.producer() && !producers_.streaming()) startWriting();
     return true;
   }
   // Queue the rest, in order.
@@ -209,10 +209,7 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
 
 void Connection::afterBuffered() {
   startWriting();
-  if (pushProducer_ && !producerPaused_ && buffer_.size() > kBufferSize) {
-    producerPaused_ = true;
-    pushProducer_->pauseProducing();
-  }
+  producers_.bufferGrew(buffer_.size(), kBufferSize);
 }
 
 void Connection::failWrite(int err) {
@@ -248,14 +245,13 @@ DescriptorResult Connection::doWrite() {
 
 DescriptorResult Connection::bufferDrained() {
   stopWriting();
-  if (producer_ && (!streamingProducer_ || producerPaused_)) {
+  if (producers_.producer()) {
     // Twisted's doWrite: a pull producer is asked for more each time the
-    // buffer empties; a paused push producer is resumed.
-    producerPaused_ = false;
-    producer_->resumeProducing();
+    // buffer empties; a paused push producer is resumed. Either may write
+    // more: a close waits until it unregisters.
+    producers_.bufferDrained();
     return std::nullopt;
   }
-  if (producer_) return std::nullopt;  // it may write more; close when it unregisters
   if (disconnecting_) return main::CONNECTION_DONE();
   if (writeDisconnecting_ && !writeDisconnected_) {
     writeDisconnected_ = true;
@@ -291,11 +287,7 @@ void Connection::abortConnection() {
   stopReading();
   stopWriting();
   buffer_.clear();
-  if (producer_) {
-    IProducer* p = std::exchange(producer_, nullptr);
-    pushProducer_ = nullptr;
-    p->stopProducing();
-  }
+  if (IProducer* p = producers_.release()) p->stopProducing();
   // RST now; connectionLost(ConnectionAborted) on the next iteration, as
   // Twisted does it. The self-reference moves into the call: if the reactor
   // never runs it, the connection is still freed.
@@ -324,9 +316,7 @@ void Connection::connectionLost(const Failure& given) {
   // The reactor removed us already when it reports the loss; make sure of it.
   stopReading();
   stopWriting();
-  if (producer_) {
-    IProducer* p = std::exchange(producer_, nullptr);
-    pushProducer_ = nullptr;
+  if (IProducer* p = producers_.release()) {
     try {
       p->stopProducing();
     } catch (...) {
@@ -377,40 +367,11 @@ void Connection::writeConnectionLost(const Failure&) {
 // --- producer / consumer ---------------------------------------------------
 
 void Connection::registerProducer(IProducer* producer, bool streaming) {
-  if (producer_) {
-    throw std::runtime_error(
-        "Cannot register producer, because a producer was never unregistered.");
-  }
-  IPushProducer* push = nullptr;
-  if (streaming) {
-    // The transport registering itself (Twisted's idiom for "stop reading
-    // while the peer does not read") needs no cross-cast.
-    push = producer == static_cast<IProducer*>(this) ? static_cast<IPushProducer*>(this)
-                                                     : dynamic_cast<IPushProducer*>(producer);
-    if (!push)
-      throw std::invalid_argument(
-          "registerProducer: a streaming producer must be an IPushProducer");
-  }
-  if (disconnected_) {
-    producer->stopProducing();
-    return;
-  }
-  producer_ = producer;
-  pushProducer_ = push;
-  streamingProducer_ = streaming;
-  producerPaused_ = false;
-  if (!streaming) {
-    producer->resumeProducing();
-  } else if (buffer_.size() > kBufferSize) {
-    producerPaused_ = true;
-    push->pauseProducing();
-  }
+  producers_.add(producer, streaming, disconnected_, buffer_.size(), kBufferSize, this);
 }
 
 void Connection::unregisterProducer() {
-  producer_ = nullptr;
-  pushProducer_ = nullptr;
-  producerPaused_ = false;
+  producers_.remove();
   // A close waiting for the producer can go on now.
   if ((disconnecting_ || writeDisconnecting_) && !disconnected_ && !aborted_) startWriting();
 }

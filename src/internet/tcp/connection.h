@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include <twisted/internet/detail/producer_registration.h>
 #include <twisted/internet/interfaces/ifile_descriptor.h>
 #include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/protocol.h>
@@ -101,14 +102,11 @@ class Connection final : public ITCPTransport,
   bool disconnecting_ = false;
   bool disconnected_ = false;
   bool aborted_ = false;
-  bool writeDisconnecting_ = false;  // loseWriteConnection asked
-  bool writeDisconnected_ = false;   // SHUT_WR done
-  bool readDisconnected_ = false;    // the peer's EOF was seen (half-close)
-  bool streamingProducer_ = false;
-  bool producerPaused_ = false;
-  bool readPaused_ = false;  // pauseProducing() on the transport
-  IProducer* producer_ = nullptr;
-  IPushProducer* pushProducer_ = nullptr;  // producer_ when streaming
+  bool writeDisconnecting_ = false;                   // loseWriteConnection asked
+  bool writeDisconnected_ = false;                    // SHUT_WR done
+  bool readDisconnected_ = false;                     // the peer's EOF was seen (half-close)
+  bool readPaused_ = false;                           // pauseProducing() on the transport
+  internet::detail::ProducerRegistration producers_;  // registerProducer's
   // Declared before protocol_ so it is destroyed after it: protocol_->factory
   // stays valid through the protocol's destructor.
   std::shared_ptr<Factory> factory_;
