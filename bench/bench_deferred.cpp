@@ -7,8 +7,8 @@
 //   build/release/bench/bench_deferred [--benchmark_filter=...]
 //
 // Every case reports `allocs` and `bytes`: operator new calls and bytes
-// requested per iteration (this file replaces the global operator new/delete
-// with counting ones). C++ exception objects are allocated with malloc by the
+// requested per iteration (alloc_counter.cpp replaces the global operator
+// new/delete with counting ones). C++ exception objects are allocated with malloc by the
 // runtime and are not counted.
 
 #include <benchmark/benchmark.h>
@@ -23,66 +23,7 @@
 
 #include <twisted/internet/defer/deferred.h>
 #include <twisted/internet/defer/outcome.h>
-
-namespace {
-
-std::uint64_t g_news = 0;   // operator new calls
-std::uint64_t g_bytes = 0;  // bytes requested
-
-// Out of line, as the library's operators are.
-[[gnu::noinline]] void* countedAlloc(std::size_t size, std::size_t align) {
-  ++g_news;
-  g_bytes += size;
-  if (size == 0) size = 1;
-  void* p = align <= alignof(std::max_align_t)
-                ? std::malloc(size)
-                : std::aligned_alloc(align, (size + align - 1) / align * align);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-[[gnu::noinline]] void countedFree(void* p) noexcept {
-  std::free(p);
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return countedAlloc(n, 0);
-}
-void* operator new[](std::size_t n) {
-  return countedAlloc(n, 0);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return countedAlloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return countedAlloc(n, static_cast<std::size_t>(a));
-}
-void operator delete(void* p) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  countedFree(p);
-}
+#include "alloc_counter.h"
 
 namespace {
 
@@ -96,11 +37,18 @@ using twisted::python::Failure;
 class AllocScope {
  public:
   explicit AllocScope(benchmark::State& state, double unitsPerIteration = 1)
-      : state_(state), units_(unitsPerIteration), news_(g_news), bytes_(g_bytes) {}
+      : state_(state),
+        units_(unitsPerIteration),
+        news_(twisted_bench::g_allocs.news),
+        bytes_(twisted_bench::g_allocs.bytes) {
+    twisted_bench::g_countAllocs = true;
+  }
   ~AllocScope() {
+    twisted_bench::g_countAllocs = false;
     const auto avg = benchmark::Counter::kAvgIterations;
-    state_.counters["allocs"] = benchmark::Counter(double(g_news - news_) / units_, avg);
-    state_.counters["bytes"] = benchmark::Counter(double(g_bytes - bytes_) / units_, avg);
+    const auto& a = twisted_bench::g_allocs;
+    state_.counters["allocs"] = benchmark::Counter(double(a.news - news_) / units_, avg);
+    state_.counters["bytes"] = benchmark::Counter(double(a.bytes - bytes_) / units_, avg);
   }
   AllocScope(const AllocScope&) = delete;
   AllocScope& operator=(const AllocScope&) = delete;

@@ -48,6 +48,7 @@
 #include <twisted/internet/defer/outcome.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/task/clock.h>
+#include "alloc_counter.h"
 
 #if defined(TWISTED_HAVE_MICRO_COMMON)
 // The shared peers' helpers (delay sequence, knobs, output line); the
@@ -62,123 +63,15 @@ void runLineReceiverScenario(long n, long reps,
                              void (*emit)(const char* scenario, const char* metric, double));
 }  // namespace twisted_micro
 
-// ---- counting global operator new/delete ---------------------------------------------
+// ---- allocation counting (alloc_counter.h) -------------------------------------------
 //
-// The `deferred` scenario reports heap allocations and bytes per Deferred.
-// Counting is off (one predictable branch per call) except while that
-// scenario's untimed counting passes run, which are single-threaded; the
-// threaded `post` scenario never turns it on, so the plain counters race
-// with nothing.
+// The `deferred` scenario reports heap allocations and bytes per Deferred; the
+// threaded `post` scenario never turns counting on.
 
 namespace {
-
-struct AllocCounters {
-  std::uint64_t news = 0;     // operator new calls (every form)
-  std::uint64_t bytes = 0;    // bytes requested from them
-  std::uint64_t deletes = 0;  // operator delete calls on non-null pointers
-};
-bool g_countAllocs = false;
-AllocCounters g_allocs;
-
-// Not inlined: the replaced operators behave as the library's out-of-line ones (and
-// GCC 12's -Wuse-after-free misreads an inlined free() behind a refcount).
-[[gnu::noinline]] void* countedAlloc(std::size_t size, std::size_t align) {
-  if (g_countAllocs) {
-    ++g_allocs.news;
-    g_allocs.bytes += size;
-  }
-  if (size == 0) size = 1;
-  void* p = align <= alignof(std::max_align_t)
-                ? std::malloc(size)
-                : std::aligned_alloc(align, (size + align - 1) / align * align);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-[[gnu::noinline]] void countedFree(void* p) noexcept {
-  if (p == nullptr) return;
-  if (g_countAllocs) ++g_allocs.deletes;
-  std::free(p);
-}
-
+using twisted_bench::g_allocs;
+using twisted_bench::g_countAllocs;
 }  // namespace
-
-void* operator new(std::size_t n) {
-  return countedAlloc(n, 0);
-}
-void* operator new[](std::size_t n) {
-  return countedAlloc(n, 0);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return countedAlloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return countedAlloc(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return countedAlloc(n, 0);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return countedAlloc(n, 0);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return countedAlloc(n, static_cast<std::size_t>(a));
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return countedAlloc(n, static_cast<std::size_t>(a));
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  countedFree(p);
-}
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  countedFree(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  countedFree(p);
-}
 
 namespace {
 

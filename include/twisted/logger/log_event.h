@@ -78,6 +78,10 @@ LogValue toLogValue(T&& value) {
     return std::string(levelName(value));
   } else if constexpr (std::is_enum_v<D>) {
     return toLogValue(static_cast<std::underlying_type_t<D>>(value));
+  } else if constexpr (std::is_array_v<std::remove_cvref_t<T>> &&
+                       std::is_same_v<
+                           std::remove_cv_t<std::remove_extent_t<std::remove_cvref_t<T>>>, char>) {
+    return std::string(value);  // a character array (a literal): never null
   } else if constexpr (std::is_same_v<std::decay_t<D>, const char*> ||
                        std::is_same_v<std::decay_t<D>, char*>) {
     return value != nullptr ? std::string(value) : std::string("(null)");

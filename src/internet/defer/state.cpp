@@ -98,6 +98,10 @@ void CallbackQueue::clear() noexcept {
   }
 }
 
+void DeferredState::destroy() noexcept {
+  delete this;
+}
+
 DeferredState::~DeferredState() {
   // Entries first: a coroutine frame owned by an entry may still refer to
   // us. A Deferred still waiting on us stays paused forever (as in Twisted),

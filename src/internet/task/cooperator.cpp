@@ -231,9 +231,9 @@ void TaskState::completeWith(Completion completion, std::optional<python::Failur
 
 // Mirrors CooperativeTask._oneWorkUnit.
 void TaskState::oneWorkUnit() {
-  std::optional<Step> step;
+  Step step = false;  // replaced by the callable's answer
   try {
-    step.emplace(iterator_->next());
+    step = iterator_->next();
   } catch (...) {
     python::Failure failure(std::current_exception());
     if (finished()) {
@@ -245,11 +245,11 @@ void TaskState::oneWorkUnit() {
     return;
   }
   if (finished()) return;  // stopped by its own callable: the step is moot
-  if (step->done()) {
+  if (step.done()) {
     completeWith(Completion::kDone, std::nullopt);
     return;
   }
-  if (std::optional<defer::Deferred<void>> d = step->takeDeferred()) {
+  if (std::optional<defer::Deferred<void>> d = step.takeDeferred()) {
     pause();
     // The Deferred's callbacks own the task while it waits.
     std::shared_ptr<TaskState> self = shared_from_this();

@@ -317,8 +317,12 @@ class DeferredState {
 
   void addRef() noexcept { ++refs_; }
   void release() noexcept {
-    if (--refs_ == 0) delete this;
+    if (--refs_ == 0) destroy();
   }
+  /// `delete this`, out of line: the destructor is out of line anyway, and
+  /// GCC 12 misreads an inlined delete behind a reference count as a use
+  /// after free (-Wuse-after-free) in its callers.
+  [[gnu::noinline]] void destroy() noexcept;
 
   /// Appends a step whose output type is `out`, then runs the chain if the
   /// Deferred has fired. Mirrors Deferred.addCallbacks' bookkeeping.
