@@ -18,6 +18,7 @@
 #include <twisted/testing/string_transport.h>
 
 #include "internet/reactor_fixture.h"
+#include "protocols/recording_peer.h"
 
 namespace {
 
@@ -28,32 +29,7 @@ using twisted::testing::assertNoResult;
 using twisted::testing::failureResultOf;
 using twisted::testing::successResultOf;
 
-// Records every chunk and runs hooks on connect and on data.
-class Peer : public Protocol {
- public:
-  std::function<void(Peer&)> onMade;
-  std::function<void(Peer&, std::string_view)> onData;
-  std::vector<std::string> chunks;
-  std::optional<Failure> lost;
-  int lostCount = 0;
-  std::string all() const {
-    std::string s;
-    for (auto& c : chunks)
-      s += c;
-    return s;
-  }
-  void connectionMade() override {
-    if (onMade) onMade(*this);
-  }
-  void dataReceived(std::string_view data) override {
-    chunks.emplace_back(data);
-    if (onData) onData(*this, data);
-  }
-  void connectionLost(const Failure& reason) override {
-    ++lostCount;
-    lost = reason;
-  }
-};
+using twisted::testing_internal::Peer;
 
 TEST(LoopbackAsync, WritesInConnectionMadeAreDeliveredAtOnceAndLoseFinishes) {
   task::Clock clock;

@@ -18,6 +18,8 @@
 #include <twisted/testing/deferred.h>
 #include <twisted/testing/iosim.h>
 
+#include "protocols/recording_peer.h"
+
 namespace {
 
 using namespace twisted::internet;
@@ -26,38 +28,7 @@ using twisted::protocols::basic::FileSender;
 using twisted::protocols::basic::LineReceiver;
 using twisted::python::Failure;
 
-// Records what happens to it; hooks for the test.
-class Peer : public Protocol {
- public:
-  std::function<void(Peer&)> onMade;
-  std::function<void(Peer&, std::string_view)> onData;
-  std::function<void(Peer&)> onLost;
-  std::vector<std::string> chunks;
-  std::optional<Failure> lost;
-  int lostCount = 0;
-  std::vector<std::string>* order = nullptr;  // shared log of connectionLost calls
-  std::string name;
-
-  std::string all() const {
-    std::string s;
-    for (auto& c : chunks)
-      s += c;
-    return s;
-  }
-  void connectionMade() override {
-    if (onMade) onMade(*this);
-  }
-  void dataReceived(std::string_view data) override {
-    chunks.emplace_back(data);
-    if (onData) onData(*this, data);
-  }
-  void connectionLost(const Failure& reason) override {
-    ++lostCount;
-    lost = reason;
-    if (order) order->push_back(name);
-    if (onLost) onLost(*this);
-  }
-};
+using twisted::testing_internal::Peer;
 
 ServerAndClient<Peer, Peer> peers(ConnectOptions options = {}) {
   return connectedServerAndClient<Peer, Peer>(std::move(options));
