@@ -24,10 +24,8 @@ struct EPollReactor::Impl {
   std::set<int> alwaysReady;
   // Unregistering is deferred to just before the next epoll_wait, so an fd
   // whose owner closes it in the meantime (descriptorClosing) costs no
-  // EPOLL_CTL_DEL: close() drops it from the set. pendingDel[fd] marks the
-  // fds in `deferred` still waiting for their DEL.
-  std::vector<int> deferred;
-  std::vector<std::uint8_t> pendingDel;
+  // EPOLL_CTL_DEL: close() drops it from the set.
+  //
   // Each registration carries a tag (bumped on every ADD of that fd number)
   // in its event data. A skipped DEL is only safe if close() really removed
   // the registration, which the kernel does only when no other descriptor
@@ -36,23 +34,24 @@ struct EPollReactor::Impl {
   // its tag (or the fd's empty interest) gives it away, the event is
   // dropped and the epoll set is rebuilt from the reactor's interests, so a
   // leftover never reaches a descriptor nor spins the loop.
-  std::vector<std::uint32_t> tags;
+  struct FdState {
+    std::uint32_t tag = 0;
+    bool pendingDel = false;  // listed in `deferred`, DEL not yet done
+  };
+  std::vector<FdState> fds;  // indexed by fd
+  std::vector<int> deferred;
 
-  std::uint32_t& tagOf(int fd) {
-    if (static_cast<std::size_t>(fd) >= tags.size()) tags.resize(static_cast<std::size_t>(fd) + 1);
-    return tags[static_cast<std::size_t>(fd)];
+  FdState& at(int fd) {
+    if (static_cast<std::size_t>(fd) >= fds.size()) fds.resize(static_cast<std::size_t>(fd) + 1);
+    return fds[static_cast<std::size_t>(fd)];
   }
   static std::uint64_t data(int fd, std::uint32_t tag) noexcept {
     return (std::uint64_t{tag} << 32) | static_cast<std::uint32_t>(fd);
   }
-
-  bool pending(int fd) const noexcept {
-    return static_cast<std::size_t>(fd) < pendingDel.size() && pendingDel[fd];
-  }
   void flush() noexcept {
     for (int fd : deferred) {
-      if (!pendingDel[fd]) continue;
-      pendingDel[fd] = 0;
+      if (!fds[fd].pendingDel) continue;
+      fds[fd].pendingDel = false;
       epoll_event ev{};
       ::epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &ev);  // ENOENT/EBADF: already gone
     }
@@ -76,12 +75,11 @@ void EPollReactor::updateInterest(int fd, std::uint32_t oldMask, std::uint32_t n
     if (newMask == 0) impl_->alwaysReady.erase(fd);
     return;
   }
+  Impl::FdState& state = impl_->at(fd);
   if (newMask == 0) {
     // Deferred (see Impl): the owner may close the fd before the next wait.
-    if (static_cast<std::size_t>(fd) >= impl_->pendingDel.size())
-      impl_->pendingDel.resize(static_cast<std::size_t>(fd) + 1);
-    if (!impl_->pendingDel[fd]) {
-      impl_->pendingDel[fd] = 1;
+    if (!state.pendingDel) {
+      state.pendingDel = true;
       impl_->deferred.push_back(fd);
     }
     return;
@@ -89,16 +87,15 @@ void EPollReactor::updateInterest(int fd, std::uint32_t oldMask, std::uint32_t n
   // Re-added before its DEL ran: the fd may still be registered (ADD fails
   // with EEXIST and falls back to MOD below) or closed and its number reused
   // (ADD succeeds), so ADD is right either way.
-  if (impl_->pending(fd)) {
-    impl_->pendingDel[fd] = 0;
+  if (state.pendingDel) {
+    state.pendingDel = false;
     oldMask = 0;
   }
   int op = oldMask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-  std::uint32_t& tag = impl_->tagOf(fd);
-  if (op == EPOLL_CTL_ADD) ++tag;
+  if (op == EPOLL_CTL_ADD) ++state.tag;
   epoll_event ev{};
   ev.events = ((newMask & kWantRead) ? EPOLLIN : 0u) | ((newMask & kWantWrite) ? EPOLLOUT : 0u);
-  ev.data.u64 = Impl::data(fd, tag);
+  ev.data.u64 = Impl::data(fd, state.tag);
   if (::epoll_ctl(impl_->epfd, op, fd, &ev) == 0) return;
   int err = errno;
   // The fd was closed (dropping it from the epoll set) and its number reused,
@@ -123,7 +120,7 @@ void EPollReactor::rebuild() {
     if (impl_->alwaysReady.count(fd)) return;
     epoll_event ev{};
     ev.events = ((mask & kWantRead) ? EPOLLIN : 0u) | ((mask & kWantWrite) ? EPOLLOUT : 0u);
-    ev.data.u64 = Impl::data(fd, ++impl_->tagOf(fd));
+    ev.data.u64 = Impl::data(fd, ++impl_->at(fd).tag);
     if (::epoll_ctl(fresh, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EPERM)
       impl_->alwaysReady.insert(fd);
   });
@@ -136,7 +133,7 @@ void EPollReactor::rebuild() {
 }
 
 void EPollReactor::forgetInterest(int fd) noexcept {
-  if (impl_->pending(fd)) impl_->pendingDel[fd] = 0;
+  if (static_cast<std::size_t>(fd) < impl_->fds.size()) impl_->fds[fd].pendingDel = false;
 }
 
 void EPollReactor::waitForEvents(double timeout,
@@ -162,7 +159,7 @@ void EPollReactor::waitForEvents(double timeout,
     const epoll_event& ev = impl_->events[i];
     int fd = static_cast<int>(static_cast<std::uint32_t>(ev.data.u64));
     auto tag = static_cast<std::uint32_t>(ev.data.u64 >> 32);
-    if (static_cast<std::size_t>(fd) >= impl_->tags.size() || impl_->tags[fd] != tag ||
+    if (static_cast<std::size_t>(fd) >= impl_->fds.size() || impl_->fds[fd].tag != tag ||
         interestOf(fd) == 0) {
       stale = true;  // a registration that outlived its descriptor (see Impl)
       continue;

@@ -119,8 +119,9 @@ class ReactorBase : public IReactorCore,
   /// Tells the reactor that `fd`, no longer registered (its reader and writer
   /// were removed), is about to be closed by its owner, so a backend that
   /// defers unregistering (epoll) can skip the system call: close() drops the
-  /// fd from the epoll set. Only for descriptors no other process shares
-  /// (sockets made with CLOEXEC, no fork without exec). No Twisted equivalent.
+  /// fd from the epoll set. If something else still shares the socket (a
+  /// dup(), a fork), its lingering registration is caught at its first event
+  /// and the epoll set rebuilt. No Twisted equivalent.
   void descriptorClosing(int fd) noexcept { forgetInterest(fd); }
 
   /// The backend's name: "epoll", "poll" or "select".

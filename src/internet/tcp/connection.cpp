@@ -74,6 +74,7 @@ Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer,
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(peer);
     peerFamily_ = AF_INET6;
     peerPort_ = ntohs(v6->sin6_port);
+    peerScope_ = v6->sin6_scope_id;
     std::memcpy(peerIp_.data(), &v6->sin6_addr, 16);
   }
 }
@@ -407,6 +408,24 @@ void Connection::stopProducing() {
 // --- addresses, options, logging ----------------------------------------------
 
 Address Connection::getPeer() const {
+  // From the address accept()/connect gave us: no system call, and still
+  // right once the socket is closed (after abortConnection).
+  SockAddr a;
+  if (peerFamily_ == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(peerPort_);
+    std::memcpy(&v4->sin_addr, peerIp_.data(), 4);
+    return toAddress(a.get());
+  }
+  if (peerFamily_ == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(peerPort_);
+    v6->sin6_scope_id = peerScope_;
+    std::memcpy(&v6->sin6_addr, peerIp_.data(), 16);
+    return toAddress(a.get());
+  }
   return peerAddress(fd_);
 }
 Address Connection::getHost() const {

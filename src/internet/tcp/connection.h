@@ -120,7 +120,8 @@ class Connection final : public ITCPTransport,
   // The peer, kept compactly (not a sockaddr_storage) so getPeer() and the
   // log prefix still work once the socket is gone.
   std::uint8_t peerFamily_ = 0;
-  std::uint16_t peerPort_ = 0;  // host order
+  std::uint16_t peerPort_ = 0;   // host order
+  std::uint32_t peerScope_ = 0;  // IPv6 scope id (link-local peers)
   std::array<unsigned char, 16> peerIp_{};
 };
 

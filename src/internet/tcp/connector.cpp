@@ -169,12 +169,12 @@ void Connector::connected() {
   if (timeoutCall_.active()) timeoutCall_.cancel();
   timeoutCall_ = {};
   int fd = std::exchange(fd_, -1);
-  SockAddr peer;
+  SockAddr peer;  // family 0 (an unknown peer) if getpeername fails
   peer.length = sizeof peer.storage;
-  const sockaddr* peerPtr = ::getpeername(fd, peer.get(), &peer.length) == 0 ? peer.get() : nullptr;
+  if (::getpeername(fd, peer.get(), &peer.length) != 0) peer = {};
   std::unique_ptr<Protocol> protocol;
   try {
-    protocol = factory_->buildProtocol(peerPtr ? toAddress(peerPtr) : peerAddress(fd));
+    protocol = factory_->buildProtocol(toAddress(peer.get()));
   } catch (...) {
     log::err(std::current_exception(), "Unhandled error in buildProtocol");
   }
@@ -187,7 +187,7 @@ void Connector::connected() {
   // The connection holds us from now on.
   std::shared_ptr<void> held = reactor_.releaseKeepAlive(keepAlive_);
   auto connection =
-      std::make_shared<Connection>(reactor_, fd, peerPtr, factory_, -1, shared_from_this());
+      std::make_shared<Connection>(reactor_, fd, peer.get(), factory_, -1, shared_from_this());
   transport_ = connection;
   Connection::start(std::move(connection), std::move(protocol));
 }

@@ -714,6 +714,35 @@ TEST_P(TCPTest, PeerIsKnownInsideConnectionLost) {
   EXPECT_EQ(prefix, "Late,0,127.0.0.1");
 }
 
+// After abortConnection the socket is closed before connectionLost runs:
+// getPeer() and the log prefix come from the address accept() gave.
+TEST_P(TCPTest, PeerIsKnownAfterAnAbort) {
+  std::string prefix;
+  std::optional<Address> peer;
+  struct Aborter : Protocol {
+    Aborter(std::string* p, std::optional<Address>* a, ReactorBase* r) : p_(p), a_(a), r_(r) {}
+    void connectionMade() override { transport->abortConnection(); }
+    void connectionLost(const Failure&) override {
+      *a_ = transport->getPeer();
+      *p_ = transport->logPrefix();
+      r_->stop();
+    }
+    std::string* p_;
+    std::optional<Address>* a_;
+    ReactorBase* r_;
+  };
+  auto port = listen(Factory::forProtocol<Aborter>(&prefix, &peer, r.get()));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Recorder>(rec);
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(hostOf(*peer), "127.0.0.1");
+  EXPECT_NE(portOf(*peer), 0);
+  EXPECT_EQ(prefix, "Aborter,0,127.0.0.1");
+}
+
 TEST_P(TCPTest, AddressesAndOptions) {
   auto port = listen(Factory::forProtocol<Echo>());
   std::optional<Address> peer, host;
