@@ -66,7 +66,7 @@ TEST(SuccessResultOfTest, VoidDeferred) {
 TEST(SuccessResultOfTest, MoveOnlyValueIsMovedOut) {
   auto d = succeed(std::make_unique<int>(3));
   EXPECT_EQ(*successResultOf(d), 3);
-  successResultOf(Deferred<void>(d.state()));  // left holding void
+  successResultOf(d.asVoid());  // left holding void
 }
 
 TEST(SuccessResultOfTest, WithoutResultFails) {
@@ -184,7 +184,7 @@ TEST(FailureResultOfTest, HandlesTheFailure) {
   {
     auto d = fail<int>(std::out_of_range("expected"));
     failureResultOf<std::out_of_range>(d);
-    successResultOf(Deferred<void>(d.state()));  // left holding void, as trial's None
+    successResultOf(d.asVoid());  // left holding void, as trial's None
   }
   {
     // Even when the type is wrong: the test already fails for it.

@@ -8,6 +8,7 @@
 
 #include <twisted/internet/defer/detail/state.h>
 #include <twisted/internet/defer/errors.h>
+#include <twisted/logger/logger.h>
 #include <twisted/python/log.h>
 
 namespace twisted::internet::defer::detail {
@@ -85,6 +86,32 @@ void DeferredState::operator delete(void* p, std::size_t n) noexcept {
   ::operator delete(p);
 }
 
+bool Result::sameType(TypeTag expected) const noexcept {
+  return *ops_->type == *expected;
+}
+
+void Result::checkSlow(TypeTag expected) const {
+  if (kind_ == Kind::Value && sameType(expected)) return;
+  std::string found;
+  switch (kind_) {
+    case Kind::Empty:
+      found = "no result";
+      break;
+    case Kind::Failure:
+      found = "a failure (" + failure().typeName() + ")";
+      break;
+    case Kind::Deferred:
+      found = "a Deferred";
+      break;
+    case Kind::Value:
+      found =
+          ops_->type == &typeid(void) ? std::string("void (None)") : "a " + typeName(ops_->type);
+      break;
+  }
+  throw DeferredTypeError("A callback expected a " + typeName(expected) +
+                          " result, but the Deferred holds " + found);
+}
+
 CallbackQueue::~CallbackQueue() {
   clear();
   if (heap_) ::operator delete(heap_);
@@ -97,6 +124,27 @@ void CallbackQueue::clear() noexcept {
     Entry e = pop();
   }
 }
+
+namespace {
+// Twisted's _DebugInfo.__del__: two critical events, the message and then the
+// failure alone (rendered "Unhandled Error" + traceback), in the
+// twisted.internet.defer namespace, with the current logging context.
+void logUnhandled(const Failure& failure) {
+  const logger::Logger log("twisted.internet.defer");  // rare: no static to outlive
+  logger::LogEvent message;
+  message.level = logger::LogLevel::critical;
+  message.format = "Unhandled error in Deferred:";
+  message.isError = true;
+  message.system = python::log::currentSystem();
+  logger::LogEvent traceback;
+  traceback.level = logger::LogLevel::critical;
+  traceback.isError = true;
+  traceback.failure = failure;
+  traceback.system = message.system;
+  log.emitEvent(std::move(message));
+  log.emitEvent(std::move(traceback));
+}
+}  // namespace
 
 void DeferredState::destroy() noexcept {
   delete this;
@@ -115,7 +163,7 @@ DeferredState::~DeferredState() {
   }
   if (result_.isFailure()) {
     try {
-      python::log::err(result_.failure(), "Unhandled error in Deferred:");
+      logUnhandled(result_.failure());
     } catch (...) {
       // A destructor must not throw; a failing log observer is not our
       // caller's problem.
@@ -173,6 +221,7 @@ void DeferredState::cancel() {
       if (called_ || coroutine_) return;
     } else if (canceller_) {
       canceller_();
+      if (cancellerOnly_) return;
     } else {
       // No real canceller: eat the callback that will eventually come.
       suppressAlreadyCalled_ = true;
@@ -282,6 +331,10 @@ void DeferredState::runCallbacks() {
           ++current->paused_;
           current->chainedTo_ = inner.get();
           inner->callbacks_.push(Entry::continuation(StatePtr(current), std::move(e)));
+          // Past the continuation the inner Deferred holds void (Twisted:
+          // None), so a typed callback added to it now is refused at once
+          // instead of reading a value that went to `current`.
+          inner->chainType_ = typeTag<void>();
           break;
         }
       }

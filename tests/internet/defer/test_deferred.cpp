@@ -2,6 +2,7 @@
 // (DeferredTests, cancellation, timeouts, chaining), written for the typed API.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 
 #include <twisted/internet/defer.h>
 #include <twisted/internet/task/clock.h>
+#include <twisted/logger/format.h>
 #include <twisted/testing/event_logging_observer.h>
 
 namespace {
@@ -302,9 +304,81 @@ TEST(DeferredTest, InnerDeferredResultIsConsumed) {
   inner.callback(5);
   EXPECT_EQ(sink->value, 5);
   bool ran = false;
-  Deferred<void>(inner.state()).addCallback([&] { ran = true; });
+  inner.asVoid().addCallback([&] { ran = true; });
   EXPECT_TRUE(ran);
   EXPECT_THROW(inner.addCallback([](int v) { return v; }), DeferredTypeError);
+}
+
+// Twisted's test_asynchronousImplicitChain: `first` is returned unfired by a
+// callback of `second`; a callback added to `first` in that window comes
+// after the continuation and sees None. Here a typed callback is refused at
+// once (it used to be accepted and read the value moved to `second`: a null
+// shared_ptr, and a heap-use-after-free for a value stored out of line).
+TEST(DeferredTest, TypedCallbackOnAChainedDeferredIsRefused) {
+  using Big = std::array<char, 64>;  // stored out of line
+  Deferred<Big> first;
+  Deferred<int> second;
+  auto sink = watch(second.addCallback([&](int) { return first; }));
+  second.callback(0);
+  EXPECT_EQ(second.paused(), 1);
+  EXPECT_THROW(first.addCallback([](Big b) { return b[0]; }), DeferredTypeError);
+  bool sawNone = false;
+  first.asVoid().addCallback([&] { sawNone = true; });
+  Big b{};
+  b[0] = 'x';
+  first.callback(b);
+  ASSERT_TRUE(sink->value);
+  EXPECT_EQ((*sink->value)[0], 'x');
+  EXPECT_TRUE(sawNone) << "the chained Deferred is left holding void (None)";
+}
+
+TEST(DeferredTest, TypedCallbackOnAChainedSharedPtrDeferredIsRefused) {
+  Deferred<std::shared_ptr<int>> first;
+  Deferred<void> second;
+  auto sink = watch(second.addCallback([&] { return first; }));
+  second.callback();
+  EXPECT_THROW(first.addCallback([](std::shared_ptr<int> p) { return *p; }), DeferredTypeError);
+  first.callback(std::make_shared<int>(7));
+  ASSERT_TRUE(sink->value);
+  EXPECT_EQ(**sink->value, 7);
+}
+
+TEST(DeferredTest, AsVoidIsTheSameDeferred) {
+  Deferred<int> d;
+  Deferred<void> v = d.asVoid();
+  EXPECT_FALSE(v.called());
+  EXPECT_THROW(v.addCallback([] {}), DeferredTypeError) << "the chain still produces an int";
+  auto sink = watch(d.addCallback([](int) {}));
+  bool ran = false;
+  v.addCallback([&] { ran = true; });
+  d.callback(1);
+  EXPECT_TRUE(v.called());
+  EXPECT_TRUE(ran);
+}
+
+// Taking a result that is not there is an error, never a read.
+TEST(DeferredResultTest, TakingTheWrongResultThrows) {
+  using twisted::internet::defer::detail::Result;
+  Result empty;
+  EXPECT_THROW(empty.take<int>(), DeferredTypeError);
+  Result none;
+  none.setVoid();
+  EXPECT_THROW((none.take<std::array<char, 64>>()), DeferredTypeError);
+  EXPECT_THROW(none.take<std::shared_ptr<int>>(), DeferredTypeError);
+  EXPECT_THROW(none.take<int>(), DeferredTypeError);
+  Result failed;
+  failed.setFailure(Failure(std::runtime_error("x")));
+  EXPECT_THROW(failed.take<int>(), DeferredTypeError);
+  Result number;
+  number.emplace<int>(3);
+  EXPECT_THROW(number.take<long>(), DeferredTypeError);
+  EXPECT_THROW(number.take<void>(), DeferredTypeError);
+  EXPECT_TRUE(number.holds<int>());
+  EXPECT_EQ(number.take<int>(), 3);
+  Result text;
+  text.emplace<std::string>("abc");
+  EXPECT_THROW((text.value<std::array<char, 64>>()), DeferredTypeError);
+  EXPECT_EQ(text.take<std::string>(), "abc");
 }
 
 TEST(DeferredTest, AlreadyFiredInnerIsAdoptedSynchronously) {
@@ -472,9 +546,46 @@ TEST(DeferredTest, ChainDeferred) {
 TEST(DeferredTest, UnhandledErrorIsLoggedWhenTheDeferredDies) {
   twisted::testing::EventLoggingObserver observer;
   { auto d = fail<int>(ZeroDivisionError()); }
+  // Twisted logs two critical events: the message, then the failure alone.
+  auto events = observer.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].format, "Unhandled error in Deferred:");
+  EXPECT_EQ(events[0].logNamespace, "twisted.internet.defer");
+  EXPECT_EQ(events[0].level, twisted::logger::LogLevel::critical);
+  EXPECT_TRUE(events[0].isError);
+  EXPECT_FALSE(events[0].failure);
+  EXPECT_EQ(events[1].logNamespace, "twisted.internet.defer");
+  EXPECT_EQ(events[1].level, twisted::logger::LogLevel::critical);
+  EXPECT_TRUE(events[1].isError);
+  ASSERT_TRUE(events[1].failure);
+  EXPECT_TRUE(events[1].failure->check<ZeroDivisionError>());
+  EXPECT_EQ(twisted::logger::eventAsText(events[0], true, false, false),
+            "Unhandled error in Deferred:");
+  std::string text = twisted::logger::eventAsText(events[1], true, false, false);
+  EXPECT_EQ(text.rfind("Unhandled Error\n", 0), 0u) << text;
+  EXPECT_NE(text.find("Traceback (most recent call last):"), std::string::npos) << text;
   auto errors = observer.flushLoggedErrors<ZeroDivisionError>();
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].why, "Unhandled error in Deferred:");
+}
+
+// The Failure of errback(exception) and fail(exception) names the caller's
+// line, not deferred.h.
+TEST(DeferredTest, ErrbackCapturesTheCallersLocation) {
+  Deferred<int> d;
+  int line = __LINE__ + 1;
+  d.errback(std::runtime_error("here"));
+  auto sink = watch(d);
+  ASSERT_TRUE(sink->failure);
+  std::string tb = sink->failure->getTraceback();
+  EXPECT_NE(tb.find("test_deferred.cpp"), std::string::npos) << tb;
+  EXPECT_NE(tb.find(std::to_string(line)), std::string::npos) << tb;
+  EXPECT_EQ(tb.find("deferred.h"), std::string::npos) << tb;
+  int failLine = __LINE__ + 1;
+  auto f = watch(fail<int>(std::runtime_error("there")));
+  ASSERT_TRUE(f->failure);
+  std::string tb2 = f->failure->getTraceback();
+  EXPECT_NE(tb2.find(std::to_string(failLine)), std::string::npos) << tb2;
+  EXPECT_EQ(tb2.find("deferred.h"), std::string::npos) << tb2;
 }
 
 TEST(DeferredTest, HandledErrorIsNotLogged) {

@@ -152,7 +152,7 @@ TEST(DeferredListTest, UnconsumedFailureIsLoggedIfNothingHandlesIt) {
   }
   auto errors = observer.flushLoggedErrors<GenericError>();
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].why, "Unhandled error in Deferred:");
+  EXPECT_EQ(errors[0].logNamespace, "twisted.internet.defer");
 }
 
 TEST(DeferredListTest, ConsumedFailureIsNotLogged) {
@@ -210,8 +210,8 @@ TEST(DeferredListTest, ConsumeErrorsLeavesTheInputsHoldingVoid) {
   EXPECT_EQ(successResultOf(dl)[0].result.value(), "v");
   // The old Deferred<std::string> handle no longer matches the chain.
   EXPECT_THROW(good.addCallback([](std::string) {}), DeferredTypeError);
-  successResultOf(Deferred<void>(good.state()));
-  successResultOf(Deferred<void>(bad.state()));
+  successResultOf(good.asVoid());
+  successResultOf(bad.asVoid());
 }
 
 TEST(DeferredListTest, MoveOnlyValuesAreMovedIntoTheList) {
@@ -426,10 +426,55 @@ TEST(DeferredListCancelTest, ExceptionFromAnInputCancellerIsLogged) {
   auto errors = observer.flushLoggedErrors<std::runtime_error>();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].why, "Exception raised from user supplied canceller");
-  // `one` is still pending, so the list did not complete: its own cancel()
-  // failed it with CancelledError (Twisted would leave it waiting).
-  failureResultOf<CancelledError>(dl);
+  // `one` is still pending, so the list waits for it, as in Twisted.
+  assertNoResult(dl);
   assertNoResult(one);
+  one.callback();
+  auto items = successResultOf(dl);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_TRUE(items[0].success);
+  EXPECT_FALSE(items[1].success);
+}
+
+// DeferredList.cancel cancels the inputs only: an input that survives its
+// cancellation keeps the list pending, and the list then fires normally
+// (it used to fail at once with CancelledError, drop the later results and
+// log that CancelledError as unhandled).
+TEST(DeferredListCancelTest, AnInputThatSurvivesCancelKeepsTheListPending) {
+  EventLoggingObserver observer;
+  Deferred<int> paused;
+  paused.pause();
+  paused.callback(1);  // fired, but its callbacks wait for unpause()
+  DeferredList dl({paused});
+  dl.cancel();
+  assertNoResult(dl);
+  paused.unpause();
+  auto items = successResultOf(dl);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].success);
+  EXPECT_EQ(items[0].result.value(), 1);
+  EXPECT_TRUE(observer.flushLoggedErrors().empty());
+}
+
+TEST(DeferredListCancelTest, ACoroutineThatCatchesTheCancellationKeepsTheListPending) {
+  EventLoggingObserver observer;
+  Deferred<int> inner([](Deferred<int>&) {});  // a canceller that does nothing
+  auto co = [](Deferred<int> awaited) -> Deferred<std::string> {
+    try {
+      co_await awaited;
+    } catch (const CancelledError&) {
+      co_return "survived";
+    }
+    co_return "finished";
+  };
+  Deferred<std::string> c = co(inner);
+  DeferredList dl({c});
+  dl.cancel();
+  auto items = successResultOf(dl);  // Twisted: [(True, 'survived')]
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(items[0].success);
+  EXPECT_EQ(items[0].result.value(), "survived");
+  EXPECT_TRUE(observer.flushLoggedErrors().empty());
 }
 
 TEST(DeferredListCancelTest, FiredOnOneCallbackDoesNothing) {
@@ -463,9 +508,10 @@ TEST(DeferredListCancelTest, InputDestroyedUnfiredIsNotCancelled) {
   }
   dl->cancel();
   failureResultOf<CancelledError>(kept);
-  // `dropped` (and the watch on it) is gone, so the list cannot complete:
-  // cancel() failed it itself.
-  failureResultOf<CancelledError>(*dl);
+  // `dropped` (and the watch on it) is gone without firing, so the list
+  // cannot complete: like a Twisted list with an input that never fires, it
+  // stays pending (cancel() cancels the inputs only).
+  assertNoResult(*dl);
 }
 
 TEST(DeferredListCancelTest, ListDroppedBeforeItsInputsFire) {
@@ -586,7 +632,7 @@ TEST(GatherResultsTest, ConsumeErrors) {
   auto dbad = fail<int>(std::runtime_error("oh noes"));
   auto d = gatherResults({dgood, dbad}, true);
   std::vector<Failure> unconsumed;
-  Deferred<void>(dbad.state()).addErrback([&](Failure f) { unconsumed.push_back(f); });
+  dbad.asVoid().addErrback([&](Failure f) { unconsumed.push_back(f); });
   EXPECT_TRUE(unconsumed.empty());
   Failure f = failureResultOf<FirstError>(d);
   EXPECT_TRUE(f.valueAs<FirstError>()->subFailure().check<std::runtime_error>());

@@ -472,4 +472,20 @@ TEST(DocExamples, HandleTypes) {
   EXPECT_THROW(d.addCallback([](int x) { return x; }), DeferredTypeError);
 }
 
+TEST(DocExamples, ChainedDeferredHoldsVoid) {
+  Deferred<int> first;
+  Deferred<void> second;
+  second.addCallback([first] { return first; });  // second now waits for first
+  second.callback();
+  // first.addCallback([](int v) { ... });        // throws DeferredTypeError
+  bool ran = false;
+  first.asVoid().addCallback([&ran] {
+    ran = true; /* runs after second got the int */
+  });
+  first.callback(3);
+
+  EXPECT_THROW(first.addCallback([](int v) { return v; }), DeferredTypeError);
+  EXPECT_TRUE(ran);
+}
+
 }  // namespace doc_examples

@@ -14,6 +14,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -307,15 +308,21 @@ class Deferred {
   }
   /// errback() with the exception being handled (call inside a catch block).
   /// Mirrors Deferred.errback() with no argument.
-  void errback() { errback(Failure()); }
-  /// errback(Failure(e)) for an exception object, e.g. errback(std::runtime_error("x")).
+  void errback(std::source_location where = std::source_location::current()) {
+    errback(Failure(where));
+  }
+  /// errback(Failure(e)) for an exception object, e.g.
+  /// errback(std::runtime_error("x")); the Failure names the caller's line.
   template <class E>
   requires std::derived_from<std::decay_t<E>, std::exception> &&
-      (!std::derived_from<std::decay_t<E>, Failure>)void errback(E&& e) {
-    errback(Failure(std::forward<E>(e)));
+      (!std::derived_from<std::decay_t<E>, Failure>)void errback(
+          E&& e, std::source_location where = std::source_location::current()) {
+    errback(Failure(std::forward<E>(e), where));
   }
   /// errback with a captured exception.
-  void errback(std::exception_ptr e) { errback(Failure(std::move(e))); }
+  void errback(std::exception_ptr e, std::source_location where = std::source_location::current()) {
+    errback(Failure(std::move(e), where));
+  }
 
   /// Mirrors Deferred.cancel: calls the canceller if unfired (then errbacks
   /// with CancelledError unless the canceller fired it, and ignores the one
@@ -381,6 +388,15 @@ class Deferred {
   /// awaited Deferred holds None in Twisted.
   detail::Awaiter<T> operator co_await() const;
 
+  /// This Deferred seen as a Deferred<void>: the same Deferred (a handle,
+  /// not a copy). Use it once the chain produces void: after a callback
+  /// returning nothing, or after this Deferred was chained into another
+  /// (a callback of another Deferred returned it) or awaited, when it holds
+  /// void as Twisted's holds None. It can also errback, cancel, pause and be
+  /// tested with called() whatever the type. Adding a callback through it
+  /// while the chain produces another type throws DeferredTypeError.
+  Deferred<void> asVoid() const noexcept { return Deferred<void>(state_); }
+
   /// The shared state (library internals and test helpers).
   const detail::StatePtr& state() const noexcept { return state_; }
 
@@ -420,8 +436,9 @@ Deferred<T> fail(Failure f) {
 }
 /// fail() with an exception object, e.g. fail<int>(std::runtime_error("x")).
 template <class T = void, class E>
-requires std::derived_from<std::decay_t<E>, std::exception> Deferred<T> fail(E&& e) {
-  return fail<T>(Failure(std::forward<E>(e)));
+requires std::derived_from<std::decay_t<E>, std::exception> Deferred<T> fail(
+    E&& e, std::source_location where = std::source_location::current()) {
+  return fail<T>(Failure(std::forward<E>(e), where));
 }
 
 /// Calls f(args...) and wraps the outcome in a Deferred: its returned

@@ -104,9 +104,12 @@ using DeferredListValue =
 /// FailureGroup of their failures, and an empty list never fires.
 ///
 /// cancel() cancels every input that has not fired (an exception from an
-/// input's canceller is logged, and the others are still cancelled); if that
-/// does not fire the DeferredList, it fails with CancelledError, and the
-/// inputs' later results are ignored. A DeferredList is a Deferred handle:
+/// input's canceller is logged, and the others are still cancelled) and does
+/// nothing else: the list fires from its inputs' results as always (an input
+/// cancelled without a canceller of its own fails with CancelledError). An
+/// input that survives its cancellation (paused, or a coroutine that catches
+/// CancelledError) keeps the list pending until it fires, as in Twisted.
+/// A DeferredList is a Deferred handle:
 /// add callbacks, co_await it, or pass it where a Deferred is expected.
 ///
 /// Each input's chain must produce T when the list is built (else
@@ -228,6 +231,7 @@ class DeferredList : public Deferred<detail::DeferredListValue<T, FireOnOne>> {
       : Base([weak = std::weak_ptr<Collector>(c)](Base&) {
           if (auto collector = weak.lock()) collector->cancelInputs();
         }) {
+    this->state()->setCancellerOnly();
     c->list = *this;
     if (deferreds.empty()) {
       if constexpr (!FireOnOne) this->callback(DeferredListResult<T>{});

@@ -102,34 +102,42 @@ class Result {
     reset();
     if constexpr (std::is_void_v<T>) {
       static_cast<void>(sizeof...(a));
-      ops_ = nullptr;
     } else if constexpr (kInline<T>) {
       ::new (static_cast<void*>(buf_)) T(std::forward<A>(a)...);
-      // Trivially copyable values (ints, pointers, PODs) need no ops: moved
-      // with memcpy, nothing to destroy.
-      ops_ = std::is_trivially_copyable_v<T> ? nullptr : &kInlineOps<T>;
     } else {
       *reinterpret_cast<T**>(buf_) = new T(std::forward<A>(a)...);
-      ops_ = &kHeapOps<T>;
     }
+    ops_ = opsFor<T>();
     kind_ = Kind::Value;
   }
   void setVoid() noexcept {
     reset();
+    ops_ = &kVoidOps;
     kind_ = Kind::Value;
   }
-  /// The value as a T (the caller knows the type from the chain).
+  /// True if the result is a value of type T (void included).
   template <class T>
-  T& value() noexcept {
+  bool holds() const noexcept {
+    return kind_ == Kind::Value && (ops_ == opsFor<T>() || sameType(typeTag<T>()));
+  }
+  /// The value as a T. The chain's type checks make a mismatch impossible
+  /// through the public API; this check makes it an error, never a read.
+  /// @throws DeferredTypeError if the result is not a T (empty, a Failure,
+  /// void or another type).
+  template <class T>
+  T& value() {
+    if (kind_ != Kind::Value || ops_ != opsFor<T>()) checkSlow(typeTag<T>());
     if constexpr (kInline<T>)
       return *std::launder(reinterpret_cast<T*>(buf_));
     else
       return **reinterpret_cast<T**>(buf_);
   }
   /// Moves the value out and leaves the result empty.
+  /// @throws DeferredTypeError as value() does.
   template <class T>
   T take() {
     if constexpr (std::is_void_v<T>) {
+      if (kind_ != Kind::Value || ops_ != &kVoidOps) checkSlow(typeTag<void>());
       reset();
     } else {
       T v(std::move(value<T>()));
@@ -166,25 +174,50 @@ class Result {
   void reset() noexcept;
 
  private:
+  // Every value carries its type's ops, which name the type: that is what
+  // value()/take() check. Null move/destroy: trivially copyable (memcpy,
+  // nothing to destroy) or void.
   struct Ops {
     void (*move)(void* from, void* to) noexcept;
     void (*destroy)(void* p) noexcept;
+    TypeTag type;
   };
   template <class T>
   static constexpr Ops kInlineOps{[](void* from, void* to) noexcept {
                                     ::new (to) T(std::move(*static_cast<T*>(from)));
                                     static_cast<T*>(from)->~T();
                                   },
-                                  [](void* p) noexcept { static_cast<T*>(p)->~T(); }};
+                                  [](void* p) noexcept { static_cast<T*>(p)->~T(); }, &typeid(T)};
+  template <class T>
+  static constexpr Ops kTrivialOps{nullptr, nullptr, &typeid(T)};
   template <class T>
   static constexpr Ops kHeapOps{
       [](void* from, void* to) noexcept { *static_cast<T**>(to) = *static_cast<T**>(from); },
-      [](void* p) noexcept { delete *static_cast<T**>(p); }};
+      [](void* p) noexcept { delete *static_cast<T**>(p); }, &typeid(T)};
+  static constexpr Ops kVoidOps{nullptr, nullptr, &typeid(void)};
+
+  template <class T>
+  static constexpr const Ops* opsFor() noexcept {
+    if constexpr (std::is_void_v<T>)
+      return &kVoidOps;
+    else if constexpr (!kInline<T>)
+      return &kHeapOps<T>;
+    else if constexpr (std::is_trivially_copyable_v<T>)
+      return &kTrivialOps<T>;
+    else
+      return &kInlineOps<T>;
+  }
+  /// The same type through another copy of its ops (ops duplicated across
+  /// shared objects compare unequal but name the same type).
+  bool sameType(TypeTag expected) const noexcept;
+  /// Returns if the result is a value of type `expected`, else throws
+  /// DeferredTypeError saying what is there instead.
+  void checkSlow(TypeTag expected) const;
 
   void moveFrom(Result& o) noexcept;
 
   Kind kind_ = Kind::Empty;
-  const Ops* ops_ = nullptr;  // Value only; null for void
+  const Ops* ops_ = nullptr;  // Value only
   alignas(16) unsigned char buf_[kValueInline];
 
   static_assert(sizeof(Failure) <= kValueInline);
@@ -367,6 +400,10 @@ class DeferredState {
 
   /// The canceller; it receives this state (the typed wrapper makes a handle).
   void setCanceller(python::detail::UniqueFunction c) noexcept { canceller_ = std::move(c); }
+  /// cancel() runs the canceller and nothing else: if the canceller does not
+  /// fire the Deferred, it stays pending (DeferredList.cancel, which cancels
+  /// its inputs only).
+  void setCancellerOnly() noexcept { cancellerOnly_ = true; }
 
   /// Coroutine bookkeeping (see coroutine.h): the Deferred a coroutine
   /// returning this Deferred is suspended on, so cancel() can cancel it.
@@ -392,6 +429,7 @@ class DeferredState {
   bool runningCallbacks_ = false;
   bool suppressAlreadyCalled_ = false;
   bool coroutine_ = false;
+  bool cancellerOnly_ = false;
   TypeTag initialType_;
   TypeTag chainType_;
   DeferredState* chainedTo_ = nullptr;  // Deferred we wait on (its continuation owns us)
@@ -414,7 +452,7 @@ inline StatePtr::~StatePtr() {
 inline void Result::reset() noexcept {
   switch (kind_) {
     case Kind::Value:
-      if (ops_) ops_->destroy(buf_);
+      if (ops_->destroy) ops_->destroy(buf_);
       break;
     case Kind::Failure:
       std::launder(reinterpret_cast<Failure*>(buf_))->~Failure();
@@ -434,7 +472,7 @@ inline void Result::moveFrom(Result& o) noexcept {
   ops_ = o.ops_;
   switch (kind_) {
     case Kind::Value:
-      if (ops_)
+      if (ops_->move)
         ops_->move(o.buf_, buf_);
       else
         std::memcpy(buf_, o.buf_, kValueInline);
