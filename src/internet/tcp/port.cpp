@@ -52,11 +52,19 @@ void Port::startListening() {
   }
   fd_ = fd;
   host_ = localAddress(fd_);
+  // Twisted's order: "X starting on N", then the factory starts. If
+  // startFactory() throws, listenTCP does, and nothing stays open or held.
+  log::msg(factory_->logPrefix() + " starting on " + std::to_string(portOf(getHost())));
+  try {
+    factory_->doStart();
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
   if (reservedFd_ < 0) reservedFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   listening_ = true;
   reactor_.holdKeepAlive(keepAlive_, shared_from_this());
-  factory_->doStart();
-  log::msg(factory_->logPrefix() + " starting on " + std::to_string(portOf(getHost())));
   reactor_.addReader(this);
 }
 

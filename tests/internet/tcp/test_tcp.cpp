@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -304,6 +305,35 @@ TEST_P(TCPTest, AcceptSurvivesEMFILE) {
   r->connectTCP("127.0.0.1", portOfListener(port), cf);
   runBounded();
   EXPECT_EQ(rec->received, "still here");
+}
+
+// Twisted's Port.startListening logs "G starting on N" before doStart logs
+// "Starting factory <G ...>"; a throwing startFactory() makes listenTCP throw
+// and leaves nothing listening and the factory unstarted.
+TEST_P(TCPTest, ListeningLogsStartingOnBeforeStartingFactory) {
+  twisted::testing::EventLoggingObserver logs;
+  struct G : Factory {
+    void startFactory() override {
+      if (fail) throw std::runtime_error("no start");
+    }
+    bool fail = false;
+  };
+  auto f = std::make_shared<G>();
+  f->protocol = [] { return std::make_unique<Echo>(); };
+  auto port = listen(f);
+  std::vector<std::string> messages;
+  for (auto& e : logs.events())
+    for (auto& m : e.message)
+      messages.push_back(m);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0], "G starting on " + std::to_string(portOfListener(port)));
+  EXPECT_EQ(messages[1].rfind("Starting factory <G object at ", 0), 0u) << messages[1];
+
+  auto failing = std::make_shared<G>();
+  failing->fail = true;
+  EXPECT_THROW(listen(failing), std::runtime_error);
+  EXPECT_EQ(failing->numPorts, 0);
+  EXPECT_EQ(r->getReaders().size(), 1u) << "only the first port is watched";
 }
 
 TEST_P(TCPTest, DNSLookupFailure) {
