@@ -148,12 +148,18 @@ defer::Deferred<void> Port::stopListening() {
 void Port::connectionLost(const Failure&) {
   // Reactor shutdown: close and stop the factory.
   std::shared_ptr<void> keep = reactor_.releaseKeepAlive(keepAlive_);
-  if (!listening_) return;
-  listening_ = false;
-  int port = portOf(getHost());
-  closeSocket();
-  log::msg("(TCP Port " + std::to_string(port) + " Closed)");
-  factory_->doStop();
+  if (listening_) {
+    listening_ = false;
+    int port = portOf(getHost());
+    closeSocket();
+    log::msg("(TCP Port " + std::to_string(port) + " Closed)");
+    factory_->doStop();
+  }
+  // The caller's logging context is this port: leave it before the last
+  // reference may go, so a factory destructor that logs does not reach a
+  // half-destroyed Port (Connection::connectionLost does the same).
+  log::LoggingContextScope noContext(nullptr);
+  keep.reset();
 }
 
 Address Port::getHost() const {

@@ -20,6 +20,7 @@
 #include <twisted/internet/protocol.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/tcp.h>
+#include <twisted/python/log.h>
 #include <twisted/testing/event_logging_observer.h>
 
 namespace {
@@ -745,32 +746,92 @@ TEST_P(TCPTest, PeerIsKnownInsideConnectionLost) {
 }
 
 // After abortConnection the socket is closed before connectionLost runs:
-// getPeer() and the log prefix come from the address accept() gave.
-TEST_P(TCPTest, PeerIsKnownAfterAnAbort) {
+// getPeer(), getHost() and the log prefix come from addresses kept earlier.
+TEST_P(TCPTest, PeerAndHostAreKnownAfterAnAbort) {
   std::string prefix;
-  std::optional<Address> peer;
+  std::optional<Address> peer, host;
   struct Aborter : Protocol {
-    Aborter(std::string* p, std::optional<Address>* a, ReactorBase* r) : p_(p), a_(a), r_(r) {}
+    Aborter(std::string* p, std::optional<Address>* a, std::optional<Address>* h, ReactorBase* r)
+        : p_(p), a_(a), h_(h), r_(r) {}
     void connectionMade() override { transport->abortConnection(); }
     void connectionLost(const Failure&) override {
       *a_ = transport->getPeer();
+      *h_ = transport->getHost();
       *p_ = transport->logPrefix();
       r_->stop();
     }
     std::string* p_;
-    std::optional<Address>* a_;
+    std::optional<Address>*a_, *h_;
     ReactorBase* r_;
   };
-  auto port = listen(Factory::forProtocol<Aborter>(&prefix, &peer, r.get()));
+  auto port = listen(Factory::forProtocol<Aborter>(&prefix, &peer, &host, r.get()));
   auto rec = std::make_shared<Record>();
   auto cf = std::make_shared<CallbackClientFactory>();
   cf->setProtocol<Recorder>(rec);
   r->connectTCP("127.0.0.1", portOfListener(port), cf);
   runBounded();
-  ASSERT_TRUE(peer);
+  ASSERT_TRUE(peer && host);
   EXPECT_EQ(hostOf(*peer), "127.0.0.1");
   EXPECT_NE(portOf(*peer), 0);
+  EXPECT_EQ(hostOf(*host), "127.0.0.1");
+  EXPECT_EQ(portOf(*host), portOfListener(port));
   EXPECT_EQ(prefix, "Aborter,0,127.0.0.1");
+}
+
+// A protocol is destroyed with its connection, right after connectionLost.
+// If its destructor logs, the log system must not come from the connection
+// (whose members are being destroyed): here the protocol's logPrefix() reads
+// a member already destroyed, so reaching it is a use-after-free under ASan.
+// Both ends, on every backend, plus a factory destroyed with its port at
+// shutdown.
+TEST_P(TCPTest, DestructorsThatLogDoNotReachTheirDyingTransport) {
+  twisted::testing::EventLoggingObserver logs;
+  struct LogOnDestroy {
+    const char* what;
+    ~LogOnDestroy() { twisted::python::log::msg(what); }
+  };
+  struct Dying : Protocol {
+    explicit Dying(bool closes) : closes_(closes) {}
+    void connectionMade() override {
+      if (closes_) transport->loseConnection();
+    }
+    std::string logPrefix() const override { return name_; }
+    LogOnDestroy logger{"protocol destroyed"};  // destroyed after name_
+    std::string name_ = std::string(64, 'P');   // on the heap
+    bool closes_;
+  };
+  struct DyingFactory : Factory {
+    std::string logPrefix() const override { return name_; }
+    LogOnDestroy logger{"factory destroyed"};
+    std::string name_ = std::string(64, 'F');
+  };
+  {
+    auto sf = std::make_shared<DyingFactory>();
+    sf->noisy = false;
+    sf->protocol = [] { return std::make_unique<Dying>(true); };
+    auto port = listen(sf);
+    const int n = portOfListener(port);
+    port.reset();  // from now on the reactor alone keeps the port, and the factory
+    sf.reset();
+    auto cf = std::make_shared<CallbackClientFactory>();
+    cf->noisy = false;
+    cf->setProtocol<Dying>(false);
+    cf->onLost = [&](IConnector&, const Failure&) { r->stop(); };
+    r->connectTCP("127.0.0.1", n, cf);
+    runBounded();  // the stop's shutdown closes the port, destroying the factory
+  }
+  int protocols = 0, factories = 0;
+  for (auto& e : logs.events()) {
+    for (auto& m : e.message) {
+      if (m == "protocol destroyed") ++protocols;
+      if (m == "factory destroyed") ++factories;
+      if (m.find("destroyed") != std::string::npos) {
+        EXPECT_EQ(e.system, "-") << m;
+      }
+    }
+  }
+  EXPECT_EQ(protocols, 2);
+  EXPECT_EQ(factories, 1);
 }
 
 TEST_P(TCPTest, AddressesAndOptions) {
