@@ -614,6 +614,12 @@ void ReactorBase::setInterest(int fd, Slot& s) {
   std::uint32_t mask = (s.reader ? kWantRead : 0) | (s.writer ? kWantWrite : 0);
   if (mask == s.mask) return;
   std::uint32_t old = s.mask;
+  if (old == 0 && registrationFault_) {
+    if (int err = registrationFault_(fd, (mask & kWantRead) != 0)) {
+      throw std::system_error(err, std::generic_category(),
+                              "registering fd " + std::to_string(fd) + " (injected fault)");
+    }
+  }
   s.mask = mask;
   updateInterest(fd, old, mask);
 }

@@ -109,9 +109,12 @@ Connection::~Connection() {
 
 void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol) {
   Connection& c = *self;
+  // Registered first: if the reactor cannot watch this socket (select: fd >=
+  // FD_SETSIZE; epoll: ENOMEM, ENOSPC) this throws before anything happened,
+  // and the socket closes with `self`.
+  c.startReading();
   c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
   c.protocol_ = std::move(protocol);
-  c.startReading();
   log::LoggingContextScope scope(&c);
   try {
     c.protocol_->makeConnection(&c);

@@ -41,7 +41,10 @@ class Connection final : public ITCPTransport,
              int sessionno, std::shared_ptr<Connector> connector);
   ~Connection() override;
 
-  /// Takes `protocol`, starts reading and calls protocol->makeConnection(this).
+  /// Starts reading, takes `protocol` and calls protocol->makeConnection(this).
+  /// Throws, having done nothing else (the socket closes with the last
+  /// reference, `protocol` is destroyed unconnected), if the reactor cannot
+  /// watch the socket.
   static void start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol);
 
   // ITransport / ITCPTransport

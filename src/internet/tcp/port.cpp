@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 
 #include <twisted/internet/error.h>
 #include <twisted/python/log.h>
@@ -65,7 +66,17 @@ void Port::startListening() {
   if (reservedFd_ < 0) reservedFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   listening_ = true;
   reactor_.holdKeepAlive(keepAlive_, shared_from_this());
-  reactor_.addReader(this);
+  try {
+    reactor_.addReader(this);
+  } catch (const std::exception& e) {
+    // The reactor cannot watch the socket (select: fd >= FD_SETSIZE).
+    listening_ = false;
+    std::shared_ptr<void> keep = reactor_.releaseKeepAlive(keepAlive_);
+    ::close(fd_);
+    fd_ = -1;
+    factory_->doStop();
+    throw error::CannotListenError(interface_, requestedPort_, e.what());
+  }
 }
 
 DescriptorResult Port::doRead() {
@@ -116,7 +127,19 @@ void Port::acceptOne(int fd, const sockaddr* peer) {
   }
   int session = sessionno_++;
   auto connection = std::make_shared<Connection>(reactor_, fd, peer, factory_, session, nullptr);
-  Connection::start(std::move(connection), std::move(protocol));
+  try {
+    Connection::start(std::move(connection), std::move(protocol));
+  } catch (const std::exception& e) {
+    // The reactor cannot watch this socket (select: fd >= FD_SETSIZE; epoll:
+    // ENOMEM, ENOSPC): refuse this connection only (start() closed it) and
+    // keep accepting. Said once per port: under load it repeats.
+    if (!refusalLogged_) {
+      refusalLogged_ = true;
+      log::msg("Refusing a connection from " + toString(toAddress(peer)) +
+               ": the reactor cannot watch its socket (" + e.what() +
+               "); further connections refused for this reason are not logged");
+    }
+  }
 }
 
 void Port::closeSocket() {
