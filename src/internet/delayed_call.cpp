@@ -42,8 +42,13 @@ void TimerQueue::remove(TimerEntry* e) noexcept {
   unref(e);
 }
 
-void TimerQueue::update(TimerEntry* e, bool renew) {
-  if (renew) e->seq = nextSeq_++;
+void TimerQueue::move(TimerEntry* e, double time) {
+  // Not moved: it keeps its place among calls due at the same time (Twisted
+  // gives ['a', 'b'] for a.reset() to a's own time, on the reactor and Clock).
+  if (time == e->time) return;
+  const bool later = time > e->time;
+  e->time = time;
+  e->seq = later && order_ == MovedCallOrder::kKeepListOrder ? frontSeq_-- : nextSeq_++;
   Node& n = heap_[e->heapIndex];
   n.time = e->time;
   n.seq = e->seq;
@@ -111,15 +116,16 @@ void DelayedCall::cancel() {
 
 void DelayedCall::delay(double secondsLater) {
   checkPending();
-  e_->time += secondsLater;
-  if (e_->queue) e_->queue->update(e_, false);
+  if (e_->queue)
+    e_->queue->move(e_, e_->time + secondsLater);
+  else
+    e_->time += secondsLater;
 }
 
 void DelayedCall::reset(double secondsFromNow) {
   checkPending();
   if (!e_->queue) return;
-  e_->time = e_->queue->now() + secondsFromNow;
-  e_->queue->update(e_, true);
+  e_->queue->move(e_, e_->queue->now() + secondsFromNow);
 }
 
 }  // namespace twisted::internet

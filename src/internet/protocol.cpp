@@ -54,10 +54,14 @@ std::unique_ptr<Protocol> Factory::buildProtocol(const Address&) {
 }
 
 void Factory::doStart() {
-  if (numPorts++ == 0) {
+  // As Twisted: counted after startFactory(), so it sees numPorts == 0 and a
+  // throwing startFactory() leaves the factory unstarted (the next doStart
+  // tries again).
+  if (numPorts == 0) {
     if (noisy) python::log::msg("Starting factory " + repr(*this));
     startFactory();
   }
+  ++numPorts;
 }
 
 void Factory::doStop() {

@@ -301,8 +301,10 @@ ReactorBase::ReactorBase(ReactorOptions options)
       events_(std::make_unique<EventTable>()),
       signals_(std::make_unique<SignalState>()),
       loopThread_(std::this_thread::get_id()) {
-  // Twisted's ReactorBase.__init__: shutdown ends the loop and disconnects
+  // Twisted's ReactorBase.__init__: "during startup" sets running() before
+  // any trigger added later runs; shutdown ends the loop and disconnects
   // every descriptor; the thread pool's stop trigger is added when it exists.
+  addSystemEventTrigger("during", "startup", [this] { reallyStartRunning(); });
   addSystemEventTrigger("during", "shutdown", [this] { crash(); });
   addSystemEventTrigger("during", "shutdown", [this] { disconnectAll(); });
   // The pool exists from the start (it has no thread until work arrives), so
@@ -362,8 +364,6 @@ void ReactorBase::startRunning(bool installSignalHandlers) {
     g_signalWakeFd.store(signals_->wakeFd);
     signals_->installed = true;
   }
-  // "during startup" sets running_: Twisted's _reallyStartRunning.
-  addSystemEventTrigger("during", "startup", [this] { reallyStartRunning(); });
   fireSystemEvent("startup");
 }
 
@@ -402,6 +402,9 @@ void ReactorBase::stop() {
 void ReactorBase::crash() {
   started_ = false;
   running_ = false;
+  // As Twisted: the next run() fires "startup" again; our own trigger, used
+  // up by the last one, goes back ahead of any added from now on.
+  addSystemEventTrigger("during", "startup", [this] { reallyStartRunning(); });
 }
 
 void ReactorBase::iterate(double delay) {
@@ -611,6 +614,12 @@ void ReactorBase::setInterest(int fd, Slot& s) {
   std::uint32_t mask = (s.reader ? kWantRead : 0) | (s.writer ? kWantWrite : 0);
   if (mask == s.mask) return;
   std::uint32_t old = s.mask;
+  if (old == 0 && registrationFault_) {
+    if (int err = registrationFault_(fd, (mask & kWantRead) != 0)) {
+      throw std::system_error(err, std::generic_category(),
+                              "registering fd " + std::to_string(fd) + " (injected fault)");
+    }
+  }
   s.mask = mask;
   updateInterest(fd, old, mask);
 }

@@ -79,16 +79,20 @@ std::shared_ptr<IConnector> ReconnectingClientFactory::connector() const {
 }
 
 void ReconnectingClientFactory::retry(IConnector* c) {
+  // Twisted checks continueTrying first and names the argument it was given
+  // ("Abandoning None ..." without one), so this never throws after stopTrying().
+  if (!continueTrying) {
+    if (noisy)
+      python::log::msg("Abandoning " + (c ? describe(*c) : std::string("None")) +
+                       " on explicit request");
+    return;
+  }
   std::shared_ptr<IConnector> target;
   if (c) {
     target = retain(*c);
   } else {
     target = connector();
     if (!target) throw std::invalid_argument("no connector to retry");
-  }
-  if (!continueTrying) {
-    if (noisy) python::log::msg("Abandoning " + describe(*target) + " on explicit request");
-    return;
   }
   ++retries;
   if (maxRetries && retries > *maxRetries) {

@@ -1,4 +1,5 @@
 // task::Clock. Mirrors the Clock cases of Twisted's test_task.py.
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -81,6 +82,38 @@ TEST(Clock, ResetAndDelay) {
   EXPECT_EQ(order, (std::vector<std::string>{"a"}));
   c.advance(2);
   EXPECT_EQ(order, (std::vector<std::string>{"a", "b"}));
+}
+
+// Calls due at the same time after reset()/delay(), as Twisted 22.4's
+// task.Clock orders them (a scheduled first): its stable sort keeps a call's
+// place relative to the calls it did not pass, so a call moved later goes
+// before those already due at its new time, one moved sooner after them, and
+// one whose time does not change stays where it was.
+TEST(Clock, ResetAndDelayOrderAmongTies) {
+  struct Case {
+    const char* name;
+    double a, b;  // callLater delays
+    std::function<void(DelayedCall&, DelayedCall&)> change;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"reset to its own time", 1, 1, [](auto& a, auto&) { a.reset(1); }, "ab"},
+      {"delay(0)", 1, 1, [](auto& a, auto&) { a.delay(0); }, "ab"},
+      {"reset later onto a", 2, 1, [](auto&, auto& b) { b.reset(2); }, "ba"},
+      {"delay later onto a", 2, 1, [](auto&, auto& b) { b.delay(1); }, "ba"},
+      {"reset later onto b", 1, 2, [](auto& a, auto&) { a.reset(2); }, "ab"},
+      {"reset sooner onto a", 1, 2, [](auto&, auto& b) { b.reset(1); }, "ab"},
+      {"reset sooner onto b", 2, 1, [](auto& a, auto&) { a.reset(1); }, "ba"},
+  };
+  for (const Case& k : cases) {
+    Clock c;
+    std::string order;
+    DelayedCall a = c.callLater(k.a, [&] { order += 'a'; });
+    DelayedCall b = c.callLater(k.b, [&] { order += 'b'; });
+    k.change(a, b);
+    c.advance(10);
+    EXPECT_EQ(order, k.expected) << k.name;
+  }
 }
 
 // An exception propagates out of advance; the other due calls stay queued.

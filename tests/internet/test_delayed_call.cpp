@@ -1,6 +1,7 @@
 // DelayedCall (IDelayedCall) semantics, driven by a fake clock and iterate().
 // Mirrors the cases of Twisted's test_base.py DelayedCallTests and the
 // callLater cases of test_internet.py.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,6 +113,39 @@ TEST_F(DelayedCallTest, SameTimeIsFifo) {
   advanceTo(1);
   ASSERT_EQ(order.size(), 100u);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
+}
+
+// Calls due at the same time after reset()/delay(), as Twisted 22.4's
+// reactor orders them (a scheduled first): a call whose time does not change
+// keeps its place; a moved call, sooner or later, goes after the calls
+// already due at its new time.
+TEST_F(DelayedCallTest, ResetAndDelayOrderAmongTies) {
+  struct Case {
+    const char* name;
+    double a, b;  // callLater delays
+    std::function<void(DelayedCall&, DelayedCall&)> change;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"reset to its own time", 1, 1, [](auto& a, auto&) { a.reset(1); }, "ab"},
+      {"delay(0)", 1, 1, [](auto& a, auto&) { a.delay(0); }, "ab"},
+      {"reset later onto a", 2, 1, [](auto&, auto& b) { b.reset(2); }, "ab"},
+      {"delay later onto a", 2, 1, [](auto&, auto& b) { b.delay(1); }, "ab"},
+      {"reset later onto b", 1, 2, [](auto& a, auto&) { a.reset(2); }, "ba"},
+      {"reset sooner onto a", 1, 2, [](auto&, auto& b) { b.reset(1); }, "ab"},
+      {"reset sooner onto b", 2, 1, [](auto& a, auto&) { a.reset(1); }, "ba"},
+  };
+  for (const Case& c : cases) {
+    double t = 0;
+    auto reactor = makeReactor("epoll", ReactorOptions{[&t] { return t; }});
+    std::string order;
+    DelayedCall a = reactor->callLater(c.a, [&] { order += 'a'; });
+    DelayedCall b = reactor->callLater(c.b, [&] { order += 'b'; });
+    c.change(a, b);
+    t = 10;
+    reactor->iterate(0);
+    EXPECT_EQ(order, c.expected) << c.name;
+  }
 }
 
 // A call reset from inside a running call does not run in the same iteration.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <twisted/internet/protocol.h>
 #include <twisted/testing/event_logging_observer.h>
@@ -79,6 +80,27 @@ TEST(FactoryTest, DoStartDoStopAreReferenceCounted) {
       << events[0].message[0];
   ASSERT_EQ(events[1].message.size(), 1u);
   EXPECT_EQ(events[1].message[0].rfind("Stopping factory <CountingFactory", 0), 0u);
+}
+
+// Twisted's Factory.doStart counts the port after startFactory(): it sees
+// numPorts == 0, and when it throws the factory stays unstarted (Python:
+// "numPorts in startFactory 0", "after throwing doStart numPorts 0").
+TEST(FactoryTest, DoStartCountsAfterStartFactory) {
+  struct Failing : Factory {
+    void startFactory() override {
+      seen.push_back(numPorts);
+      if (fail) throw std::runtime_error("boom");
+    }
+    std::vector<int> seen;
+    bool fail = true;
+  } f;
+  f.noisy = false;
+  EXPECT_THROW(f.doStart(), std::runtime_error);
+  EXPECT_EQ(f.numPorts, 0);
+  f.fail = false;
+  f.doStart();  // tries again
+  EXPECT_EQ(f.numPorts, 1);
+  EXPECT_EQ(f.seen, (std::vector<int>{0, 0}));
 }
 
 TEST(FactoryTest, QuietFactoryDoesNotLog) {

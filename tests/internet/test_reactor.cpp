@@ -131,6 +131,19 @@ TEST_P(ReactorTest, RunningFlagAcrossStartupPhases) {
   EXPECT_EQ(seen, (std::vector<bool>{false, true}));
 }
 
+// "during startup" triggers see running() == true: the reactor registers its
+// own start first, and again after crash() (Twisted prints True both times).
+TEST_P(ReactorTest, DuringStartupTriggersSeeRunning) {
+  std::vector<bool> seen;
+  r->addSystemEventTrigger("during", "startup", [&] { seen.push_back(r->running()); });
+  r->callWhenRunning([&] { r->crash(); });
+  r->run(false);
+  r->addSystemEventTrigger("during", "startup", [&] { seen.push_back(r->running()); });
+  r->callWhenRunning([&] { r->stop(); });
+  runBounded();
+  EXPECT_EQ(seen, (std::vector<bool>{true, true}));
+}
+
 // --- system event triggers ---------------------------------------------------
 
 // Phases run before, during, after; triggers of one phase in order.

@@ -13,6 +13,7 @@
 #include <twisted/internet/reconnecting_client_factory.h>
 #include <twisted/internet/task/clock.h>
 #include <twisted/python/log.h>
+#include <twisted/testing/event_logging_observer.h>
 #include <twisted/testing/memory_reactor.h>
 
 namespace {
@@ -170,6 +171,19 @@ TEST(ReconnectingClientFactory, ResetDelayRestoresInitialDelayAndRetries) {
 TEST(ReconnectingClientFactory, RetryWithoutConnectorThrows) {
   ReconnectingClientFactory f;
   EXPECT_THROW(f.retry(), std::invalid_argument);
+}
+
+// Twisted checks continueTrying before looking for a connector: with none,
+// retry() after stopTrying() logs "Abandoning None on explicit request"
+// (checked with Twisted 22.4) instead of raising.
+TEST(ReconnectingClientFactory, RetryAfterStopTryingWithoutConnectorIsAbandoned) {
+  twisted::testing::EventLoggingObserver logs;
+  ReconnectingClientFactory f;
+  f.stopTrying();
+  EXPECT_NO_THROW(f.retry());
+  ASSERT_EQ(logs.size(), 1u);
+  ASSERT_EQ(logs.events()[0].message.size(), 1u);
+  EXPECT_EQ(logs.events()[0].message[0], "Abandoning None on explicit request");
 }
 
 TEST(ReconnectingClientFactory, DestroyingTheFactoryCancelsThePendingRetry) {

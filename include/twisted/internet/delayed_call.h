@@ -43,13 +43,17 @@ class DelayedCall {
   void cancel();
 
   /// Pushes the call back by `secondsLater` relative to its current time.
+  /// Among calls due at the same time it is ordered as after reset().
   /// Mirrors IDelayedCall.delay. @throws AlreadyCancelled / AlreadyCalled.
   void delay(double secondsLater);
 
-  /// Reschedules the call to run `secondsFromNow` from now. A reset call is
-  /// treated as newly scheduled: from inside a running call it never runs in
-  /// the same reactor iteration. Mirrors IDelayedCall.reset.
-  /// @throws AlreadyCancelled / AlreadyCalled.
+  /// Reschedules the call to run `secondsFromNow` from now. A call whose time
+  /// does not change keeps its place among calls due at the same time. A
+  /// moved call goes after the calls already due at its new time on a
+  /// reactor (and, moved from inside a running call, never runs in the same
+  /// iteration); on task::Clock it goes before them if moved later, after
+  /// them if moved sooner (Twisted's Clock keeps its sorted list's order).
+  /// Mirrors IDelayedCall.reset. @throws AlreadyCancelled / AlreadyCalled.
   void reset(double secondsFromNow);
 
   /// True if the call has neither run nor been cancelled. Mirrors IDelayedCall.active.

@@ -109,7 +109,8 @@ class Factory : public virtual python::log::ILoggingContext {
   virtual std::unique_ptr<Protocol> buildProtocol(const Address& addr);
 
   /// Called by each port or connector that starts using this factory;
-  /// startFactory() runs on the first. Mirrors Factory.doStart.
+  /// startFactory() runs on the first, before numPorts is incremented (it
+  /// sees 0; if it throws, numPorts stays 0). Mirrors Factory.doStart.
   virtual void doStart();
   /// The reverse of doStart; stopFactory() runs when the last user stops
   /// (an extra doStop is ignored). Mirrors Factory.doStop.

@@ -139,6 +139,16 @@ class ReactorBase : public IReactorCore,
   /// on each. Runs during shutdown. Mirrors PosixReactorBase.disconnectAll.
   void disconnectAll();
 
+  /// Test seam, no Twisted equivalent. While set, `fault(fd, reading)` is
+  /// asked before each new registration of an fd with the backend
+  /// (`reading`: its interest includes reading); a non-zero errno fails that
+  /// registration as the backend's own failure would (addReader/addWriter
+  /// throw std::system_error), e.g. ENOMEM or ENOSPC from epoll_ctl. An empty
+  /// function removes the seam.
+  void setRegistrationFaultForTesting(std::function<int(int fd, bool reading)> fault) {
+    registrationFault_ = std::move(fault);
+  }
+
  protected:
   /// What a backend reports for one ready descriptor.
   static constexpr std::uint32_t kReadable = 1;
@@ -234,6 +244,7 @@ class ReactorBase : public IReactorCore,
   std::vector<Ready> ready_;  // reused between iterations
   std::size_t readerCount_ = 0;
   std::size_t writerCount_ = 0;
+  std::function<int(int, bool)> registrationFault_;  // setRegistrationFaultForTesting
 
   // callFromThread queue: a FIFO of fixed-size blocks of in-place
   // UniqueFunction slots (ThreadCallBlock, in the .cpp). Producers append

@@ -54,7 +54,8 @@ class ReconnectingClientFactory : public ClientFactory {
   /// after the next back-off delay on `clock`, unless stopTrying() was
   /// called or maxRetries is exceeded (both logged when noisy).
   /// Mirrors ReconnectingClientFactory.retry.
-  /// @throws std::invalid_argument "no connector to retry" if there is none.
+  /// @throws std::invalid_argument "no connector to retry" if there is none
+  ///         (only while continueTrying: after stopTrying() it just logs).
   void retry(IConnector* connector = nullptr);
   /// Cancels a pending retry, clears continueTrying and stops a connection
   /// attempt in progress. Mirrors ReconnectingClientFactory.stopTrying.

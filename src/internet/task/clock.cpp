@@ -9,7 +9,7 @@ namespace twisted::internet::task {
 
 class Clock::Queue final : public detail::TimerQueue {
  public:
-  explicit Queue(const Clock* c) : c_(c) {}
+  explicit Queue(const Clock* c) : TimerQueue(detail::MovedCallOrder::kKeepListOrder), c_(c) {}
   double now() const override { return c_->seconds(); }
 
  private:

@@ -57,6 +57,41 @@ Failure lostFailure(int err) {
 }
 }  // namespace
 
+void Connection::CompactAddress::set(const sockaddr* sa) noexcept {
+  if (sa && sa->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
+    family = AF_INET;
+    port = ntohs(v4->sin_port);
+    std::memcpy(ip.data(), &v4->sin_addr, 4);
+  } else if (sa && sa->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    family = AF_INET6;
+    port = ntohs(v6->sin6_port);
+    scope = v6->sin6_scope_id;
+    std::memcpy(ip.data(), &v6->sin6_addr, 16);
+  }
+}
+
+std::optional<Address> Connection::CompactAddress::get() const {
+  SockAddr a;
+  if (family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    std::memcpy(&v4->sin_addr, ip.data(), 4);
+    return toAddress(a.get());
+  }
+  if (family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    v6->sin6_scope_id = scope;
+    std::memcpy(&v6->sin6_addr, ip.data(), 16);
+    return toAddress(a.get());
+  }
+  return std::nullopt;
+}
+
 Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer,
                        std::shared_ptr<Factory> factory, int sessionno,
                        std::shared_ptr<Connector> connector)
@@ -65,18 +100,7 @@ Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer,
       factory_(std::move(factory)),
       sessionno_(sessionno),
       connector_(std::move(connector)) {
-  if (peer && peer->sa_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(peer);
-    peerFamily_ = AF_INET;
-    peerPort_ = ntohs(v4->sin_port);
-    std::memcpy(peerIp_.data(), &v4->sin_addr, 4);
-  } else if (peer && peer->sa_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(peer);
-    peerFamily_ = AF_INET6;
-    peerPort_ = ntohs(v6->sin6_port);
-    peerScope_ = v6->sin6_scope_id;
-    std::memcpy(peerIp_.data(), &v6->sin6_addr, 16);
-  }
+  peer_.set(peer);
 }
 
 Connection::~Connection() {
@@ -85,9 +109,12 @@ Connection::~Connection() {
 
 void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol) {
   Connection& c = *self;
+  // Registered first: if the reactor cannot watch this socket (select: fd >=
+  // FD_SETSIZE; epoll: ENOMEM, ENOSPC) this throws before anything happened,
+  // and the socket closes with `self`.
+  c.startReading();
   c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
   c.protocol_ = std::move(protocol);
-  c.startReading();
   log::LoggingContextScope scope(&c);
   try {
     c.protocol_->makeConnection(&c);
@@ -306,7 +333,9 @@ void Connection::abortConnection() {
   if (IProducer* p = producers_.release()) p->stopProducing();
   // RST now; connectionLost(ConnectionAborted) on the next iteration, as
   // Twisted does it. The self-reference moves into the call: if the reactor
-  // never runs it, the connection is still freed.
+  // never runs it, the connection is still freed. getHost() must still work
+  // in connectionLost: remember it while the socket exists.
+  getHost();
   linger lg{1, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   reactor_.descriptorClosing(fd_);
@@ -356,6 +385,12 @@ void Connection::connectionLost(const Failure& given) {
     fd_ = -1;
   }
   if (connector_) connector_->transportLost(reason);
+  // Our caller's logging context is usually this connection. Leave it before
+  // the last reference goes: a protocol destructor that logs would otherwise
+  // ask a half-destroyed Connection (its connector_ already gone) for its
+  // logPrefix().
+  log::LoggingContextScope noContext(nullptr);
+  keep.reset();
 }
 
 void Connection::readConnectionLost(const Failure& reason) {
@@ -410,26 +445,19 @@ void Connection::stopProducing() {
 Address Connection::getPeer() const {
   // From the address accept()/connect gave us: no system call, and still
   // right once the socket is closed (after abortConnection).
-  SockAddr a;
-  if (peerFamily_ == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(peerPort_);
-    std::memcpy(&v4->sin_addr, peerIp_.data(), 4);
-    return toAddress(a.get());
-  }
-  if (peerFamily_ == AF_INET6) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(peerPort_);
-    v6->sin6_scope_id = peerScope_;
-    std::memcpy(&v6->sin6_addr, peerIp_.data(), 16);
-    return toAddress(a.get());
-  }
+  if (std::optional<Address> a = peer_.get()) return *a;
   return peerAddress(fd_);
 }
+
 Address Connection::getHost() const {
-  return localAddress(fd_);
+  // Asked once (a connected socket's local address never changes) and kept,
+  // so it is still right once the socket is closed (after abortConnection).
+  if (std::optional<Address> a = host_.get()) return *a;
+  SockAddr local;
+  local.length = sizeof local.storage;
+  if (fd_ < 0 || ::getsockname(fd_, local.get(), &local.length) != 0) return localAddress(-1);
+  host_.set(local.get());
+  return toAddress(local.get());
 }
 
 bool Connection::getTcpNoDelay() const {

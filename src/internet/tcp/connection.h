@@ -41,7 +41,10 @@ class Connection final : public ITCPTransport,
              int sessionno, std::shared_ptr<Connector> connector);
   ~Connection() override;
 
-  /// Takes `protocol`, starts reading and calls protocol->makeConnection(this).
+  /// Starts reading, takes `protocol` and calls protocol->makeConnection(this).
+  /// Throws, having done nothing else (the socket closes with the last
+  /// reference, `protocol` is destroyed unconnected), if the reactor cannot
+  /// watch the socket.
   static void start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol);
 
   // ITransport / ITCPTransport
@@ -117,12 +120,19 @@ class Connection final : public ITCPTransport,
   int sessionno_;
   std::shared_ptr<Connector> connector_;
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
-  // The peer, kept compactly (not a sockaddr_storage) so getPeer() and the
-  // log prefix still work once the socket is gone.
-  std::uint8_t peerFamily_ = 0;
-  std::uint16_t peerPort_ = 0;   // host order
-  std::uint32_t peerScope_ = 0;  // IPv6 scope id (link-local peers)
-  std::array<unsigned char, 16> peerIp_{};
+  // An IPv4/IPv6 address kept compactly (not a sockaddr_storage), so
+  // getPeer(), getHost() and the log prefix still work once the socket is
+  // gone (after abortConnection).
+  struct CompactAddress {
+    std::uint8_t family = 0;  // 0: unknown
+    std::uint16_t port = 0;   // host order
+    std::uint32_t scope = 0;  // IPv6 scope id (link-local)
+    std::array<unsigned char, 16> ip{};
+    void set(const sockaddr* sa) noexcept;
+    std::optional<Address> get() const;
+  };
+  CompactAddress peer_;          // from accept()/connect
+  mutable CompactAddress host_;  // on the first getHost() (or an abort)
 };
 
 }  // namespace twisted::internet::tcp::detail

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <stdexcept>
 
 #include <twisted/internet/error.h>
@@ -20,6 +21,15 @@ namespace twisted::internet::tcp::detail {
 
 namespace log = python::log;
 using python::Failure;
+
+namespace {
+// The reactor refused to watch the socket (select: fd >= FD_SETSIZE; epoll:
+// ENOMEM, ENOSPC): this attempt fails, the reactor goes on.
+Failure unwatchable(const std::exception& e) {
+  return Failure(error::ConnectError(
+      "", std::string("the reactor cannot watch the socket (") + e.what() + ")"));
+}
+}  // namespace
 
 Connector::Connector(ReactorBase& reactor, std::string host, int port,
                      std::shared_ptr<ClientFactory> factory, double timeout,
@@ -144,7 +154,12 @@ void Connector::startConnect(const SockAddr& addr) {
     failIfNotConnected(connectFailure(err));
     return;
   }
-  reactor_.addWriter(this);
+  try {
+    reactor_.addWriter(this);
+  } catch (const std::exception& e) {
+    failIfNotConnected(unwatchable(e));
+    return;
+  }
   writing_ = true;
 }
 
@@ -183,13 +198,21 @@ void Connector::connected() {
     failIfNotConnected(Failure(error::ConnectError("", "buildProtocol returned no protocol")));
     return;
   }
-  state_ = State::kConnected;
-  // The connection holds us from now on.
-  std::shared_ptr<void> held = reactor_.releaseKeepAlive(keepAlive_);
   auto connection =
       std::make_shared<Connection>(reactor_, fd, peer.get(), factory_, -1, shared_from_this());
-  transport_ = connection;
-  Connection::start(std::move(connection), std::move(protocol));
+  try {
+    state_ = State::kConnected;
+    transport_ = connection;
+    Connection::start(std::move(connection), std::move(protocol));
+  } catch (const std::exception& e) {
+    // Nothing started, and the socket is closed: fail this attempt.
+    state_ = State::kConnecting;
+    transport_.reset();
+    failIfNotConnected(unwatchable(e));
+    return;
+  }
+  // The connection holds us from now on.
+  std::shared_ptr<void> held = reactor_.releaseKeepAlive(keepAlive_);
 }
 
 void Connector::closeSocket() {

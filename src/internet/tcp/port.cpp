@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 
 #include <twisted/internet/error.h>
 #include <twisted/python/log.h>
@@ -52,12 +53,30 @@ void Port::startListening() {
   }
   fd_ = fd;
   host_ = localAddress(fd_);
+  // Twisted's order: "X starting on N", then the factory starts. If
+  // startFactory() throws, listenTCP does, and nothing stays open or held.
+  log::msg(factory_->logPrefix() + " starting on " + std::to_string(portOf(getHost())));
+  try {
+    factory_->doStart();
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
   if (reservedFd_ < 0) reservedFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   listening_ = true;
   reactor_.holdKeepAlive(keepAlive_, shared_from_this());
-  factory_->doStart();
-  log::msg(factory_->logPrefix() + " starting on " + std::to_string(portOf(getHost())));
-  reactor_.addReader(this);
+  try {
+    reactor_.addReader(this);
+  } catch (const std::exception& e) {
+    // The reactor cannot watch the socket (select: fd >= FD_SETSIZE).
+    listening_ = false;
+    std::shared_ptr<void> keep = reactor_.releaseKeepAlive(keepAlive_);
+    ::close(fd_);
+    fd_ = -1;
+    factory_->doStop();
+    throw error::CannotListenError(interface_, requestedPort_, e.what());
+  }
 }
 
 DescriptorResult Port::doRead() {
@@ -108,7 +127,19 @@ void Port::acceptOne(int fd, const sockaddr* peer) {
   }
   int session = sessionno_++;
   auto connection = std::make_shared<Connection>(reactor_, fd, peer, factory_, session, nullptr);
-  Connection::start(std::move(connection), std::move(protocol));
+  try {
+    Connection::start(std::move(connection), std::move(protocol));
+  } catch (const std::exception& e) {
+    // The reactor cannot watch this socket (select: fd >= FD_SETSIZE; epoll:
+    // ENOMEM, ENOSPC): refuse this connection only (start() closed it) and
+    // keep accepting. Said once per port: under load it repeats.
+    if (!refusalLogged_) {
+      refusalLogged_ = true;
+      log::msg("Refusing a connection from " + toString(toAddress(peer)) +
+               ": the reactor cannot watch its socket (" + e.what() +
+               "); further connections refused for this reason are not logged");
+    }
+  }
 }
 
 void Port::closeSocket() {
@@ -140,12 +171,18 @@ defer::Deferred<void> Port::stopListening() {
 void Port::connectionLost(const Failure&) {
   // Reactor shutdown: close and stop the factory.
   std::shared_ptr<void> keep = reactor_.releaseKeepAlive(keepAlive_);
-  if (!listening_) return;
-  listening_ = false;
-  int port = portOf(getHost());
-  closeSocket();
-  log::msg("(TCP Port " + std::to_string(port) + " Closed)");
-  factory_->doStop();
+  if (listening_) {
+    listening_ = false;
+    int port = portOf(getHost());
+    closeSocket();
+    log::msg("(TCP Port " + std::to_string(port) + " Closed)");
+    factory_->doStop();
+  }
+  // The caller's logging context is this port: leave it before the last
+  // reference may go, so a factory destructor that logs does not reach a
+  // half-destroyed Port (Connection::connectionLost does the same).
+  log::LoggingContextScope noContext(nullptr);
+  keep.reset();
 }
 
 Address Port::getHost() const {

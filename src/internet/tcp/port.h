@@ -52,6 +52,7 @@ class Port final : public IListeningPort,
   int reservedFd_ = -1;  // closed to accept-and-drop a connection under EMFILE
   int sessionno_ = 0;
   bool listening_ = false;
+  bool refusalLogged_ = false;                 // acceptOne's "cannot watch" message, once
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while listening
 };
 

@@ -4,14 +4,19 @@
 // close, refusal, failures) and the ownership rules (a protocol may close
 // its own connection or stop its port from its callbacks).
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,7 @@
 #include <twisted/internet/protocol.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/tcp.h>
+#include <twisted/python/log.h>
 #include <twisted/testing/event_logging_observer.h>
 
 namespace {
@@ -304,6 +310,35 @@ TEST_P(TCPTest, AcceptSurvivesEMFILE) {
   r->connectTCP("127.0.0.1", portOfListener(port), cf);
   runBounded();
   EXPECT_EQ(rec->received, "still here");
+}
+
+// Twisted's Port.startListening logs "G starting on N" before doStart logs
+// "Starting factory <G ...>"; a throwing startFactory() makes listenTCP throw
+// and leaves nothing listening and the factory unstarted.
+TEST_P(TCPTest, ListeningLogsStartingOnBeforeStartingFactory) {
+  twisted::testing::EventLoggingObserver logs;
+  struct G : Factory {
+    void startFactory() override {
+      if (fail) throw std::runtime_error("no start");
+    }
+    bool fail = false;
+  };
+  auto f = std::make_shared<G>();
+  f->protocol = [] { return std::make_unique<Echo>(); };
+  auto port = listen(f);
+  std::vector<std::string> messages;
+  for (auto& e : logs.events())
+    for (auto& m : e.message)
+      messages.push_back(m);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0], "G starting on " + std::to_string(portOfListener(port)));
+  EXPECT_EQ(messages[1].rfind("Starting factory <G object at ", 0), 0u) << messages[1];
+
+  auto failing = std::make_shared<G>();
+  failing->fail = true;
+  EXPECT_THROW(listen(failing), std::runtime_error);
+  EXPECT_EQ(failing->numPorts, 0);
+  EXPECT_EQ(r->getReaders().size(), 1u) << "only the first port is watched";
 }
 
 TEST_P(TCPTest, DNSLookupFailure) {
@@ -715,32 +750,92 @@ TEST_P(TCPTest, PeerIsKnownInsideConnectionLost) {
 }
 
 // After abortConnection the socket is closed before connectionLost runs:
-// getPeer() and the log prefix come from the address accept() gave.
-TEST_P(TCPTest, PeerIsKnownAfterAnAbort) {
+// getPeer(), getHost() and the log prefix come from addresses kept earlier.
+TEST_P(TCPTest, PeerAndHostAreKnownAfterAnAbort) {
   std::string prefix;
-  std::optional<Address> peer;
+  std::optional<Address> peer, host;
   struct Aborter : Protocol {
-    Aborter(std::string* p, std::optional<Address>* a, ReactorBase* r) : p_(p), a_(a), r_(r) {}
+    Aborter(std::string* p, std::optional<Address>* a, std::optional<Address>* h, ReactorBase* r)
+        : p_(p), a_(a), h_(h), r_(r) {}
     void connectionMade() override { transport->abortConnection(); }
     void connectionLost(const Failure&) override {
       *a_ = transport->getPeer();
+      *h_ = transport->getHost();
       *p_ = transport->logPrefix();
       r_->stop();
     }
     std::string* p_;
-    std::optional<Address>* a_;
+    std::optional<Address>*a_, *h_;
     ReactorBase* r_;
   };
-  auto port = listen(Factory::forProtocol<Aborter>(&prefix, &peer, r.get()));
+  auto port = listen(Factory::forProtocol<Aborter>(&prefix, &peer, &host, r.get()));
   auto rec = std::make_shared<Record>();
   auto cf = std::make_shared<CallbackClientFactory>();
   cf->setProtocol<Recorder>(rec);
   r->connectTCP("127.0.0.1", portOfListener(port), cf);
   runBounded();
-  ASSERT_TRUE(peer);
+  ASSERT_TRUE(peer && host);
   EXPECT_EQ(hostOf(*peer), "127.0.0.1");
   EXPECT_NE(portOf(*peer), 0);
+  EXPECT_EQ(hostOf(*host), "127.0.0.1");
+  EXPECT_EQ(portOf(*host), portOfListener(port));
   EXPECT_EQ(prefix, "Aborter,0,127.0.0.1");
+}
+
+// A protocol is destroyed with its connection, right after connectionLost.
+// If its destructor logs, the log system must not come from the connection
+// (whose members are being destroyed): here the protocol's logPrefix() reads
+// a member already destroyed, so reaching it is a use-after-free under ASan.
+// Both ends, on every backend, plus a factory destroyed with its port at
+// shutdown.
+TEST_P(TCPTest, DestructorsThatLogDoNotReachTheirDyingTransport) {
+  twisted::testing::EventLoggingObserver logs;
+  struct LogOnDestroy {
+    const char* what;
+    ~LogOnDestroy() { twisted::python::log::msg(what); }
+  };
+  struct Dying : Protocol {
+    explicit Dying(bool closes) : closes_(closes) {}
+    void connectionMade() override {
+      if (closes_) transport->loseConnection();
+    }
+    std::string logPrefix() const override { return name_; }
+    LogOnDestroy logger{"protocol destroyed"};  // destroyed after name_
+    std::string name_ = std::string(64, 'P');   // on the heap
+    bool closes_;
+  };
+  struct DyingFactory : Factory {
+    std::string logPrefix() const override { return name_; }
+    LogOnDestroy logger{"factory destroyed"};
+    std::string name_ = std::string(64, 'F');
+  };
+  {
+    auto sf = std::make_shared<DyingFactory>();
+    sf->noisy = false;
+    sf->protocol = [] { return std::make_unique<Dying>(true); };
+    auto port = listen(sf);
+    const int n = portOfListener(port);
+    port.reset();  // from now on the reactor alone keeps the port, and the factory
+    sf.reset();
+    auto cf = std::make_shared<CallbackClientFactory>();
+    cf->noisy = false;
+    cf->setProtocol<Dying>(false);
+    cf->onLost = [&](IConnector&, const Failure&) { r->stop(); };
+    r->connectTCP("127.0.0.1", n, cf);
+    runBounded();  // the stop's shutdown closes the port, destroying the factory
+  }
+  int protocols = 0, factories = 0;
+  for (auto& e : logs.events()) {
+    for (auto& m : e.message) {
+      if (m == "protocol destroyed") ++protocols;
+      if (m == "factory destroyed") ++factories;
+      if (m.find("destroyed") != std::string::npos) {
+        EXPECT_EQ(e.system, "-") << m;
+      }
+    }
+  }
+  EXPECT_EQ(protocols, 2);
+  EXPECT_EQ(factories, 1);
 }
 
 TEST_P(TCPTest, AddressesAndOptions) {
@@ -777,6 +872,191 @@ TEST_P(TCPTest, AddressesAndOptions) {
   EXPECT_EQ(hostOf(*host), "127.0.0.1");
   EXPECT_TRUE(noDelay);
   EXPECT_TRUE(keepAlive);
+}
+
+// --- descriptors the reactor cannot watch ----------------------------------
+
+// Greets each connection with "hi" and counts them.
+struct Greeter : Protocol {
+  Greeter(int* made, int* lost) : made_(made), lost_(lost) {}
+  void connectionMade() override {
+    ++*made_;
+    transport->write("hi");
+  }
+  void connectionLost(const Failure&) override { ++*lost_; }
+  int *made_, *lost_;
+};
+
+// A blocking client socket connected to 127.0.0.1:`port` (a loopback
+// connect completes at once while the listen queue has room).
+int rawConnect(int port) {
+  int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (c >= 0 && ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(c);
+    return -1;
+  }
+  return c;
+}
+
+// Runs `r` until the server answered client `c`: "hi" if it was served, ""
+// if it was closed (end of stream or reset), "?" if neither within the bound.
+std::string awaitGreeting(ReactorBase& r, int c) {
+  pollfd p{c, POLLIN, 0};
+  for (int round = 0; round < 100 && ::poll(&p, 1, 0) == 0; ++round)
+    r.iterate(0.1);
+  char buf[8];
+  ssize_t n = ::recv(c, buf, sizeof buf, MSG_DONTWAIT);
+  if (n > 0) return std::string(buf, static_cast<std::size_t>(n));
+  if (n == 0 || errno == ECONNRESET) return "";
+  return "?";
+}
+
+int countMessages(const twisted::testing::EventLoggingObserver& logs, std::string_view text) {
+  int n = 0;
+  for (auto& e : logs.events())
+    for (auto& m : e.message)
+      if (m.find(text) != std::string::npos) ++n;
+  return n;
+}
+
+int openDescriptors() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (::readdir(d))
+      ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+// select() cannot watch fd >= FD_SETSIZE (1024). 1100 clients at once, both
+// ends in this process, so the accepted sockets pass fd 1024 about halfway:
+// with select each one beyond is refused and closed (logged once), the port
+// keeps accepting and no descriptor leaks; poll and epoll serve them all.
+TEST_P(TCPTest, AcceptsPastTheBackendsDescriptorLimit) {
+  constexpr int kClients = 1100;
+  const rlim_t need = 2 * kClients + 100;
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < need) {
+    if (old.rlim_max != RLIM_INFINITY && old.rlim_max < need)
+      GTEST_SKIP() << "needs " << need << " descriptors, but the hard RLIMIT_NOFILE is "
+                   << old.rlim_max;
+    rlimit raised = old;
+    raised.rlim_cur = need;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &raised), 0);
+  }
+  struct Restore {
+    rlimit old;
+    ~Restore() { ::setrlimit(RLIMIT_NOFILE, &old); }
+  } restore{old};
+  twisted::testing::EventLoggingObserver logs;
+  int made = 0, lost = 0;
+  auto port = listen(Factory::forProtocol<Greeter>(&made, &lost), "127.0.0.1", kClients);
+  const int n = portOfListener(port);
+  const int baseline = openDescriptors();
+  std::vector<int> clients;
+  int served = 0, refused = 0;
+  for (int i = 0; i < kClients; ++i) {
+    int c = rawConnect(n);
+    ASSERT_GE(c, 0) << "client " << i << ": " << std::strerror(errno);
+    clients.push_back(c);
+    std::string answer = awaitGreeting(*r, c);
+    if (answer == "hi") {
+      ++served;
+    } else {
+      ASSERT_EQ(answer, "") << "client " << i << " got no answer";
+      ++refused;
+    }
+  }
+  EXPECT_EQ(made, served);
+  if (GetParam() == "select") {
+    EXPECT_GT(refused, 0);
+    EXPECT_EQ(countMessages(logs, "the reactor cannot watch its socket"), 1);
+  } else {
+    EXPECT_EQ(refused, 0);
+  }
+  for (int c : clients)
+    ::close(c);
+  for (int round = 0; round < 1000 && lost < made; ++round)
+    r->iterate(0.1);
+  EXPECT_EQ(lost, made);
+  EXPECT_EQ(openDescriptors(), baseline) << "every accepted socket was closed";
+  int c = rawConnect(n);
+  ASSERT_GE(c, 0) << "the port still listens";
+  EXPECT_EQ(awaitGreeting(*r, c), "hi");
+  ::close(c);
+}
+
+// The same for a registration that fails on any backend (epoll_ctl's ENOMEM
+// or ENOSPC, through the reactor's fault seam): that connection only is
+// refused, once logged, and the port keeps serving.
+TEST_P(TCPTest, UnwatchableAcceptedSocketIsRefusedAndThePortKeepsListening) {
+  twisted::testing::EventLoggingObserver logs;
+  int made = 0, lost = 0;
+  auto port = listen(Factory::forProtocol<Greeter>(&made, &lost));
+  int faults = 2;
+  r->setRegistrationFaultForTesting([&](int, bool) { return faults-- > 0 ? ENOSPC : 0; });
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i)
+    clients.push_back(rawConnect(portOfListener(port)));
+  EXPECT_EQ(awaitGreeting(*r, clients[0]), "");
+  EXPECT_EQ(awaitGreeting(*r, clients[1]), "");
+  EXPECT_EQ(awaitGreeting(*r, clients[2]), "hi");
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(countMessages(logs, "the reactor cannot watch its socket"), 1);
+  EXPECT_EQ(countMessages(logs, "No space left on device"), 1);
+  for (int c : clients)
+    ::close(c);
+}
+
+// A connection attempt whose socket the reactor cannot watch fails with
+// clientConnectionFailed(ConnectError), whether the connecting socket
+// (writing) or the connected one (reading) is refused; the reactor goes on.
+TEST_P(TCPTest, UnwatchableClientSocketFailsTheAttempt) {
+  int made = 0, lost = 0;
+  auto port = listen(Factory::forProtocol<Greeter>(&made, &lost));
+  for (bool onlyReading : {false, true}) {
+    r->setRegistrationFaultForTesting(
+        [onlyReading](int, bool reading) { return !onlyReading || reading ? ENOSPC : 0; });
+    auto cf = std::make_shared<CallbackClientFactory>();
+    cf->setProtocol<Echo>();
+    std::optional<Failure> failure;
+    cf->onFailed = [&](IConnector&, const Failure& f) {
+      failure = f;
+      r->callLater(0, [&] { r->crash(); });  // crash, not stop: run() again below
+    };
+    r->connectTCP("127.0.0.1", portOfListener(port), cf);
+    runBounded();
+    ASSERT_TRUE(failure) << "onlyReading=" << onlyReading;
+    EXPECT_TRUE(failure->check<error::ConnectError>());
+    EXPECT_NE(failure->getErrorMessage().find("the reactor cannot watch the socket"),
+              std::string::npos)
+        << failure->getErrorMessage();
+    EXPECT_EQ(cf->numPorts, 0) << "doStop ran after the failure";
+  }
+  // Without the fault, connecting works.
+  r->setRegistrationFaultForTesting({});
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string(), 2u, r.get());
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(rec->received, "hi");
+}
+
+// A listening socket the reactor cannot watch: listenTCP throws
+// CannotListenError and leaves the factory stopped and nothing registered.
+TEST_P(TCPTest, UnwatchableListeningSocketCannotListen) {
+  r->setRegistrationFaultForTesting([](int, bool) { return ENOMEM; });
+  auto f = Factory::forProtocol<Echo>();
+  EXPECT_THROW(listen(f), error::CannotListenError);
+  EXPECT_EQ(f->numPorts, 0);
+  EXPECT_TRUE(r->getReaders().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TCPTest, ::testing::Values("epoll", "poll", "select"),

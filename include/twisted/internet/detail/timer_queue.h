@@ -57,10 +57,22 @@ inline void unref(TimerEntry* e) noexcept {
   if (--e->refs == 0) delete e;
 }
 
+/// Where reset()/delay() puts a call it moved to a time other calls are
+/// also due at. A call whose time does not change keeps its place.
+enum class MovedCallOrder : std::uint8_t {
+  /// After them, either way: Twisted's reactor (a call moved sooner is sifted
+  /// up past strictly later calls only; one moved later is pushed again
+  /// when its old time comes).
+  kAfterTies,
+  /// Before them if moved later, after them if moved sooner: task.Clock,
+  /// whose stable sort keeps a call's place relative to calls it did not pass.
+  kKeepListOrder,
+};
+
 /// An 8-ary min-heap of TimerEntry ordered by (time, seq).
 class TimerQueue {
  public:
-  TimerQueue() = default;
+  explicit TimerQueue(MovedCallOrder order = MovedCallOrder::kAfterTies) : order_(order) {}
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
   /// Pending entries become cancelled and detached: handles stay valid.
@@ -73,9 +85,8 @@ class TimerQueue {
   void push(TimerEntry* e, double time);
   /// Removes a queued entry and drops the queue's reference.
   void remove(TimerEntry* e) noexcept;
-  /// Re-establishes heap order after e->time changed. `renew` gives it a
-  /// fresh sequence number (a reset call counts as newly scheduled).
-  void update(TimerEntry* e, bool renew);
+  /// Moves a queued entry to `time` (reset, delay); see MovedCallOrder.
+  void move(TimerEntry* e, double time);
   /// Removes the earliest entry; the queue's reference passes to the caller.
   TimerEntry* pop() noexcept;
 
@@ -109,8 +120,13 @@ class TimerQueue {
   }
 
   static constexpr std::size_t kArity = 8;  // children per node
+  // Sequence numbers grow up from the middle of the range; calls moved to
+  // the front of their ties (kKeepListOrder) take numbers below, growing down.
+  static constexpr std::uint64_t kFirstSeq = std::uint64_t{1} << 63;
   std::vector<Node> heap_;
-  std::uint64_t nextSeq_ = 0;
+  std::uint64_t nextSeq_ = kFirstSeq;
+  std::uint64_t frontSeq_ = kFirstSeq - 1;
+  MovedCallOrder order_;
 };
 
 }  // namespace twisted::internet::detail
