@@ -1,4 +1,5 @@
 // task::Clock. Mirrors the Clock cases of Twisted's test_task.py.
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -26,7 +27,8 @@ TEST(Clock, SecondsAndAdvance) {
 TEST(Clock, CallLater) {
   Clock c;
   std::vector<std::string> events;
-  DelayedCall call = c.callLater(1, [&](std::string s) { events.push_back(s); }, "test");
+  DelayedCall call = c.callLater(
+      1, [&](std::string s) { events.push_back(s); }, "test");
   EXPECT_EQ(call.getTime(), 1);
   c.advance(0.5);
   EXPECT_TRUE(events.empty());
@@ -138,6 +140,27 @@ TEST(Clock, IsAnIReactorTime) {
   c.advance(1);
   EXPECT_EQ(n, 1);
   EXPECT_EQ(time.seconds(), 1);
+}
+
+// DelayedCall.__lt__/__le__: handles order by the time they are due, so a
+// list of them sorts by schedule (test_delayedCallOrdering's comparisons).
+TEST(Clock, DelayedCallsOrderByTheirTime) {
+  Clock c;
+  DelayedCall later = c.callLater(2, [] {});
+  DelayedCall sooner = c.callLater(1, [] {});
+  DelayedCall alsoSooner = c.callLater(1, [] {});
+  EXPECT_TRUE(sooner < later);
+  EXPECT_TRUE(sooner <= later);
+  EXPECT_TRUE(later > sooner);
+  EXPECT_TRUE(later >= sooner);
+  EXPECT_FALSE(later < sooner);
+  EXPECT_FALSE(sooner < alsoSooner);
+  EXPECT_TRUE(sooner <= alsoSooner);
+  EXPECT_TRUE(alsoSooner <= sooner);
+  EXPECT_FALSE(sooner == alsoSooner) << "== is identity";
+  std::vector<DelayedCall> calls{later, sooner};
+  std::sort(calls.begin(), calls.end());
+  EXPECT_EQ(calls.front(), sooner);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -30,7 +33,8 @@ TEST(ThreadPool, Bounds) {
 TEST(ThreadPool, QueuedBeforeStartRunsAfterStart) {
   ThreadPool p(0, 4);
   std::atomic<int> ran{0};
-  for (int i = 0; i < 100; ++i) p.callInThread([&] { ++ran; });
+  for (int i = 0; i < 100; ++i)
+    p.callInThread([&] { ++ran; });
   EXPECT_EQ(p.threadCount(), 0u);
   EXPECT_EQ(p.pendingCount(), 100u);
   p.start();
@@ -121,6 +125,51 @@ TEST(ThreadPool, Arguments) {
   p.start();
   p.stop();
   EXPECT_EQ(got.load(), 42);
+}
+
+// test_callInThreadWithCallback*: onResult runs in the worker thread with
+// (true, value), (true) for void, or (false, failure).
+TEST(ThreadPool, CallInThreadWithCallback) {
+  ThreadPool p(0, 1);
+  std::mutex mu;
+  std::vector<std::string> seen;
+  std::set<std::thread::id> threads;
+  auto onResult = [&](bool ok, auto&&... result) {
+    std::lock_guard<std::mutex> lock(mu);
+    threads.insert(std::this_thread::get_id());
+    std::string s = ok ? "ok" : "failed";
+    (
+        [&](const auto& r) {
+          using R = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<R, Failure>)
+            s += " " + r.getErrorMessage();
+          else
+            s += " " + std::to_string(r);
+        }(result),
+        ...);
+    seen.push_back(s);
+  };
+  p.callInThreadWithCallback(
+      onResult, [](int a, int b) { return a * b; }, 6, 7);
+  p.callInThreadWithCallback(onResult, [] {});
+  p.callInThreadWithCallback(onResult, []() -> int { throw std::runtime_error("boom"); });
+  p.start();
+  p.stop();
+  EXPECT_EQ(seen, (std::vector<std::string>{"ok 42", "ok", "failed boom"}));
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_NE(*threads.begin(), std::this_thread::get_id());
+}
+
+TEST(ThreadPool, CallInThreadWithCallbackLogsAnErrorFromOnResult) {
+  testing::EventLoggingObserver logs;
+  ThreadPool p(0, 1);
+  p.callInThreadWithCallback([](bool, auto&&...) { throw std::runtime_error("onResult"); },
+                             [] { return 1; });
+  p.start();
+  p.stop();
+  auto errors = logs.flushLoggedErrors<std::runtime_error>();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].failure->getErrorMessage(), "onResult");
 }
 
 }  // namespace

@@ -255,4 +255,35 @@ TEST(DeferredHelpersGTestTest, ThrowsFailTestWhichIsALogicError) {
   EXPECT_NO_THROW(successResultOf(d));
 }
 
+// trial's test_assertFailure* cases.
+TEST(AssertFailureTest, FiresWithTheExpectedException) {
+  Deferred<int> d;
+  Deferred<std::runtime_error> checked = twisted::testing::assertFailure<std::runtime_error>(d);
+  d.errback(std::runtime_error("expected"));
+  EXPECT_STREQ(successResultOf(checked).what(), "expected");
+}
+
+TEST(AssertFailureTest, AcceptsAnyOfSeveralTypes) {
+  auto checked = twisted::testing::assertFailure<std::invalid_argument, std::out_of_range>(
+      fail<std::string>(std::out_of_range("range")));
+  std::exception_ptr e = successResultOf(checked);
+  EXPECT_THROW(std::rethrow_exception(e), std::out_of_range);
+}
+
+TEST(AssertFailureTest, FailsOnASuccess) {
+  Failure f =
+      failureResultOf<FailTest>(twisted::testing::assertFailure<std::runtime_error>(succeed(42)));
+  EXPECT_EQ(f.getErrorMessage(), "did not catch an error, instead got 42");
+  Failure v = failureResultOf<FailTest>(
+      twisted::testing::assertFailure<std::runtime_error>(twisted::internet::defer::succeed()));
+  EXPECT_THAT(v.getErrorMessage(), HasSubstr("did not catch an error"));
+}
+
+TEST(AssertFailureTest, FailsOnAnotherFailureType) {
+  Failure f = failureResultOf<FailTest>(
+      twisted::testing::assertFailure<std::invalid_argument>(fail<int>(std::logic_error("other"))));
+  EXPECT_THAT(f.getErrorMessage(), StartsWith("\nExpected: (std::invalid_argument)\nGot:\n"));
+  EXPECT_THAT(f.getErrorMessage(), HasSubstr("std::logic_error: other"));
+}
+
 }  // namespace

@@ -1,6 +1,6 @@
 // Umbrella for twisted.internet.defer: Deferred<T>, succeed/fail/maybeDeferred,
 // coroutines (a coroutine returning Deferred<T> can co_await any Deferred),
-// DeferredList/gatherResults, DeferredLock/DeferredSemaphore, DeferredQueue.
+// DeferredList/gatherResults, race, DeferredLock/DeferredSemaphore, DeferredQueue.
 #pragma once
 
 #include <twisted/internet/defer/deferred.h>
@@ -12,4 +12,5 @@
 #include <twisted/internet/defer/lock.h>
 #include <twisted/internet/defer/outcome.h>
 #include <twisted/internet/defer/queue.h>
+#include <twisted/internet/defer/race.h>
 #include <twisted/internet/defer/semaphore.h>

@@ -66,9 +66,22 @@ class DelayedCall {
   }
 
   explicit operator bool() const noexcept { return e_ != nullptr; }
+  /// The same call (identity, as Python's default ==).
   friend bool operator==(const DelayedCall& a, const DelayedCall& b) noexcept {
     return a.e_ == b.e_;
   }
+  /// Ordered by the time the calls are due, so handles sort by schedule;
+  /// two calls due at once are neither < nor > each other. Both handles must
+  /// refer to a call. Mirrors DelayedCall.__lt__ / __le__ (Python reflects
+  /// them for > and >=).
+  friend bool operator<(const DelayedCall& a, const DelayedCall& b) noexcept {
+    return a.getTime() < b.getTime();
+  }
+  friend bool operator<=(const DelayedCall& a, const DelayedCall& b) noexcept {
+    return a.getTime() <= b.getTime();
+  }
+  friend bool operator>(const DelayedCall& a, const DelayedCall& b) noexcept { return b < a; }
+  friend bool operator>=(const DelayedCall& a, const DelayedCall& b) noexcept { return b <= a; }
 
  private:
   void checkPending() const;

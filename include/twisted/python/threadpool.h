@@ -4,13 +4,17 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <twisted/python/detail/unique_function.h>
+#include <twisted/python/failure.h>
 
 namespace twisted::python {
 
@@ -44,6 +48,48 @@ class ThreadPool {
     submit(detail::bindCall(std::forward<F>(f), std::forward<A>(args)...));
   }
 
+  /// Queues `f(args...)` for a worker and, in that worker thread, calls
+  /// `onResult(true, value)` with what it returned (`onResult(true)` if it
+  /// returns void) or `onResult(false, failure)` with the Failure of what it
+  /// threw: write `onResult` as a generic lambda, e.g.
+  /// `[](bool ok, auto&&... result) { ... }`, or as overloads. An exception
+  /// from `onResult` is logged (log::err), like one from callInThread's call.
+  /// Mirrors ThreadPool.callInThreadWithCallback(onResult, func, *args).
+  /// @throws std::logic_error after stop().
+  template <class OnResult, class F, class... A>
+  void callInThreadWithCallback(OnResult&& onResult, F&& f, A&&... args) {
+    submit([on = std::forward<OnResult>(onResult), fn = std::forward<F>(f),
+            ... a = std::forward<A>(args)]() mutable {
+      using R = std::invoke_result_t<F&, A&...>;
+      if constexpr (std::is_void_v<R>) {
+        bool ok = true;
+        std::optional<Failure> failure;
+        try {
+          std::invoke(fn, a...);
+        } catch (...) {
+          ok = false;
+          failure.emplace(std::current_exception());
+        }
+        if (ok)
+          std::invoke(on, true);
+        else
+          std::invoke(on, false, std::move(*failure));
+      } else {
+        std::optional<R> value;
+        std::optional<Failure> failure;
+        try {
+          value.emplace(std::invoke(fn, a...));
+        } catch (...) {
+          failure.emplace(std::current_exception());
+        }
+        if (value)
+          std::invoke(on, true, std::move(*value));
+        else
+          std::invoke(on, false, std::move(*failure));
+      }
+    });
+  }
+
   /// Changes the bounds; extra idle threads exit, more start if work waits.
   /// Mirrors ThreadPool.adjustPoolsize.
   void adjustPoolsize(int minthreads, int maxthreads);
@@ -71,9 +117,9 @@ class ThreadPool {
   std::string name_;
   int min_;
   int max_;
-  int live_ = 0;     // workers that have not exited
-  int idle_ = 0;     // workers waiting for work
-  int excess_ = 0;   // idle workers asked to exit (pool shrunk)
+  int live_ = 0;    // workers that have not exited
+  int idle_ = 0;    // workers waiting for work
+  int excess_ = 0;  // idle workers asked to exit (pool shrunk)
   bool started_ = false;
   bool joined_ = false;  // stop() was called
 };

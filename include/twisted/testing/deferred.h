@@ -1,6 +1,6 @@
-// trial's synchronous Deferred assertions: successResultOf, failureResultOf,
-// assertNoResult, for tests that drive Deferreds by hand (task::Clock,
-// explicit callback()).
+// trial's Deferred assertions: successResultOf, failureResultOf,
+// assertNoResult (synchronous) and assertFailure, for tests that drive Deferreds by hand
+// (task::Clock, explicit callback()).
 //
 // Header-only and framework-neutral: a failed assertion throws FailTest,
 // which GoogleTest (or any framework) reports as a failure of the running
@@ -17,6 +17,7 @@
 
 #include <concepts>
 #include <cstdio>
+#include <exception>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -165,6 +166,47 @@ void assertNoResult(const internet::defer::Deferred<T>& d) {
   }
   throw FailTest("No result expected on " + detail::describeDeferred(st) + ", found " + found +
                  " instead");
+}
+
+/// A Deferred that fires with the exception `d` fails with, if it is one of
+/// `E, More...` (an `E` copied out of the failure for a single type, the
+/// std::exception_ptr for several), and fails with FailTest if `d`
+/// succeeds ("did not catch an error, instead got ...") or fails with
+/// another type ("Expected: ... Got: ..."). For tests that wait for the
+/// Deferred (co_await it, or successResultOf once it fired).
+/// Mirrors: twisted.trial.unittest.TestCase.assertFailure(deferred, *expectedFailures).
+template <class E, class... More, class T>
+auto assertFailure(internet::defer::Deferred<T> d) {
+  using V = std::conditional_t<sizeof...(More) == 0, E, std::exception_ptr>;
+  auto eb = [](python::Failure f) -> V {
+    if (f.check<E, More...>()) {
+      if constexpr (sizeof...(More) == 0)
+        return *f.valueAs<E>();
+      else
+        return f.value();
+    }
+    std::string expected = detail::qualifiedName<E>();
+    ((expected += ", " + detail::qualifiedName<More>()), ...);
+    throw FailTest("\nExpected: (" + expected + ")\nGot:\n" + f.str());
+  };
+  if constexpr (std::is_void_v<T>) {
+    return d.addCallbacks(
+        []() -> V { throw FailTest("did not catch an error, instead got a void result"); }, eb);
+  } else {
+    return d.addCallbacks(
+        [](T value) -> V {
+          std::string got;
+          if constexpr (detail::Printable<T>) {
+            std::ostringstream os;
+            os << value;
+            got = os.str();
+          } else {
+            got = "a " + detail::qualifiedName<T>();
+          }
+          throw FailTest("did not catch an error, instead got " + got);
+        },
+        eb);
+  }
 }
 
 }  // namespace twisted::testing
