@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -80,6 +81,11 @@ CLI::Validator endpointValidator() {
 }  // namespace
 
 int run(int argc, const char* const* argv) {
+  // As Python does at start-up (which is why Twisted's twist survives): a
+  // write to a pipe whose reader left (`twist chat | head -n 1`) fails with
+  // EPIPE, and the log observer then drops itself, instead of SIGPIPE
+  // killing the server.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::unique_ptr<ServiceMaker>> makers = serviceMakers();
 
   CLI::App app{"Runs a network service on the twistedcpp reactor.", "twist"};

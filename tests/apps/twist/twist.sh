@@ -125,6 +125,34 @@ case $mode in
     grep -q 'Main loop terminated.' "$tmp/logfile.log" || fail "log file lacks shutdown"
     ;;
 
+  sigpipe)
+    # `twist chat | head -n 1`: the reader of the log goes away, then a user
+    # joins and twist logs into the closed pipe. It must live on (SIGPIPE
+    # is reset to its default, as a shell may have ignored it), say once on
+    # stderr that it stopped logging, serve on and exit 0.
+    mkfifo "$tmp/log.fifo"
+    env --default-signal=INT,PIPE "$twist" chat --listen tcp:0:interface=127.0.0.1 \
+      >"$tmp/log.fifo" 2>"$tmp/sigpipe.err" &
+    pid=$!
+    pids+=("$pid")
+    exec 3<"$tmp/log.fifo"
+    port=
+    while IFS= read -r -t 20 line <&3; do
+      if [[ $line =~ Factory\ starting\ on\ ([0-9]+)$ ]]; then
+        port=${BASH_REMATCH[1]}
+        break
+      fi
+    done
+    exec 3<&-  # what `head -n 1` does after its line
+    [[ -n $port ]] || fail "twist did not log its port"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client after the log reader left"
+    kill -0 "$pid" 2>/dev/null || fail "twist died when its log reader went away"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client, second round"
+    stop TERM
+    [[ $(grep -c 'cannot write the log (Broken pipe); dropping this observer' \
+      "$tmp/sigpipe.err") == 1 ]] || fail "no single 'dropping' line on stderr: $(cat "$tmp/sigpipe.err")"
+    ;;
+
   echo)
     # Two --listen endpoints, IPv4 and (where the machine has it) IPv6.
     if "$py" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
