@@ -61,22 +61,57 @@ case $mode in
     expect_rc 0 chat --help
     grep -q -- '--listen tcp:PORT\[:interface=ADDR\]' "$tmp/cli.out" || fail "chat --help"
     grep -q 'default: tcp:8123' "$tmp/cli.out" || fail "chat --help lacks the default port"
-    expect_rc 2
+    # Command-line errors: EX_USAGE (64), the error, then the usage on
+    # stderr, as Twisted's twist.
+    expect_rc 64
     grep -q 'a service is required' "$tmp/cli.out" || fail "no service"
-    expect_rc 2 nosuch
+    grep -q '^Usage: twist \[OPTIONS\]' "$tmp/cli.out" || fail "no usage after an error"
+    expect_rc 64 nosuch
     grep -q "unknown service 'nosuch'" "$tmp/cli.out" || fail "unknown service"
-    expect_rc 2 chat --listen tcp:http
+    expect_rc 64 --bogus
+    grep -q "option --bogus not recognized" "$tmp/cli.out" || fail "unknown option"
+    expect_rc 64 chat --listen tcp:http
     grep -q "invalid endpoint 'tcp:http': port 'http' is not an integer" "$tmp/cli.out" ||
       fail "bad port"
-    expect_rc 2 chat --listen 8123
+    grep -q '^Usage: twist chat' "$tmp/cli.out" || fail "no chat usage after a chat error"
+    expect_rc 64 chat --listen 8123
     grep -q "did you mean tcp:8123?" "$tmp/cli.out" || fail "missing type"
-    expect_rc 2 chat --listen udp:53
-    expect_rc 2 chat --listen tcp:1:bogus=2
-    expect_rc 2 chat --listen tcp:1 tcp:2  # one endpoint per --listen
-    expect_rc 2 chat --bogus
-    expect_rc 2 chat extra
-    expect_rc 2 --reactor nosuch chat
-    expect_rc 2 --log-level loud chat
+    expect_rc 64 chat --listen udp:53
+    expect_rc 64 chat --listen tcp:1:bogus=2
+    expect_rc 64 chat --listen tcp:1 tcp:2  # one endpoint per --listen
+    expect_rc 64 chat --bogus
+    expect_rc 64 chat extra
+    expect_rc 64 --reactor nosuch chat
+    expect_rc 64 --log-level loud chat
+    TWISTED_REACTOR=nosuch expect_rc 64 chat
+    grep -q "TWISTED_REACTOR=nosuch names no reactor" "$tmp/cli.out" || fail "bad TWISTED_REACTOR"
+    # A log file that cannot be opened: EX_IOERR (74), Twisted's message.
+    expect_rc 74 --log-file "$tmp/no/such/dir/twist.log" chat --listen tcp:0:interface=127.0.0.1
+    grep -q "^Unable to open log file '$tmp/no/such/dir/twist.log': No such file or directory" \
+      "$tmp/cli.out" || fail "no clear log file error"
+    ;;
+
+  reactor)
+    # TWISTED_REACTOR picks the backend (the epoll one holds an eventpoll
+    # descriptor, poll and select none); --reactor wins over it.
+    epolls() { ls -l "/proc/$pid/fd" | grep -c 'anon_inode:\[eventpoll\]' || true; }
+    start default chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) -ge 1 ]] || fail "the default reactor is not epoll"
+    stop TERM
+    TWISTED_REACTOR=poll start env-poll chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) == 0 ]] || fail "TWISTED_REACTOR=poll ignored"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client on the poll reactor"
+    stop TERM
+    TWISTED_REACTOR=poll start flag-epoll --reactor epoll chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) -ge 1 ]] || fail "--reactor epoll did not win over TWISTED_REACTOR"
+    stop TERM
+    ;;
+
+  interface)
+    # interface=localhost is resolved (to 127.0.0.1), as Twisted's listenTCP does.
+    start localhost chat --listen tcp:0:interface=localhost
+    "$py" "$here/chat_client.py" "$port" || fail "chat client on interface=localhost"
+    stop TERM
     ;;
 
   chat)
