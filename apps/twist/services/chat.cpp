@@ -6,8 +6,10 @@ namespace twisted::twist {
 
 Chat::Chat(Users& users) : users_(users) {
   // Accept bare "\n" too: the trailing "\r" of a "\r\n" line is stripped in
-  // lineReceived().
+  // lineReceived(). LineReceiver then counts that "\r" as part of the line,
+  // so allow one byte more here and check the stripped line's length there.
   delimiter = "\n";
+  MAX_LENGTH = kMaxLineLength + 1;
 }
 
 void Chat::connectionMade() {
@@ -26,6 +28,10 @@ void Chat::connectionLost(const python::Failure& reason) {
 
 void Chat::lineReceived(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > kMaxLineLength) {
+    lineLengthExceeded(line);
+    return;
+  }
   if (state_ == State::GETNAME)
     handle_GETNAME(line);
   else

@@ -17,14 +17,21 @@ namespace twisted::twist {
 /// every other user.
 ///
 /// Differences from the seed's Chat: lines may end with "\n" or "\r\n" (so
-/// plain `nc` works; replies always end with "\r\n"), empty names are
-/// refused, and joins and departures are logged and announced.
+/// plain `nc` works; replies always end with "\r\n"; either way a line of
+/// up to kMaxLineLength bytes is accepted, a longer one closes the
+/// connection), empty names are refused, and joins and departures are
+/// logged and announced.
 ///
 /// Mirrors: the Chat(LineReceiver) of Twisted's chat server example.
 class Chat : public protocols::basic::LineReceiver {
  public:
   /// The users of the whole server, by name (owned by the factory).
   using Users = std::map<std::string, Chat*, std::less<>>;
+
+  /// The longest line accepted, without its delimiter: LineReceiver's
+  /// MAX_LENGTH for "\r\n" lines (MAX_LENGTH itself is one more, for the
+  /// "\r" the "\n" delimiter leaves in the line).
+  static constexpr std::size_t kMaxLineLength = 16384;
 
   explicit Chat(Users& users);
 

@@ -93,4 +93,26 @@ TEST(ChatTest, AnnouncesJoinsAndDepartures) {
   EXPECT_EQ(alice.take(), "");
 }
 
+// Lines of exactly MAX_LENGTH (16384) bytes pass whether they end with
+// "\r\n" or "\n" (the "\n" delimiter must not count the "\r"); one byte
+// more closes the connection, as LineReceiver.lineLengthExceeded does.
+TEST(ChatTest, AcceptsLinesOfMaxLengthFromCRLFAndLFClients) {
+  const std::string longest(twisted::twist::Chat::kMaxLineLength, 'x');
+  ASSERT_EQ(longest.size(), 16384u);
+  for (const char* end : {"\r\n", "\n"}) {
+    ChatFactory factory;
+    User alice(factory), bob(factory);
+    alice.protocol->dataReceived("alice\n");
+    bob.protocol->dataReceived("bob\n");
+    alice.take(), bob.take();
+    bob.protocol->dataReceived(longest + end);
+    // (EXPECT_TRUE: a failure would print 16 KiB.)
+    EXPECT_TRUE(alice.take() == "<bob> " + longest + "\r\n") << "end " << end;
+    EXPECT_FALSE(bob.transport.disconnecting());
+    bob.protocol->dataReceived(longest + "y" + end);
+    EXPECT_EQ(alice.take(), "") << "end " << end;
+    EXPECT_TRUE(bob.transport.disconnecting()) << "end " << end;
+  }
+}
+
 }  // namespace
