@@ -1,5 +1,7 @@
 #include "chat.h"
 
+#include <utility>
+
 #include "../service.h"
 
 namespace twisted::twist {
@@ -13,10 +15,22 @@ Chat::Chat(Users& users) : users_(users) {
 }
 
 void Chat::connectionMade() {
+  transport->registerProducer(&sendq_, true);
+  sendqRegistered_ = true;
   say("What's your name?");
 }
 
+void Chat::unregisterSendQueue() {
+  if (std::exchange(sendqRegistered_, false)) transport->unregisterProducer();
+}
+
+void Chat::lineLengthExceeded(std::string_view line) {
+  unregisterSendQueue();
+  LineReceiver::lineLengthExceeded(line);
+}
+
 void Chat::connectionLost(const python::Failure& reason) {
+  sendqRegistered_ = false;  // the transport forgets its producer
   LineReceiver::connectionLost(reason);
   auto it = users_.find(name_);
   if (state_ == State::CHAT && it != users_.end() && it->second == this) {
@@ -65,6 +79,20 @@ void Chat::broadcast(std::string_view line) {
 }
 
 void Chat::say(std::string_view line) {
+  if (sendqExceeded_) return;
+  if (sendq_.full) {
+    sendq_.queued += line.size() + 2;
+    if (sendq_.queued > kSendQLimit) {
+      sendqExceeded_ = true;
+      python::log::msg((name_.empty() ? std::string("(no name)") : name_) +
+                       ": sendq exceeded (over " + std::to_string(kSendQLimit) +
+                       " bytes waiting), disconnecting");
+      // Drop what is buffered: a close would wait for a reader that does not read.
+      unregisterSendQueue();
+      transport->abortConnection();
+      return;
+    }
+  }
   std::string out;
   out.reserve(line.size() + 2);
   out.append(line).append("\r\n");

@@ -204,6 +204,39 @@ case $mode in
     stop TERM
     ;;
 
+  echo-stall)
+    # Clients that send and never read: the echo server stops reading from
+    # them (bounded memory) instead of buffering all they send. Without
+    # quarantine, ASan's RSS reflects what the server holds.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start echo-stall echo --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/stall_client.py" echo "$port" "$pid" || fail "echo memory not bounded"
+    stop TERM
+    ;;
+
+  chat-sendq)
+    # A user who never reads is disconnected once the send queue limit is
+    # passed, with a log line; the server's memory stays bounded.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start chat-sendq chat --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/stall_client.py" chat "$port" "$pid" || fail "chat memory not bounded"
+    grep -q '\] slow: sendq exceeded' "$tmp/chat-sendq.out" || fail "no 'sendq exceeded' log line"
+    grep -q 'slow left' "$tmp/chat-sendq.out" || fail "the stalled user did not leave"
+    stop TERM
+    ;;
+
+  portforward-stall)
+    # Clients that send and never read, through a forwarder to `twist echo`:
+    # each transport of the forwarder is the other's producer, so it stops
+    # reading from one side while the other side's buffer is full.
+    start echo echo --listen tcp:0:interface=127.0.0.1
+    echo_port=$port
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start portforward-stall portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
+    "$py" "$here/stall_client.py" echo "$port" "$pid" || fail "portforward memory not bounded"
+    stop TERM
+    ;;
+
   discard | chargen | daytime | time)
     start "$mode" "$mode" --listen tcp:0:interface=127.0.0.1
     "$py" "$here/services_client.py" "$mode" "$port" || fail "$mode client"
