@@ -264,12 +264,13 @@ case $mode in
     # The echo server is gone: the forwarder closes the accepted connection.
     start refused portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
     "$py" "$here/services_client.py" closed "$port" || fail "forwarding to nobody"
+    # The log gives the real reason, not the accepted side's clean close.
     for _ in $(seq 100); do
       grep -q 'Unable to connect to peer' "$tmp/refused.out" && break
       sleep 0.05
     done
-    grep -q 'Unable to connect to peer' "$tmp/refused.out" ||
-      fail "no 'Unable to connect to peer' logged"
+    grep -q 'Unable to connect to peer: Connection was refused by other side' "$tmp/refused.out" ||
+      fail "no 'Unable to connect to peer: Connection was refused' logged"
     stop TERM
     ;;
 
