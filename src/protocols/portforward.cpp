@@ -61,8 +61,9 @@ void ProxyClient::connectionMade() {
   transport->registerProducer(peer->transport, true);
   peer->transport->registerProducer(transport, true);
   producersLinked_ = peer->producersLinked_ = true;
-  auto* server = static_cast<ProxyServer*>(peer);
-  if (!server->pending_.empty()) transport->write(std::exchange(server->pending_, {}));
+  // What the server side received while this connection was being made.
+  if (auto* server = dynamic_cast<ProxyServer*>(peer); server && !server->pending_.empty())
+    transport->write(std::exchange(server->pending_, {}));
   // Connected: everybody can read to their hearts' content.
   peer->transport->resumeProducing();
 }

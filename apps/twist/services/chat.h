@@ -67,7 +67,10 @@ class Chat : public protocols::basic::LineReceiver {
   /// (resumed); counts what is written in between.
   struct SendQueue : internet::IPushProducer {
     void pauseProducing() override { full = true; }
-    void resumeProducing() override { full = false, queued = 0; }
+    void resumeProducing() override {
+      full = false;
+      queued = 0;
+    }
     void stopProducing() override {}
     bool full = false;
     std::size_t queued = 0;  // bytes written while full
