@@ -1,10 +1,16 @@
 #include "endpoint.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <charconv>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <twisted/internet/error.h>
 
 namespace twisted::twist {
 namespace {
@@ -102,6 +108,25 @@ TCPServerEndpoint parseServerEndpoint(std::string_view description) {
   if (interface) endpoint.interface = *interface;
   if (backlog) endpoint.backlog = parseInt(description, "backlog", *backlog, 1, 65535);
   return endpoint;
+}
+
+std::string resolveInterface(const std::string& interface, int port) {
+  in_addr v4;
+  in6_addr v6;
+  if (interface.empty() || ::inet_pton(AF_INET, interface.c_str(), &v4) == 1 ||
+      ::inet_pton(AF_INET6, interface.c_str(), &v6) == 1)
+    return interface;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(interface.c_str(), nullptr, &hints, &found); rc != 0)
+    throw internet::error::CannotListenError(interface, port, ::gai_strerror(rc));
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr, text,
+              sizeof text);
+  ::freeaddrinfo(found);
+  return text;
 }
 
 std::string toString(const TCPServerEndpoint& endpoint) {

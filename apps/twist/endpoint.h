@@ -33,6 +33,14 @@ struct TCPServerEndpoint {
 /// @throws EndpointParseError naming the problem and the accepted syntax.
 TCPServerEndpoint parseServerEndpoint(std::string_view description);
 
+/// The address to bind for `interface`: "" and IP literals as they are, a
+/// host name resolved (blocking getaddrinfo) to its first IPv4 address, as
+/// Twisted's listenTCP does (its socket.bind resolves the name, AF_INET
+/// even for tcp6). The reactor's listenTCP takes literals only.
+/// Mirrors: the name resolution in twisted.internet.tcp.Port.startListening.
+/// @throws internet::error::CannotListenError if the name does not resolve.
+std::string resolveInterface(const std::string& interface, int port);
+
 /// The description back in canonical form, e.g. "tcp:8123:interface=127.0.0.1".
 std::string toString(const TCPServerEndpoint& endpoint);
 

@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -31,7 +35,18 @@ namespace {
 using internet::IListeningPort;
 using internet::reactor;
 
-constexpr int kUsageError = 2;
+// Twisted's twist: ExitStatus.EX_USAGE and EX_IOERR (sysexits.h).
+constexpr int kUsageError = 64;
+constexpr int kLogFileError = 74;
+
+const std::vector<std::string> kReactors = {"default", "epoll", "poll", "select"};
+
+// As Twisted's usage.Options does on a UsageError: the error, then the usage
+// of the (sub-)command being parsed, on stderr.
+int usageError(const CLI::App& app, const std::string& message) {
+  std::cerr << "Error: " << message << "\n\n" << app.help();
+  return kUsageError;
+}
 
 // Logging as Twisted's `twist` sets it up (Twist.startLogging): text lines on
 // stdout or a file, behind a level filter. Removes its observers (which may
@@ -80,17 +95,22 @@ CLI::Validator endpointValidator() {
 }  // namespace
 
 int run(int argc, const char* const* argv) {
+  // As Python does at start-up (which is why Twisted's twist survives): a
+  // write to a pipe whose reader left (`twist chat | head -n 1`) fails with
+  // EPIPE, and the log observer then drops itself, instead of SIGPIPE
+  // killing the server.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::unique_ptr<ServiceMaker>> makers = serviceMakers();
 
   CLI::App app{"Runs a network service on the twistedcpp reactor.", "twist"};
   // At most one service; a missing or unknown one gets its own message below.
   app.require_subcommand(0, 1);
-  std::string reactorName = "default";
+  std::string reactorName;
   std::string logFile = "-";
   std::string logLevel = "info";
-  app.add_option("--reactor", reactorName, "The reactor backend")
-      ->check(CLI::IsMember({"default", "epoll", "poll", "select"}))
-      ->capture_default_str();
+  app.add_option("--reactor", reactorName,
+                 "The reactor backend (default: $TWISTED_REACTOR, else epoll)")
+      ->check(CLI::IsMember(kReactors));
   app.add_option("--log-file", logFile, "Log to this file (rotated every 1 MB), - for stdout")
       ->capture_default_str();
   app.add_option("--log-level", logLevel, "Log events at this level and above")
@@ -119,8 +139,10 @@ int run(int argc, const char* const* argv) {
   app.allow_extras();  // after the sub-commands, which must not inherit it
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kUsageError;
+    return usageError(app, e.what());
   }
 
   std::size_t chosen = 0;
@@ -131,26 +153,29 @@ int run(int argc, const char* const* argv) {
     for (auto& m : makers)
       names += (names.empty() ? "" : ", ") + m->tapname();
     std::vector<std::string> extra = app.remaining();
+    if (chosen == commands.size() && !extra.empty() && extra.front().starts_with("-"))
+      return usageError(app, "option " + extra.front() + " not recognized");
     if (chosen == commands.size() && !extra.empty())
-      std::cerr << "twist: unknown service '" << extra.front() << "' (choose one of: " << names
-                << ")\n";
-    else if (!extra.empty())
-      std::cerr << "twist: unexpected argument '" << extra.front() << "'\n";
-    else
-      std::cerr << "twist: a service is required (one of: " << names << ")\n";
-    std::cerr << "Run with --help for more information.\n";
-    return kUsageError;
+      return usageError(app,
+                        "unknown service '" + extra.front() + "' (choose one of: " + names + ")");
+    if (!extra.empty()) return usageError(app, "unexpected argument '" + extra.front() + "'");
+    return usageError(app, "a service is required (one of: " + names + ")");
   }
   ServiceMaker& maker = *makers[chosen];
   std::vector<std::string> descriptions = listens[chosen];
   if (descriptions.empty()) {
     std::optional<std::string> fallback = maker.defaultListen();
-    if (!fallback) {
-      std::cerr << "twist " << maker.tapname() << ": nothing to listen on; give --listen\n"
-                << "Run with --help for more information.\n";
-      return kUsageError;
-    }
+    if (!fallback) return usageError(app, "nothing to listen on; give --listen");
     descriptions.push_back(*fallback);
+  }
+  // --reactor wins over TWISTED_REACTOR, which the README documents for
+  // every program (internet::reactor() reads it too).
+  if (reactorName.empty()) {
+    const char* env = std::getenv("TWISTED_REACTOR");
+    reactorName = env && *env ? env : "default";
+    if (std::find(kReactors.begin(), kReactors.end(), reactorName) == kReactors.end())
+      return usageError(app, "TWISTED_REACTOR=" + reactorName +
+                                 " names no reactor (one of: default, epoll, poll, select)");
   }
 
   internet::installReactor(internet::makeReactor(reactorName));
@@ -158,9 +183,13 @@ int run(int argc, const char* const* argv) {
   std::optional<LogSetup> logging;
   try {
     logging.emplace(logFile, logger::levelWithName(logLevel));
+  } catch (const std::system_error& e) {
+    // Twisted's wording and status (Twist.opt_log_file: EX_IOERR).
+    std::cerr << "Unable to open log file '" << logFile << "': " << e.code().message() << "\n";
+    return kLogFileError;
   } catch (const std::exception& e) {
-    std::cerr << "twist: cannot log to " << logFile << ": " << e.what() << "\n";
-    return 1;
+    std::cerr << "Unable to open log file '" << logFile << "': " << e.what() << "\n";
+    return kLogFileError;
   }
   logger::Logger log("twist");
 
@@ -169,8 +198,8 @@ int run(int argc, const char* const* argv) {
   for (const std::string& description : descriptions) {
     TCPServerEndpoint endpoint = parseServerEndpoint(description);
     try {
-      ports.push_back(
-          reactor().listenTCP(endpoint.port, factory, endpoint.backlog, endpoint.interface));
+      ports.push_back(reactor().listenTCP(endpoint.port, factory, endpoint.backlog,
+                                          resolveInterface(endpoint.interface, endpoint.port)));
     } catch (const internet::error::CannotListenError& e) {
       log.critical("{error}", logger::field("error", std::string(e.what())));
       std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";

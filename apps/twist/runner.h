@@ -8,8 +8,10 @@ namespace twisted::twist {
 /// or a rotating LogFile, filtered by level), listens with the service's
 /// factory on every --listen endpoint, runs the reactor until SIGINT/SIGTERM
 /// (or reactor().stop()), and returns the exit status: 0 after a clean
-/// shutdown or --help, 2 for a command-line error, 1 if a port or the log
-/// file cannot be opened.
+/// shutdown or --help, 64 (EX_USAGE, after the error and the usage on
+/// stderr) for a command-line error, 74 (EX_IOERR) if the log file cannot
+/// be opened, 1 if a port cannot be opened. The reactor is --reactor, else
+/// $TWISTED_REACTOR, else epoll.
 ///
 /// Shutdown mirrors Twisted: a "before shutdown" trigger stops every
 /// listening port (logging "(TCP Port N Closed)") and the reactor

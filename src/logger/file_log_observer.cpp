@@ -1,6 +1,9 @@
 // FileLogObserver. Test: tests/logger/test_logger.cpp
 #include <twisted/logger/file_log_observer.h>
 
+#include <cerrno>
+#include <cstring>
+#include <iostream>
 #include <mutex>
 #include <ostream>
 #include <stdexcept>
@@ -12,6 +15,9 @@ struct FileLogObserver::Sink {
   std::ostream* out = nullptr;
   Writer write;
   std::function<void()> flush;
+  // Set once a write failed: the observer then drops every event, so a
+  // closed pipe or a full disk costs one message, not the process.
+  bool dropped = false;
 };
 
 FileLogObserver::FileLogObserver(std::ostream& out, Formatter formatEvent)
@@ -33,13 +39,28 @@ void FileLogObserver::operator()(const LogEvent& event) const {
   const std::string text = format_(event);
   if (text.empty()) return;
   std::lock_guard<std::mutex> lock(sink_->mutex);
-  if (sink_->out != nullptr) {
-    *sink_->out << text;
-    sink_->out->flush();
-  } else {
-    sink_->write(text);
-    if (sink_->flush) sink_->flush();
+  if (sink_->dropped) return;
+  std::string why;
+  try {
+    if (sink_->out != nullptr) {
+      errno = 0;
+      *sink_->out << text;
+      sink_->out->flush();
+      if (!*sink_->out) why = errno != 0 ? std::strerror(errno) : "the stream failed";
+    } else {
+      sink_->write(text);
+      if (sink_->flush) sink_->flush();
+    }
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+    why = "unknown exception";
   }
+  if (why.empty()) return;
+  sink_->dropped = true;
+  std::cerr << "twisted.logger.FileLogObserver: cannot write the log (" << why
+            << "); dropping this observer\n"
+            << std::flush;
 }
 
 FileLogObserver textFileLogObserver(std::ostream& out, std::string_view timeFormat) {

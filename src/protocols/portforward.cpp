@@ -2,6 +2,7 @@
 #include <twisted/protocols/portforward.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/reactor.h>
@@ -45,7 +46,11 @@ void Proxy::connectionLost(const python::Failure& reason) {
 // --- ProxyClient --------------------------------------------------------------------
 
 void ProxyClient::connectionMade() {
-  if (!peer) {  // the server side went away meanwhile
+  if (!peer) {
+    // The server side went away meanwhile; send what it left, then close.
+    hadPeer_ = true;  // nothing to log: the server side was there
+    if (auto* f = dynamic_cast<ProxyClientFactory*>(factory); f && !f->orphaned.empty())
+      transport->write(std::exchange(f->orphaned, {}));
     transport->loseConnection();
     return;
   }
@@ -56,6 +61,9 @@ void ProxyClient::connectionMade() {
   transport->registerProducer(peer->transport, true);
   peer->transport->registerProducer(transport, true);
   producersLinked_ = peer->producersLinked_ = true;
+  // What the server side received while this connection was being made.
+  if (auto* server = dynamic_cast<ProxyServer*>(peer); server && !server->pending_.empty())
+    transport->write(std::exchange(server->pending_, {}));
   // Connected: everybody can read to their hearts' content.
   peer->transport->resumeProducing();
 }
@@ -68,14 +76,20 @@ ProxyClientFactory::ProxyClientFactory() {
 
 std::unique_ptr<internet::Protocol> ProxyClientFactory::buildProtocol(
     const internet::Address& addr) {
-  if (!server) return nullptr;
+  if (!server && orphaned.empty()) return nullptr;
   std::unique_ptr<internet::Protocol> p = ClientFactory::buildProtocol(addr);
-  if (auto* proxy = dynamic_cast<Proxy*>(p.get())) proxy->setPeer(server);
+  if (auto* proxy = dynamic_cast<Proxy*>(p.get()); proxy && server) proxy->setPeer(server);
   return p;
 }
 
-void ProxyClientFactory::clientConnectionFailed(internet::IConnector&, const python::Failure&) {
-  if (server) server->transport->loseConnection();
+void ProxyClientFactory::clientConnectionFailed(internet::IConnector&,
+                                                const python::Failure& reason) {
+  orphaned.clear();
+  if (!server) return;
+  // The server side logs it when it is lost: the real reason, not its own
+  // clean close.
+  server->connectFailure_ = reason;
+  server->transport->loseConnection();
 }
 
 // --- ProxyServer --------------------------------------------------------------------------
@@ -91,9 +105,8 @@ std::shared_ptr<ProxyClientFactory> ProxyServer::clientProtocolFactory() {
 void ProxyServer::connectionMade() {
   auto* f = dynamic_cast<ProxyFactory*>(factory);
   if (!f) throw std::logic_error("ProxyServer: its factory must be a ProxyFactory");
-  // Don't read anything from the connecting client until there is
-  // somewhere to send it to.
-  transport->pauseProducing();
+  // Unlike Twisted, keep reading (up to kPendingLimit): a paused transport
+  // would not notice the client leave until the connect ends.
   clientFactory_ = clientProtocolFactory();
   clientFactory_->setServer(this);
   internet::IReactorTCP* r = reactor ? reactor : f->reactor;
@@ -101,17 +114,32 @@ void ProxyServer::connectionMade() {
   connector_ = r->connectTCP(f->host, f->port, clientFactory_);
 }
 
+void ProxyServer::dataReceived(std::string_view data) {
+  if (peer) {
+    Proxy::dataReceived(data);
+    return;
+  }
+  pending_.append(data);
+  if (pending_.size() >= kPendingLimit) transport->pauseProducing();
+}
+
 void ProxyServer::connectionLost(const python::Failure& reason) {
   if (clientFactory_) clientFactory_->server = nullptr;
-  if (!peer && connector_) {
-    // Gone before the outgoing connection was made: stop making it.
-    try {
-      connector_->stopConnecting();
-    } catch (const internet::error::NotConnectingError&) {
+  if (!peer && connector_ && !connectFailure_) {
+    if (!pending_.empty() && clientFactory_) {
+      // Gone before the outgoing connection was made, but it sent data:
+      // let the connection be made to deliver it (Twisted would).
+      clientFactory_->orphaned = std::move(pending_);
+    } else {
+      // Gone before the outgoing connection was made: stop making it now.
+      try {
+        connector_->stopConnecting();
+      } catch (const internet::error::NotConnectingError&) {
+      }
     }
   }
   connector_.reset();
-  Proxy::connectionLost(reason);
+  Proxy::connectionLost(connectFailure_ ? *connectFailure_ : reason);
 }
 
 // --- ProxyFactory --------------------------------------------------------------------------

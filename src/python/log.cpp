@@ -1,6 +1,9 @@
 // twisted.python.log. Test: tests/python/test_log.cpp
 #include <twisted/python/log.h>
 
+#include <cerrno>
+#include <cstring>
+#include <iostream>
 #include <mutex>
 #include <ostream>
 
@@ -119,6 +122,7 @@ struct FileLogObserver::Sink {
   std::mutex mutex;  // one event's line is written whole
   std::ostream* out = nullptr;
   LogFile* file = nullptr;
+  bool dropped = false;  // a write failed: drop every later event (see write())
 };
 
 FileLogObserver::FileLogObserver(std::ostream& out)
@@ -148,13 +152,28 @@ void FileLogObserver::emit(const logger::LogEvent& event) {
 
 void FileLogObserver::write(std::string_view text) {
   std::lock_guard<std::mutex> lock(sink_->mutex);
-  if (sink_->out != nullptr) {
-    *sink_->out << text;
-    sink_->out->flush();
-  } else {
-    sink_->file->write(text);
-    sink_->file->flush();
+  if (sink_->dropped) return;
+  // A failed write (EPIPE from a closed pipe, a full disk) drops the
+  // observer with one line on stderr rather than failing on every event.
+  std::string why;
+  try {
+    if (sink_->out != nullptr) {
+      errno = 0;
+      *sink_->out << text;
+      sink_->out->flush();
+      if (!*sink_->out) why = errno != 0 ? std::strerror(errno) : "the stream failed";
+    } else {
+      sink_->file->write(text);
+      sink_->file->flush();
+    }
+  } catch (const std::exception& e) {
+    why = e.what();
   }
+  if (why.empty()) return;
+  sink_->dropped = true;
+  std::cerr << "twisted.python.log.FileLogObserver: cannot write the log (" << why
+            << "); dropping this observer\n"
+            << std::flush;
 }
 
 void FileLogObserver::start() {

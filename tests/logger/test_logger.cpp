@@ -5,7 +5,11 @@
 #include <twisted/logger.h>  // first: the umbrella header is self-contained
 #include <twisted/testing/event_logging_observer.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <ext/stdio_filebuf.h>
 
 #include <atomic>
 #include <cmath>
@@ -672,6 +676,56 @@ TEST(FileLogObserver, WriterAndFormatter) {
   EXPECT_EQ(flushes, 2);
   EXPECT_THROW(FileLogObserver(nullptr, nullptr, [](const LogEvent&) { return std::string(); }),
                std::invalid_argument);
+}
+
+// A stream whose reader went away (a pipe closed at the other end, as with
+// `twist chat | head -n 1`): the first failed write prints one line on
+// stderr and the observer drops every later event, so nothing is reported
+// per event and the process lives on.
+TEST(FileLogObserver, DropsItselfWhenTheStreamFails) {
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &previous), 0);  // as `twist` does
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ::close(fds[0]);
+  {
+    __gnu_cxx::stdio_filebuf<char> buf(fds[1], std::ios::out);
+    std::ostream out(&buf);
+    LogPublisher p;
+    Collector others;
+    p.addObserver(textFileLogObserver(out));
+    p.addObserver(others.observer());
+    ::testing::internal::CaptureStderr();
+    for (int i = 0; i < 3; ++i)
+      p(eventWith("line"));
+    std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(err,
+              "twisted.logger.FileLogObserver: cannot write the log (Broken pipe); dropping this "
+              "observer\n");
+    // No "Temporarily disabling observer" reports: only the three events.
+    EXPECT_EQ(others.events.size(), 3u);
+  }
+  ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+// A writer that throws (a LogFile on a full disk) is dropped the same way.
+TEST(FileLogObserver, DropsItselfWhenTheWriterThrows) {
+  int writes = 0;
+  FileLogObserver observer(
+      [&](std::string_view) {
+        ++writes;
+        throw std::runtime_error("disk full");
+      },
+      nullptr, [](const LogEvent& e) { return e.format; });
+  ::testing::internal::CaptureStderr();
+  EXPECT_NO_THROW(observer(eventWith("a")));
+  EXPECT_NO_THROW(observer(eventWith("b")));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            "twisted.logger.FileLogObserver: cannot write the log (disk full); dropping this "
+            "observer\n");
+  EXPECT_EQ(writes, 1);
 }
 
 // Lines written from several threads never interleave.

@@ -14,6 +14,7 @@
 #include <twisted/protocols/portforward.h>
 #include <twisted/protocols/wire.h>
 #include <twisted/python/log.h>
+#include <twisted/testing/fake_resolver.h>
 #include <twisted/testing/memory_reactor.h>
 #include <twisted/testing/string_transport.h>
 
@@ -50,13 +51,28 @@ struct Spliced {
   }
 };
 
-TEST(PortForward, ServerPausesReadingAndConnectsToTheDestination) {
+// Unlike Twisted's, the server side keeps reading while it connects (so it
+// notices a client that leaves), holding what arrives up to kPendingLimit.
+TEST(PortForward, ServerKeepsReadingAndConnectsToTheDestination) {
   Spliced s;
-  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::paused);
+  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::producing);
   ASSERT_EQ(s.reactor.tcpClients.size(), 1u);
   EXPECT_EQ(s.reactor.tcpClients[0].host, "backend");
   EXPECT_EQ(s.reactor.tcpClients[0].port, 4321);
   EXPECT_TRUE(dynamic_cast<ProxyClientFactory*>(s.clientFactory().get()));
+}
+
+TEST(PortForward, DataBeforeTheConnectionIsHeldThenSent) {
+  Spliced s;
+  s.server->dataReceived("early ");
+  s.server->dataReceived(std::string(ProxyServer::kPendingLimit, 'x'));
+  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::paused)
+      << "paused once kPendingLimit bytes wait";
+  s.connectClient();
+  EXPECT_EQ(s.clientTransport.value(), "early " + std::string(ProxyServer::kPendingLimit, 'x'));
+  EXPECT_EQ(s.serverTransport.producerState, StringTransport::ProducerState::producing);
+  s.server->dataReceived("late");
+  EXPECT_EQ(s.clientTransport.value().substr(s.clientTransport.value().size() - 4), "late");
 }
 
 TEST(PortForward, ClientLinksTheTransportsAsEachOthersProducersAndResumes) {
@@ -104,10 +120,12 @@ TEST(PortForward, ClientSideLossClosesTheServerSide) {
   s.server->connectionLost(Failure(error::ConnectionDone()));
 }
 
-TEST(PortForward, FailedOutboundConnectionClosesTheServerSide) {
+// The log names why the destination could not be reached (refused, timed
+// out), not the server side's own clean close that follows.
+std::vector<std::string> lossLogAfterConnectFailure(const Failure& why) {
   Spliced s;
-  s.clientFactory()->clientConnectionFailed(*s.reactor.connectors.at(0),
-                                            Failure(error::ConnectionRefusedError()));
+  s.proxyServer().noisy = true;
+  s.clientFactory()->clientConnectionFailed(*s.reactor.connectors.at(0), why);
   EXPECT_TRUE(s.serverTransport.disconnecting());
   std::vector<std::string> logged;
   auto h = twisted::python::log::addObserver([&](const twisted::logger::LogEvent& e) {
@@ -115,8 +133,19 @@ TEST(PortForward, FailedOutboundConnectionClosesTheServerSide) {
   });
   s.server->connectionLost(Failure(error::ConnectionDone()));
   twisted::python::log::removeObserver(h);
-  ASSERT_EQ(logged.size(), 1u);
-  EXPECT_NE(logged[0].find("Unable to connect to peer"), std::string::npos) << logged[0];
+  return logged;
+}
+
+TEST(PortForward, FailedOutboundConnectionLogsTheRealReason) {
+  std::vector<std::string> refused =
+      lossLogAfterConnectFailure(Failure(error::ConnectionRefusedError("111: Connection refused")));
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].rfind("Unable to connect to peer: Connection was refused by other side", 0),
+            0u)
+      << refused[0];
+  std::vector<std::string> timedOut = lossLogAfterConnectFailure(Failure(error::TimeoutError()));
+  ASSERT_EQ(timedOut.size(), 1u);
+  EXPECT_EQ(timedOut[0], "Unable to connect to peer: User timeout caused connection failure.");
 }
 
 TEST(PortForward, ServerLostWhileConnectingStopsTheAttempt) {
@@ -128,6 +157,22 @@ TEST(PortForward, ServerLostWhileConnectingStopsTheAttempt) {
   s.server.reset();
   EXPECT_FALSE(cf->buildProtocol(kAddr)) << "no server to link to any more";
   cf->clientConnectionFailed(*s.reactor.connectors.at(0), Failure(error::UserError()));
+}
+
+// A client that sent data and left before the connection was made: the
+// attempt goes on and the data is delivered, then that connection closes
+// (Twisted, reading nothing until connected, forwards it the same way).
+TEST(PortForward, DataOfAClientThatLeftWhileConnectingIsStillDelivered) {
+  Spliced s;
+  auto cf = s.clientFactory();
+  s.server->dataReceived("last words");
+  s.server->connectionLost(Failure(error::ConnectionDone()));
+  EXPECT_FALSE(s.reactor.connectors.at(0)->stoppedConnecting);
+  s.server.reset();
+  s.connectClient();
+  ASSERT_TRUE(s.client);
+  EXPECT_EQ(s.clientTransport.value(), "last words");
+  EXPECT_TRUE(s.clientTransport.disconnecting());
 }
 
 TEST(PortForward, ServerNeedsAProxyFactory) {
@@ -254,6 +299,44 @@ TEST_P(PortForwardTCP, UnreachableDestinationClosesTheClient) {
   r->connectTCP("127.0.0.1", portOf(port->getHost()), cf);
   spinUntil([&] { return flags->clientLost == 1; });
   EXPECT_EQ(flags->received, "");
+}
+
+class Leaver : public Protocol {
+ public:
+  void connectionMade() override { transport->loseConnection(); }
+};
+
+class CountingProxyServer : public ProxyServer {
+ public:
+  explicit CountingProxyServer(std::shared_ptr<Flags> f) : f_(std::move(f)) {}
+  void connectionLost(const Failure& reason) override {
+    ++f_->backendLost;
+    ProxyServer::connectionLost(reason);
+  }
+
+ private:
+  std::shared_ptr<Flags> f_;
+};
+
+// A client that leaves while the outgoing connection is still being made
+// (here its name lookup never answers) is noticed at once and the attempt
+// stopped, instead of both sides waiting for the connect timeout.
+TEST_P(PortForwardTCP, ClientLeavingWhileConnectingStopsTheAttemptAtOnce) {
+  auto resolver = std::make_shared<twisted::testing::FakeResolver>();
+  resolver->holdAnswers = true;
+  r->installResolver(resolver);
+  auto flags = std::make_shared<Flags>();
+  auto pf = std::make_shared<ProxyFactory>("never.test", 4321);
+  pf->reactor = r.get();
+  pf->setProtocol<CountingProxyServer>(flags);
+  auto port = r->listenTCP(0, pf, 50, "127.0.0.1");
+  auto cf = std::make_shared<ClientFactory>();
+  cf->setProtocol<Leaver>();
+  r->connectTCP("127.0.0.1", portOf(port->getHost()), cf);
+  spinUntil([&] { return flags->backendLost == 1; }, 5);
+  EXPECT_EQ(resolver->pendingCount(), 0u) << "the lookup was cancelled";
+  ASSERT_EQ(resolver->queries.size(), 1u);
+  EXPECT_EQ(resolver->queries[0].name, "never.test");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PortForwardTCP, ::testing::Values("epoll", "poll", "select"));

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -382,6 +383,22 @@ TEST_F(LogTest, FileLogObserverDefaultEmit) {
   msg("a\nb");
   observer.stop();
   EXPECT_EQ(out.str(), "TIME [Sys] a\n\tb\n");
+}
+
+// A log file that cannot be written (here /dev/full: ENOSPC) drops the
+// observer with one line on stderr; logging goes on without it.
+TEST_F(LogTest, FileLogObserverDropsItselfWhenWritingFails) {
+  std::unique_ptr<LogFile> full = LogFile::fromFullPath("/dev/full");
+  FileLogObserver observer(*full);
+  observer.start();
+  ::testing::internal::CaptureStderr();
+  EXPECT_NO_THROW(msg("a"));
+  EXPECT_NO_THROW(msg("b"));
+  std::string captured = ::testing::internal::GetCapturedStderr();
+  observer.stop();
+  EXPECT_THAT(captured, StartsWith("twisted.python.log.FileLogObserver: cannot write the log ("));
+  EXPECT_THAT(captured, HasSubstr("No space left on device"));
+  EXPECT_EQ(std::count(captured.begin(), captured.end(), '\n'), 1);
 }
 
 // Before logging begins, errors are echoed to stderr so nothing is lost.

@@ -1,20 +1,36 @@
 #include "chat.h"
 
+#include <utility>
+
 #include "../service.h"
 
 namespace twisted::twist {
 
 Chat::Chat(Users& users) : users_(users) {
   // Accept bare "\n" too: the trailing "\r" of a "\r\n" line is stripped in
-  // lineReceived().
+  // lineReceived(). LineReceiver then counts that "\r" as part of the line,
+  // so allow one byte more here and check the stripped line's length there.
   delimiter = "\n";
+  MAX_LENGTH = kMaxLineLength + 1;
 }
 
 void Chat::connectionMade() {
+  transport->registerProducer(&sendq_, true);
+  sendqRegistered_ = true;
   say("What's your name?");
 }
 
+void Chat::unregisterSendQueue() {
+  if (std::exchange(sendqRegistered_, false)) transport->unregisterProducer();
+}
+
+void Chat::lineLengthExceeded(std::string_view line) {
+  unregisterSendQueue();
+  LineReceiver::lineLengthExceeded(line);
+}
+
 void Chat::connectionLost(const python::Failure& reason) {
+  sendqRegistered_ = false;  // the transport forgets its producer
   LineReceiver::connectionLost(reason);
   auto it = users_.find(name_);
   if (state_ == State::CHAT && it != users_.end() && it->second == this) {
@@ -26,6 +42,10 @@ void Chat::connectionLost(const python::Failure& reason) {
 
 void Chat::lineReceived(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > kMaxLineLength) {
+    lineLengthExceeded(line);
+    return;
+  }
   if (state_ == State::GETNAME)
     handle_GETNAME(line);
   else
@@ -59,6 +79,20 @@ void Chat::broadcast(std::string_view line) {
 }
 
 void Chat::say(std::string_view line) {
+  if (sendqExceeded_) return;
+  if (sendq_.full) {
+    sendq_.queued += line.size() + 2;
+    if (sendq_.queued > kSendQLimit) {
+      sendqExceeded_ = true;
+      python::log::msg((name_.empty() ? std::string("(no name)") : name_) +
+                       ": sendq exceeded (over " + std::to_string(kSendQLimit) +
+                       " bytes waiting), disconnecting");
+      // Drop what is buffered: a close would wait for a reader that does not read.
+      unregisterSendQueue();
+      transport->abortConnection();
+      return;
+    }
+  }
   std::string out;
   out.reserve(line.size() + 2);
   out.append(line).append("\r\n");

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <twisted/internet/interfaces/iproducer.h>
 #include <twisted/internet/protocol.h>
 #include <twisted/protocols/basic/line_receiver.h>
 
@@ -17,8 +18,16 @@ namespace twisted::twist {
 /// every other user.
 ///
 /// Differences from the seed's Chat: lines may end with "\n" or "\r\n" (so
-/// plain `nc` works; replies always end with "\r\n"), empty names are
-/// refused, and joins and departures are logged and announced.
+/// plain `nc` works; replies always end with "\r\n"; either way a line of
+/// up to kMaxLineLength bytes is accepted, a longer one closes the
+/// connection), empty names are refused, and joins and departures are
+/// logged and announced.
+///
+/// A user who does not read is disconnected once more than kSendQLimit
+/// bytes wait for them beyond the transport's high-water mark, with a log
+/// line "NAME: sendq exceeded" (IRC servers' "Max SendQ exceeded"), so one
+/// stalled reader cannot grow the server. The seed's Chat (and Twisted)
+/// buffer without limit.
 ///
 /// Mirrors: the Chat(LineReceiver) of Twisted's chat server example.
 class Chat : public protocols::basic::LineReceiver {
@@ -26,11 +35,23 @@ class Chat : public protocols::basic::LineReceiver {
   /// The users of the whole server, by name (owned by the factory).
   using Users = std::map<std::string, Chat*, std::less<>>;
 
+  /// The longest line accepted, without its delimiter: LineReceiver's
+  /// MAX_LENGTH for "\r\n" lines (MAX_LENGTH itself is one more, for the
+  /// "\r" the "\n" delimiter leaves in the line).
+  static constexpr std::size_t kMaxLineLength = 16384;
+
+  /// The most bytes a user may have waiting beyond the transport's
+  /// high-water mark before being disconnected.
+  static constexpr std::size_t kSendQLimit = 1024 * 1024;
+
   explicit Chat(Users& users);
 
   void connectionMade() override;
   void connectionLost(const python::Failure& reason) override;
   void lineReceived(std::string_view line) override;
+  /// As LineReceiver's (close the connection), unregistering the send
+  /// queue's producer first so the close is not held for it.
+  void lineLengthExceeded(std::string_view line) override;
   std::string logPrefix() const override { return "Chat"; }
 
  private:
@@ -41,7 +62,26 @@ class Chat : public protocols::basic::LineReceiver {
   /// sendLine with "\r\n" whatever the input delimiter is.
   void say(std::string_view line);
 
+  /// Registered as the transport's streaming producer to learn when its
+  /// buffer is above the high-water mark (paused) and when it has drained
+  /// (resumed); counts what is written in between.
+  struct SendQueue : internet::IPushProducer {
+    void pauseProducing() override { full = true; }
+    void resumeProducing() override {
+      full = false;
+      queued = 0;
+    }
+    void stopProducing() override {}
+    bool full = false;
+    std::size_t queued = 0;  // bytes written while full
+  };
+  /// Unregisters sendq_ (once; the transport holds a close for a producer).
+  void unregisterSendQueue();
+
   Users& users_;
+  SendQueue sendq_;
+  bool sendqRegistered_ = false;
+  bool sendqExceeded_ = false;  // disconnected for it: write nothing more
   std::string name_;
   enum class State { GETNAME, CHAT } state_ = State::GETNAME;
 };

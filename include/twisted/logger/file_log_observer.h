@@ -17,6 +17,11 @@ namespace twisted::logger {
 /// from several threads never interleave) and flushed after each event.
 /// Copies share the same sink, so it can be stored as a LogObserver.
 ///
+/// If a write fails (the stream goes bad, e.g. EPIPE once the reader of a
+/// pipe has gone, or the writer throws), the observer prints one line on
+/// stderr and drops every later event instead of failing each time.
+/// Twisted's observer raises on every event and the publisher reports it.
+///
 /// Mirrors: twisted.logger.FileLogObserver.
 class FileLogObserver {
  public:

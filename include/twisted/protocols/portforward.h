@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,7 +52,9 @@ class ProxyClient : public Proxy {
  public:
   /// Links with the server side, registers each transport as the other's
   /// streaming producer (so a slow reader on either side pauses reading on
-  /// the other: bounded memory), then resumes reading on the server side.
+  /// the other: bounded memory), sends what the server side received
+  /// meanwhile, then resumes reading on the server side. If the server side
+  /// is gone, sends what it left behind and closes.
   /// Mirrors ProxyClient.connectionMade.
   void connectionMade() override;
 };
@@ -63,27 +66,48 @@ class ProxyClientFactory : public internet::ClientFactory {
   ProxyClientFactory();
   /// Mirrors ProxyClientFactory.setServer.
   void setServer(ProxyServer* s) { server = s; }
-  /// A ProxyClient linked to the server (null if the server is gone).
-  /// Mirrors ProxyClientFactory.buildProtocol.
+  /// A ProxyClient linked to the server (null if the server is gone and
+  /// left nothing to send). Mirrors ProxyClientFactory.buildProtocol.
   std::unique_ptr<internet::Protocol> buildProtocol(const internet::Address& addr) override;
-  /// Closes the server side. Mirrors ProxyClientFactory.clientConnectionFailed.
+  /// Closes the server side, which then logs `reason` ("Unable to connect
+  /// to peer: Connection was refused by other side: ..."; Twisted logs the
+  /// server side's own ConnectionDone instead).
+  /// Mirrors ProxyClientFactory.clientConnectionFailed.
   void clientConnectionFailed(internet::IConnector& connector,
                               const python::Failure& reason) override;
 
   /// The server side (not owned; cleared when it is lost). Mirrors ProxyClientFactory.server.
   ProxyServer* server = nullptr;
+  /// What a server side that sent data and then closed before the
+  /// connection was made left to forward; sent, then the connection closed.
+  std::string orphaned;
 };
 
-/// The accepted side: pauses reading, then connects to the factory's
-/// destination. Mirrors: twisted.protocols.portforward.ProxyServer.
+/// The accepted side: connects to the factory's destination, keeping what
+/// arrives meanwhile. Mirrors: twisted.protocols.portforward.ProxyServer.
+///
+/// Difference from Twisted, whose ProxyServer stops reading until the
+/// outgoing connection is made: this one keeps reading, holding up to
+/// kPendingLimit bytes (then it pauses), so a client that leaves while the
+/// connection is being made is noticed and the attempt stopped at once
+/// instead of holding both descriptors until the connect timeout.
 class ProxyServer : public Proxy {
  public:
+  /// The most bytes held while the outgoing connection is being made
+  /// before reading pauses (the transports' high-water mark).
+  static constexpr std::size_t kPendingLimit = 64 * 1024;
+
   ~ProxyServer() override;
-  /// Pauses reading until the outgoing connection is made, then connects
-  /// to the ProxyFactory's host and port. Mirrors ProxyServer.connectionMade.
+  /// Connects to the ProxyFactory's host and port.
+  /// Mirrors ProxyServer.connectionMade.
   /// @throws std::logic_error if `factory` is not a ProxyFactory.
   void connectionMade() override;
-  /// As Proxy's; if the outgoing connection is still being made, stops it.
+  /// Writes to the peer, or holds `data` until there is one.
+  void dataReceived(std::string_view data) override;
+  /// As Proxy's, logging why the outgoing connection failed if it did. If
+  /// that connection is still being made, stops it, unless data received
+  /// meanwhile waits to be forwarded (as Twisted, which would forward it
+  /// and close): then the attempt goes on and the data is sent.
   void connectionLost(const python::Failure& reason) override;
   /// Makes the outgoing side's factory. Mirrors ProxyServer.clientProtocolFactory.
   virtual std::shared_ptr<ProxyClientFactory> clientProtocolFactory();
@@ -93,8 +117,12 @@ class ProxyServer : public Proxy {
   internet::IReactorTCP* reactor = nullptr;
 
  private:
+  friend class ProxyClient;
+  friend class ProxyClientFactory;
   std::shared_ptr<ProxyClientFactory> clientFactory_;
   std::shared_ptr<internet::IConnector> connector_;
+  std::string pending_;  // received before the outgoing connection was made
+  std::optional<python::Failure> connectFailure_;  // why it could not be made
 };
 
 /// Listens for connections to forward to (host, port).

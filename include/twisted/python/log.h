@@ -189,7 +189,8 @@ class FileLogObserver {
 
  protected:
   /// Writes `text` whole (serialized against other threads) and flushes.
-  /// Mirrors: FileLogObserver.write + flush.
+  /// If that fails, prints one line on stderr and ignores every later
+  /// write (Twisted raises each time). Mirrors: FileLogObserver.write + flush.
   void write(std::string_view text);
 
  private:

@@ -93,4 +93,74 @@ TEST(ChatTest, AnnouncesJoinsAndDepartures) {
   EXPECT_EQ(alice.take(), "");
 }
 
+// Lines of exactly MAX_LENGTH (16384) bytes pass whether they end with
+// "\r\n" or "\n" (the "\n" delimiter must not count the "\r"); one byte
+// more closes the connection, as LineReceiver.lineLengthExceeded does.
+TEST(ChatTest, AcceptsLinesOfMaxLengthFromCRLFAndLFClients) {
+  const std::string longest(twisted::twist::Chat::kMaxLineLength, 'x');
+  ASSERT_EQ(longest.size(), 16384u);
+  for (const char* end : {"\r\n", "\n"}) {
+    ChatFactory factory;
+    User alice(factory), bob(factory);
+    alice.protocol->dataReceived("alice\n");
+    bob.protocol->dataReceived("bob\n");
+    alice.take(), bob.take();
+    bob.protocol->dataReceived(longest + end);
+    // (EXPECT_TRUE: a failure would print 16 KiB.)
+    EXPECT_TRUE(alice.take() == "<bob> " + longest + "\r\n") << "end " << end;
+    EXPECT_FALSE(bob.transport.disconnecting());
+    bob.protocol->dataReceived(longest + "y" + end);
+    EXPECT_EQ(alice.take(), "") << "end " << end;
+    EXPECT_TRUE(bob.transport.disconnecting()) << "end " << end;
+  }
+}
+
+// The chat registers a streaming producer on each user's transport to learn
+// when the user's buffer is above the high-water mark. A user who does not
+// read while more than kSendQLimit bytes pile up is disconnected; one whose
+// buffer drains in time is not.
+TEST(ChatTest, StalledReaderIsDisconnectedWhenSendQIsExceeded) {
+  using twisted::internet::IPushProducer;
+  using twisted::twist::Chat;
+  ChatFactory factory;
+  User alice(factory), bob(factory);
+  alice.protocol->dataReceived("alice\n");
+  bob.protocol->dataReceived("bob\n");
+  alice.take(), bob.take();
+  ASSERT_NE(bob.transport.producer, nullptr);
+  ASSERT_EQ(bob.transport.streaming, true);
+  auto* full = dynamic_cast<IPushProducer*>(bob.transport.producer);
+  ASSERT_NE(full, nullptr);
+  const std::string line(1000, 'x');
+  const std::size_t perLine = line.size() + 10;  // "<alice> " + line + "\r\n"
+  const std::size_t fits = Chat::kSendQLimit / perLine;
+
+  full->pauseProducing();  // bob's buffer is above the high-water mark
+  for (std::size_t i = 0; i < fits; ++i)
+    alice.protocol->dataReceived(line + "\n");
+  full->resumeProducing();  // drained: the count starts again
+  full->pauseProducing();
+  for (std::size_t i = 0; i < fits; ++i)
+    alice.protocol->dataReceived(line + "\n");
+  EXPECT_FALSE(bob.transport.disconnecting());
+  EXPECT_EQ(bob.take().size(), 2 * fits * perLine);
+
+  alice.protocol->dataReceived(line + "\n");  // one line too many
+  EXPECT_TRUE(bob.transport.disconnecting());
+  EXPECT_EQ(bob.transport.producer, nullptr);  // unregistered: nothing holds the close
+  alice.protocol->dataReceived(line + "\n");
+  EXPECT_EQ(bob.take(), "");
+}
+
+// A line too long closes the connection without leaving the send queue's
+// producer registered (the TCP transport holds a close for a producer).
+TEST(ChatTest, LineTooLongUnregistersTheSendQueue) {
+  ChatFactory factory;
+  User alice(factory);
+  ASSERT_NE(alice.transport.producer, nullptr);
+  alice.protocol->dataReceived(std::string(20000, 'x') + "\n");
+  EXPECT_TRUE(alice.transport.disconnecting());
+  EXPECT_EQ(alice.transport.producer, nullptr);
+}
+
 }  // namespace

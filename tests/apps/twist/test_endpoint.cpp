@@ -74,4 +74,14 @@ TEST(ServerEndpointTest, Errors) {
   expectError("port=80", "must start with the endpoint type");
 }
 
+// A host name is resolved to its IPv4 address, as Twisted's listenTCP does;
+// literals and "" stay as they are.
+TEST(ResolveInterfaceTest, ResolvesHostNames) {
+  using twisted::twist::resolveInterface;
+  EXPECT_EQ(resolveInterface("localhost", 80), "127.0.0.1");
+  EXPECT_EQ(resolveInterface("", 80), "");
+  EXPECT_EQ(resolveInterface("127.0.0.1", 80), "127.0.0.1");
+  EXPECT_EQ(resolveInterface("::1", 80), "::1");
+}
+
 }  // namespace

@@ -61,22 +61,57 @@ case $mode in
     expect_rc 0 chat --help
     grep -q -- '--listen tcp:PORT\[:interface=ADDR\]' "$tmp/cli.out" || fail "chat --help"
     grep -q 'default: tcp:8123' "$tmp/cli.out" || fail "chat --help lacks the default port"
-    expect_rc 2
+    # Command-line errors: EX_USAGE (64), the error, then the usage on
+    # stderr, as Twisted's twist.
+    expect_rc 64
     grep -q 'a service is required' "$tmp/cli.out" || fail "no service"
-    expect_rc 2 nosuch
+    grep -q '^Usage: twist \[OPTIONS\]' "$tmp/cli.out" || fail "no usage after an error"
+    expect_rc 64 nosuch
     grep -q "unknown service 'nosuch'" "$tmp/cli.out" || fail "unknown service"
-    expect_rc 2 chat --listen tcp:http
+    expect_rc 64 --bogus
+    grep -q "option --bogus not recognized" "$tmp/cli.out" || fail "unknown option"
+    expect_rc 64 chat --listen tcp:http
     grep -q "invalid endpoint 'tcp:http': port 'http' is not an integer" "$tmp/cli.out" ||
       fail "bad port"
-    expect_rc 2 chat --listen 8123
+    grep -q '^Usage: twist chat' "$tmp/cli.out" || fail "no chat usage after a chat error"
+    expect_rc 64 chat --listen 8123
     grep -q "did you mean tcp:8123?" "$tmp/cli.out" || fail "missing type"
-    expect_rc 2 chat --listen udp:53
-    expect_rc 2 chat --listen tcp:1:bogus=2
-    expect_rc 2 chat --listen tcp:1 tcp:2  # one endpoint per --listen
-    expect_rc 2 chat --bogus
-    expect_rc 2 chat extra
-    expect_rc 2 --reactor nosuch chat
-    expect_rc 2 --log-level loud chat
+    expect_rc 64 chat --listen udp:53
+    expect_rc 64 chat --listen tcp:1:bogus=2
+    expect_rc 64 chat --listen tcp:1 tcp:2  # one endpoint per --listen
+    expect_rc 64 chat --bogus
+    expect_rc 64 chat extra
+    expect_rc 64 --reactor nosuch chat
+    expect_rc 64 --log-level loud chat
+    TWISTED_REACTOR=nosuch expect_rc 64 chat
+    grep -q "TWISTED_REACTOR=nosuch names no reactor" "$tmp/cli.out" || fail "bad TWISTED_REACTOR"
+    # A log file that cannot be opened: EX_IOERR (74), Twisted's message.
+    expect_rc 74 --log-file "$tmp/no/such/dir/twist.log" chat --listen tcp:0:interface=127.0.0.1
+    grep -q "^Unable to open log file '$tmp/no/such/dir/twist.log': No such file or directory" \
+      "$tmp/cli.out" || fail "no clear log file error"
+    ;;
+
+  reactor)
+    # TWISTED_REACTOR picks the backend (the epoll one holds an eventpoll
+    # descriptor, poll and select none); --reactor wins over it.
+    epolls() { ls -l "/proc/$pid/fd" | grep -c 'anon_inode:\[eventpoll\]' || true; }
+    start default chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) -ge 1 ]] || fail "the default reactor is not epoll"
+    stop TERM
+    TWISTED_REACTOR=poll start env-poll chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) == 0 ]] || fail "TWISTED_REACTOR=poll ignored"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client on the poll reactor"
+    stop TERM
+    TWISTED_REACTOR=poll start flag-epoll --reactor epoll chat --listen tcp:0:interface=127.0.0.1
+    [[ $(epolls) -ge 1 ]] || fail "--reactor epoll did not win over TWISTED_REACTOR"
+    stop TERM
+    ;;
+
+  interface)
+    # interface=localhost is resolved (to 127.0.0.1), as Twisted's listenTCP does.
+    start localhost chat --listen tcp:0:interface=localhost
+    "$py" "$here/chat_client.py" "$port" || fail "chat client on interface=localhost"
+    stop TERM
     ;;
 
   chat)
@@ -125,6 +160,34 @@ case $mode in
     grep -q 'Main loop terminated.' "$tmp/logfile.log" || fail "log file lacks shutdown"
     ;;
 
+  sigpipe)
+    # `twist chat | head -n 1`: the reader of the log goes away, then a user
+    # joins and twist logs into the closed pipe. It must live on (SIGPIPE
+    # is reset to its default, as a shell may have ignored it), say once on
+    # stderr that it stopped logging, serve on and exit 0.
+    mkfifo "$tmp/log.fifo"
+    env --default-signal=INT,PIPE "$twist" chat --listen tcp:0:interface=127.0.0.1 \
+      >"$tmp/log.fifo" 2>"$tmp/sigpipe.err" &
+    pid=$!
+    pids+=("$pid")
+    exec 3<"$tmp/log.fifo"
+    port=
+    while IFS= read -r -t 20 line <&3; do
+      if [[ $line =~ Factory\ starting\ on\ ([0-9]+)$ ]]; then
+        port=${BASH_REMATCH[1]}
+        break
+      fi
+    done
+    exec 3<&-  # what `head -n 1` does after its line
+    [[ -n $port ]] || fail "twist did not log its port"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client after the log reader left"
+    kill -0 "$pid" 2>/dev/null || fail "twist died when its log reader went away"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client, second round"
+    stop TERM
+    [[ $(grep -c 'cannot write the log (Broken pipe); dropping this observer' \
+      "$tmp/sigpipe.err") == 1 ]] || fail "no single 'dropping' line on stderr: $(cat "$tmp/sigpipe.err")"
+    ;;
+
   echo)
     # Two --listen endpoints, IPv4 and (where the machine has it) IPv6.
     if "$py" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
@@ -138,6 +201,39 @@ case $mode in
       start echo echo --listen tcp:0:interface=127.0.0.1 --listen tcp:0:interface=127.0.0.1
       "$py" "$here/services_client.py" echo "$port" || fail "echo client"
     fi
+    stop TERM
+    ;;
+
+  echo-stall)
+    # Clients that send and never read: the echo server stops reading from
+    # them (bounded memory) instead of buffering all they send. Without
+    # quarantine, ASan's RSS reflects what the server holds.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start echo-stall echo --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/stall_client.py" echo "$port" "$pid" || fail "echo memory not bounded"
+    stop TERM
+    ;;
+
+  chat-sendq)
+    # A user who never reads is disconnected once the send queue limit is
+    # passed, with a log line; the server's memory stays bounded.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start chat-sendq chat --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/stall_client.py" chat "$port" "$pid" || fail "chat memory not bounded"
+    grep -q '\] slow: sendq exceeded' "$tmp/chat-sendq.out" || fail "no 'sendq exceeded' log line"
+    grep -q 'slow left' "$tmp/chat-sendq.out" || fail "the stalled user did not leave"
+    stop TERM
+    ;;
+
+  portforward-stall)
+    # Clients that send and never read, through a forwarder to `twist echo`:
+    # each transport of the forwarder is the other's producer, so it stops
+    # reading from one side while the other side's buffer is full.
+    start echo echo --listen tcp:0:interface=127.0.0.1
+    echo_port=$port
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start portforward-stall portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
+    "$py" "$here/stall_client.py" echo "$port" "$pid" || fail "portforward memory not bounded"
     stop TERM
     ;;
 
@@ -168,12 +264,13 @@ case $mode in
     # The echo server is gone: the forwarder closes the accepted connection.
     start refused portforward --port 0 --dest-host 127.0.0.1 --dest-port "$echo_port"
     "$py" "$here/services_client.py" closed "$port" || fail "forwarding to nobody"
+    # The log gives the real reason, not the accepted side's clean close.
     for _ in $(seq 100); do
       grep -q 'Unable to connect to peer' "$tmp/refused.out" && break
       sleep 0.05
     done
-    grep -q 'Unable to connect to peer' "$tmp/refused.out" ||
-      fail "no 'Unable to connect to peer' logged"
+    grep -q 'Unable to connect to peer: Connection was refused by other side' "$tmp/refused.out" ||
+      fail "no 'Unable to connect to peer: Connection was refused' logged"
     stop TERM
     ;;
 
