@@ -290,10 +290,13 @@ DescriptorResult Connection::bufferDrained() {
   stopWriting();
   if (producers_.producer()) {
     // Twisted's doWrite: a pull producer is asked for more each time the
-    // buffer empties; a paused push producer is resumed. Either may write
-    // more: a close waits until it unregisters.
+    // buffer empties, and a close waits until it unregisters; a paused push
+    // producer is resumed. A push producer does not hold a close: once what
+    // it wrote is sent (here, or after it resumed and wrote nothing), the
+    // connection closes or half-closes as it would without it.
     producers_.bufferDrained();
-    return std::nullopt;
+    if (!buffer_.empty() || (producers_.producer() && !producers_.streaming()))
+      return std::nullopt;
   }
   if (disconnecting_) return main::CONNECTION_DONE();
   if (writeDisconnecting_ && !writeDisconnected_) {

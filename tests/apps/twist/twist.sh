@@ -129,7 +129,10 @@ case $mode in
     # connected at shutdown: the port closes, the connection is dropped.
     for reactor in epoll poll select; do
       start "sigint-$reactor" --reactor "$reactor" chat --listen tcp:0:interface=127.0.0.1
-      "$py" "$here/chat_client.py" "$port" --hold >"$tmp/hold.out" 2>&1 &
+      # Emptied here, not by the background job's redirection: the wait below
+      # must not see the previous round's 'holding'.
+      : >"$tmp/hold.out"
+      "$py" "$here/chat_client.py" "$port" --hold >>"$tmp/hold.out" 2>&1 &
       client=$!
       for _ in $(seq 200); do grep -q 'holding' "$tmp/hold.out" && break; sleep 0.05; done
       stop INT

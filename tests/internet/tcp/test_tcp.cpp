@@ -453,6 +453,41 @@ TEST_P(TCPTest, ProtocolLosesItsOwnConnectionInsideDataReceived) {
   EXPECT_EQ(serverRec->lostCount, 1);
 }
 
+// A transport registered as its own streaming producer (the idiom for "stop
+// reading while the peer does not read") does not hold loseConnection():
+// once the buffer is empty the connection closes, as Twisted's doWrite does
+// for a streaming producer that is not paused. It used to wait for an
+// unregisterProducer that never came.
+class SelfProducingCloser : public Recorder {
+ public:
+  using Recorder::Recorder;
+  void connectionMade() override {
+    Recorder::connectionMade();
+    transport->registerProducer(transport, true);
+  }
+  void dataReceived(std::string_view data) override {
+    Recorder::dataReceived(data);
+    transport->write("bye");
+    transport->loseConnection();
+  }
+};
+
+TEST_P(TCPTest, AStreamingProducerDoesNotHoldLoseConnection) {
+  auto serverRec = std::make_shared<Record>();
+  auto port = listen(Factory::forProtocol<SelfProducingCloser>(serverRec));
+  auto rec = std::make_shared<Record>();
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Sender>(rec, std::string("hi"), 1000u, r.get());  // waits for the server
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded(5);
+  EXPECT_EQ(rec->received, "bye");
+  ASSERT_TRUE(rec->lostReason);
+  EXPECT_TRUE(rec->lostReason->check<error::ConnectionDone>());
+  for (int i = 0; i < 3 && serverRec->lostCount == 0; ++i)
+    r->iterate(0);
+  EXPECT_EQ(serverRec->lostCount, 1);
+}
+
 TEST_P(TCPTest, AbortConnectionResetsThePeer) {
   auto serverRec = std::make_shared<Record>();
   auto port = listen(Factory::forProtocol<SelfCloser>(serverRec, true));
