@@ -519,10 +519,11 @@ TEST_P(TCPTest, ProtocolStopsItsPortFromACallback) {
   EXPECT_TRUE(sawClosed);
 }
 
-// A reactor destroyed while a port and a connection are still active (crash()
-// skips the shutdown that would close them) destroys them: both protocols'
-// destructors run, without connectionLost, and the factory goes with its
-// port (LeakSanitizer flags anything left).
+// A reactor destroyed while a port, a connection and a connection attempt
+// are still active (crash() skips the shutdown that would close them)
+// destroys them: both protocols' destructors run, without connectionLost,
+// and each factory goes with its last user (LeakSanitizer flags anything
+// left).
 TEST_P(TCPTest, DestroyingTheReactorDestroysWhatIsStillActive) {
   struct Life {
     int made = 0, lost = 0, destroyed = 0;
@@ -538,7 +539,8 @@ TEST_P(TCPTest, DestroyingTheReactorDestroysWhatIsStillActive) {
     ReactorBase* r_;
   };
   auto life = std::make_shared<Life>();
-  std::weak_ptr<Factory> serverFactory, clientFactory;
+  std::weak_ptr<Factory> serverFactory, clientFactory, attemptFactory;
+  int n = 0;
   {
     auto sf = Factory::forProtocol<Tracked>(life, r.get());
     sf->noisy = false;
@@ -548,16 +550,26 @@ TEST_P(TCPTest, DestroyingTheReactorDestroysWhatIsStillActive) {
     cf->noisy = false;
     cf->setProtocol<Tracked>(life, r.get());
     clientFactory = cf;
-    r->connectTCP("127.0.0.1", portOfListener(port), cf);
+    n = portOfListener(port);
+    r->connectTCP("127.0.0.1", n, cf);
   }
   runBounded();
   ASSERT_EQ(life->made, 2);
+  {
+    auto af = std::make_shared<CallbackClientFactory>();
+    af->noisy = false;
+    af->setProtocol<Tracked>(life, r.get());
+    attemptFactory = af;
+    r->connectTCP("127.0.0.1", n, af);  // never runs: still connecting
+  }
   EXPECT_FALSE(serverFactory.expired());
+  EXPECT_FALSE(attemptFactory.expired());
   r.reset();
   EXPECT_EQ(life->destroyed, 2);
   EXPECT_EQ(life->lost, 0);
   EXPECT_TRUE(serverFactory.expired());
   EXPECT_TRUE(clientFactory.expired());
+  EXPECT_TRUE(attemptFactory.expired());
 }
 
 // Every connection a factory built holds the factory: with the port closed and
