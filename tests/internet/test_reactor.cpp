@@ -629,6 +629,31 @@ TEST_P(ReactorTest, FailingDescriptorIsRemovedBeforeConnectionLostWhichMayDelete
   }
 }
 
+// A descriptor ready for reading and writing may remove and delete itself
+// inside doRead: its doWrite is not called (ASan flags any later use).
+TEST_P(ReactorTest, DescriptorMayRemoveAndDeleteItselfInsideDoRead) {
+  ReadyPair pair;
+  int writes = 0;
+  auto* d = new ReadWriter(pair.fds[0]);
+  d->onRead = [&](ReadWriter& self) -> DescriptorResult {
+    r->removeReader(&self);
+    r->removeWriter(&self);
+    delete &self;
+    return std::nullopt;
+  };
+  d->onWrite = [&](ReadWriter&) -> DescriptorResult {
+    ++writes;
+    return std::nullopt;
+  };
+  r->addReader(d);
+  r->addWriter(d);
+  r->iterate(0.5);
+  r->iterate(0);
+  EXPECT_EQ(writes, 0);
+  EXPECT_TRUE(r->getReaders().empty());
+  EXPECT_TRUE(r->getWriters().empty());
+}
+
 // A reader may remove itself and a writer may be added from inside callbacks.
 TEST_P(ReactorTest, ReaderRemovesItselfInsideDoRead) {
   Pipe p;
