@@ -1,11 +1,17 @@
 // Choosing the reactor: makeReactor names, TWISTED_REACTOR, install rules.
 // Mirrors Twisted's test_main.py (installReactor) and reactor selection.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <twisted/internet.h>
+#include <twisted/python/threadpool.h>
 
 namespace twisted::internet {
 namespace {
@@ -36,6 +42,24 @@ TEST(MakeReactor, InstancesAreIndependent) {
   a->callLater(1, [] {});
   EXPECT_EQ(a->getDelayedCalls().size(), 1u);
   EXPECT_TRUE(b->getDelayedCalls().empty());
+}
+
+// A reactor from makeReactor stops (and joins) its thread pool when it is
+// destroyed, even if it never ran its shutdown (crash()).
+TEST(MakeReactor, DestroyingAReactorStopsItsThreadPool) {
+  auto r = makeReactor("epoll");
+  std::atomic<bool> finished{false};
+  r->callWhenRunning([&] {
+    r->callInThread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      finished = true;
+    });
+    r->crash();  // no shutdown: the pool is still running
+  });
+  r->run(false);
+  ASSERT_TRUE(r->getThreadPool().started());
+  r.reset();
+  EXPECT_TRUE(finished) << "the worker was not joined";
 }
 
 // The process-wide reactor honours TWISTED_REACTOR on first use, and a second
@@ -79,6 +103,26 @@ TEST(GlobalReactor, BadEnvironmentIsAnError) {
         std::exit(0);
       },
       ::testing::ExitedWithCode(3), "");
+}
+
+// The process-wide reactor is never destroyed: an exit handler registered
+// before its first use (so it runs after any static owner of it would have
+// been destroyed) still reaches it (ASan flags a destroyed one).
+TEST(GlobalReactor, ReachableDuringStaticDestruction) {
+  EXPECT_EXIT(
+      {
+        ::unsetenv("TWISTED_REACTOR");
+        std::atexit([] {
+          ReactorBase& r = reactor();
+          DelayedCall c = r.callLater(1, [] {});
+          const bool ok = r.getDelayedCalls().size() == 1 && c.active();
+          c.cancel();
+          ::_exit(ok ? 7 : 1);
+        });
+        reactor().callLater(5, [] {}).cancel();
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(7), "");
 }
 
 }  // namespace

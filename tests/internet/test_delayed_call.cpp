@@ -159,16 +159,21 @@ TEST_F(DelayedCallTest, ResetDuringIterationWaitsForNextIteration) {
   EXPECT_EQ(bCalls, 1);
 }
 
-// Captured state is released on cancel and after the call, not later.
+// Captured state is released on cancel and right after the call (before
+// the next call of the same pass runs), not later, though handles remain.
 TEST_F(DelayedCallTest, CapturesReleasedOnCancelAndAfterCall) {
   auto token = std::make_shared<int>(1);
   DelayedCall a = r->callLater(1, [token] {});
   DelayedCall b = r->callLater(1, [token] {});
+  long seenByNext = 0;
+  r->callLater(1, [&] { seenByNext = token.use_count(); });
   EXPECT_EQ(token.use_count(), 3);
   a.cancel();
   EXPECT_EQ(token.use_count(), 2);
   advanceTo(1);
+  EXPECT_EQ(seenByNext, 1);
   EXPECT_EQ(token.use_count(), 1);
+  EXPECT_TRUE(b.called());
 }
 
 // Arguments are copied in at scheduling time.

@@ -3,10 +3,12 @@
 // and test_fdset.py that apply to the C++ reactor.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +35,55 @@ using testing_internal::Reader;
 using testing_internal::Writer;
 
 using ReactorTest = ::testing_internal::RealReactorTest;
+
+// Records its own destruction, and the thread it happened on.
+struct DestroyProbe {
+  std::mutex* lock;
+  std::vector<std::string>* log;
+  std::thread::id* destroyedOn;
+  ~DestroyProbe() {
+    std::lock_guard<std::mutex> g(*lock);
+    log->push_back("destroyed");
+    *destroyedOn = std::this_thread::get_id();
+  }
+};
+
+// A non-blocking socketpair: end 0 is readable (end 1 wrote a byte) and
+// writable at once.
+struct ReadyPair {
+  int fds[2] = {-1, -1};
+  ReadyPair() {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
+      throw std::runtime_error("socketpair");
+    if (::write(fds[1], "x", 1) != 1) throw std::runtime_error("write");
+  }
+  ~ReadyPair() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+};
+
+// Registered as reader and writer of one fd; each callback runs a hook.
+struct ReadWriter : IReadWriteDescriptor {
+  int fd;
+  int reads = 0, writes = 0, losses = 0;
+  std::function<DescriptorResult(ReadWriter&)> onRead, onWrite;
+  std::function<void(ReadWriter&)> onLost;
+  explicit ReadWriter(int f) : fd(f) {}
+  int fileno() const override { return fd; }
+  DescriptorResult doRead() override {
+    ++reads;
+    return onRead ? onRead(*this) : std::nullopt;
+  }
+  DescriptorResult doWrite() override {
+    ++writes;
+    return onWrite ? onWrite(*this) : std::nullopt;
+  }
+  void connectionLost(const Failure&) override {
+    ++losses;
+    if (onLost) onLost(*this);
+  }
+};
 
 // --- IReactorCore ----------------------------------------------------------
 
@@ -483,6 +534,126 @@ TEST_P(ReactorTest, DescriptorRemovedByEarlierCallbackIsSkipped) {
   r->removeReader(survivor);
 }
 
+// A callback removes and deletes another ready descriptor and registers a new
+// one under the same fd number: the readiness collected for the old one is
+// stale (the slot's generation changed) and is not delivered to the new one.
+TEST_P(ReactorTest, StaleReadinessIsNotDeliveredToANewDescriptorOnTheSameFd) {
+  Pipe p1, p2, empty;
+  auto first = std::make_unique<Reader>(p1.r);
+  auto second = std::make_unique<Reader>(p2.r);
+  std::unique_ptr<Reader> replacement;
+  auto replace = [&](std::unique_ptr<Reader>& victim) -> DescriptorResult {
+    if (replacement) return std::nullopt;
+    const int fd = victim->fd;
+    r->removeReader(victim.get());
+    victim.reset();
+    // The victim's fd number now names a pipe nobody writes to.
+    if (::dup2(empty.r, fd) != fd) throw std::runtime_error("dup2");
+    replacement = std::make_unique<Reader>(fd);
+    r->addReader(replacement.get());
+    return std::nullopt;
+  };
+  first->onRead = [&](Reader&) { return replace(second); };
+  second->onRead = [&](Reader&) { return replace(first); };
+  r->addReader(first.get());
+  r->addReader(second.get());
+  p1.send("a");
+  p2.send("b");
+  r->iterate(0.5);
+  ASSERT_TRUE(replacement);
+  EXPECT_EQ(replacement->reads, 0);
+  r->iterate(0);
+  EXPECT_EQ(replacement->reads, 0);
+  r->removeReader(replacement.get());
+  r->removeReader(first ? first.get() : second.get());
+}
+
+// A doRead that registers a descriptor with a much higher fd grows (and so
+// reallocates) the slot table; the dispatcher re-reads the slot before the
+// same descriptor's doWrite, so nothing reads the old table (ASan).
+TEST_P(ReactorTest, SlotTableGrowingInsideACallbackIsSafe) {
+  ReadyPair pair;
+  Pipe extra;
+  const int high = ::fcntl(extra.r, F_DUPFD_CLOEXEC, 600);  // below select's FD_SETSIZE
+  ASSERT_GE(high, 600);
+  Reader late(high);
+  ReadWriter both(pair.fds[0]);
+  both.onRead = [&](ReadWriter&) -> DescriptorResult {
+    r->addReader(&late);
+    return std::nullopt;
+  };
+  r->addReader(&both);
+  r->addWriter(&both);
+  r->iterate(0.5);
+  EXPECT_EQ(both.reads, 1);
+  EXPECT_GE(both.writes, 1);
+  EXPECT_EQ(r->getReaders().size(), 2u);
+  r->removeReader(&late);
+  r->removeReader(&both);
+  r->removeWriter(&both);
+  ::close(high);
+}
+
+// When doRead or doWrite fails, the descriptor has left both the read and the
+// write set before connectionLost runs (once), so connectionLost may delete
+// it: the reactor never touches it again (ASan), though it was also ready for
+// the other direction.
+TEST_P(ReactorTest, FailingDescriptorIsRemovedBeforeConnectionLostWhichMayDeleteIt) {
+  for (bool failInRead : {true, false}) {
+    SCOPED_TRACE(failInRead ? "doRead fails" : "doWrite fails");
+    ReadyPair pair;
+    int losses = 0;
+    bool stillRegistered = true;
+    auto* d = new ReadWriter(pair.fds[0]);
+    d->onRead = [&](ReadWriter&) -> DescriptorResult {
+      if (failInRead) return internet::main::CONNECTION_LOST();
+      return std::nullopt;
+    };
+    d->onWrite = [&](ReadWriter&) -> DescriptorResult {
+      if (!failInRead) return internet::main::CONNECTION_LOST();
+      return std::nullopt;
+    };
+    d->onLost = [&](ReadWriter& self) {
+      ++losses;
+      stillRegistered = !r->getReaders().empty() || !r->getWriters().empty();
+      delete &self;
+    };
+    r->addReader(d);
+    r->addWriter(d);
+    r->iterate(0.5);
+    r->iterate(0);
+    EXPECT_EQ(losses, 1);
+    EXPECT_FALSE(stillRegistered);
+    EXPECT_TRUE(r->getReaders().empty());
+    EXPECT_TRUE(r->getWriters().empty());
+  }
+}
+
+// A descriptor ready for reading and writing may remove and delete itself
+// inside doRead: its doWrite is not called (ASan flags any later use).
+TEST_P(ReactorTest, DescriptorMayRemoveAndDeleteItselfInsideDoRead) {
+  ReadyPair pair;
+  int writes = 0;
+  auto* d = new ReadWriter(pair.fds[0]);
+  d->onRead = [&](ReadWriter& self) -> DescriptorResult {
+    r->removeReader(&self);
+    r->removeWriter(&self);
+    delete &self;
+    return std::nullopt;
+  };
+  d->onWrite = [&](ReadWriter&) -> DescriptorResult {
+    ++writes;
+    return std::nullopt;
+  };
+  r->addReader(d);
+  r->addWriter(d);
+  r->iterate(0.5);
+  r->iterate(0);
+  EXPECT_EQ(writes, 0);
+  EXPECT_TRUE(r->getReaders().empty());
+  EXPECT_TRUE(r->getWriters().empty());
+}
+
 // A reader may remove itself and a writer may be added from inside callbacks.
 TEST_P(ReactorTest, ReaderRemovesItselfInsideDoRead) {
   Pipe p;
@@ -514,6 +685,31 @@ TEST_P(ReactorTest, WriterGetsDoWrite) {
     r->iterate(0.1);
   EXPECT_EQ(writer.writes, 3);
   EXPECT_TRUE(r->getWriters().empty());
+}
+
+// A throwing doWrite is logged and disconnects its descriptor; a throwing
+// connectionLost is logged too; the loop goes on with the descriptor gone.
+TEST_P(ReactorTest, ThrowingDoWriteAndConnectionLostAreLoggedAndTheLoopGoesOn) {
+  testing::EventLoggingObserver logs;
+  Pipe p;
+  ReadWriter writer(p.w);
+  writer.onWrite = [](ReadWriter&) -> DescriptorResult { throw std::runtime_error("write boom"); };
+  writer.onLost = [](ReadWriter&) { throw std::runtime_error("lost boom"); };
+  bool after = false;
+  r->addWriter(&writer);
+  r->callLater(0.01, [&] {
+    after = true;
+    r->stop();
+  });
+  runBounded();
+  EXPECT_TRUE(after);
+  EXPECT_EQ(writer.writes, 1);
+  EXPECT_EQ(writer.losses, 1);
+  EXPECT_TRUE(r->getWriters().empty());
+  auto errors = logs.flushLoggedErrors();
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(python::log::textFromEventDict(errors[0]), HasSubstr("write boom"));
+  EXPECT_THAT(python::log::textFromEventDict(errors[1]), HasSubstr("lost boom"));
 }
 
 // The peer hanging up (write end of a pipe whose reader is gone) is reported.
@@ -630,6 +826,70 @@ TEST_P(ReactorTest, CallFromManyThreads) {
   for (auto& t : threads)
     t.join();
   EXPECT_EQ(count, kThreads * kCalls);
+}
+
+// A thread call is moved in, run once on the reactor thread and destroyed
+// there right after it ran, before the next call of the same batch runs.
+TEST_P(ReactorTest, ThreadCallCapturesDieOnTheReactorThreadRightAfterTheCall) {
+  std::mutex lock;
+  std::vector<std::string> log;
+  std::thread::id destroyedOn, queuedOn;
+  std::thread queuer([&] {  // both queued before run(): one batch
+    queuedOn = std::this_thread::get_id();
+    auto probe = std::unique_ptr<DestroyProbe>(new DestroyProbe{&lock, &log, &destroyedOn});
+    r->callFromThread([&log, p = std::move(probe)] { log.push_back("a ran"); });
+    r->callFromThread([&] {
+      log.push_back("b ran");
+      r->stop();
+    });
+  });
+  queuer.join();
+  runBounded();
+  EXPECT_EQ(log, (std::vector<std::string>{"a ran", "destroyed", "b ran"}));
+  EXPECT_EQ(destroyedOn, std::this_thread::get_id());
+  EXPECT_NE(destroyedOn, queuedOn);
+}
+
+// A pool call is run once on a worker and destroyed on that worker right
+// after it ran, before the worker takes the next call.
+TEST_P(ReactorTest, PoolCallCapturesDieOnTheWorkerRightAfterTheCall) {
+  std::mutex lock;
+  std::vector<std::string> log;
+  std::thread::id ranOn, destroyedOn;
+  r->suggestThreadPoolSize(1);
+  r->callWhenRunning([&] {
+    auto probe = std::unique_ptr<DestroyProbe>(new DestroyProbe{&lock, &log, &destroyedOn});
+    r->callInThread([&, p = std::move(probe)] {
+      std::lock_guard<std::mutex> g(lock);
+      ranOn = std::this_thread::get_id();
+      log.push_back("a ran");
+    });
+    r->callInThread([&] {
+      {
+        std::lock_guard<std::mutex> g(lock);
+        log.push_back("b ran");
+      }
+      r->callFromThread([&] { r->stop(); });
+    });
+  });
+  runBounded();  // joins the pool
+  EXPECT_EQ(log, (std::vector<std::string>{"a ran", "destroyed", "b ran"}));
+  EXPECT_EQ(destroyedOn, ranOn);
+  EXPECT_NE(ranOn, std::this_thread::get_id());
+}
+
+// A system event trigger runs once and is destroyed right after it ran.
+TEST_P(ReactorTest, TriggerRunsOnceAndIsDestroyedRightAfter) {
+  std::mutex lock;
+  std::vector<std::string> log;
+  std::thread::id destroyedOn;
+  auto probe = std::unique_ptr<DestroyProbe>(new DestroyProbe{&lock, &log, &destroyedOn});
+  r->addSystemEventTrigger("before", "test",
+                           [&log, p = std::move(probe)] { log.push_back("a ran"); });
+  r->addSystemEventTrigger("before", "test", [&] { log.push_back("b ran"); });
+  r->fireSystemEvent("test");
+  r->fireSystemEvent("test");
+  EXPECT_EQ(log, (std::vector<std::string>{"a ran", "destroyed", "b ran"}));
 }
 
 // callInThread runs off the reactor thread; the pool is joined at shutdown.

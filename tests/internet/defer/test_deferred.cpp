@@ -651,6 +651,51 @@ TEST(DeferredTest, CallbacksAddedFromInsideACallbackRunInOrder) {
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 
+// A callback is taken off the chain before it runs: it may add enough
+// callbacks to its own Deferred to move the chain's queue to the heap, then
+// drop the last handle to that Deferred (the one being fired), and still use
+// its captures afterwards (ASan flags a callback run from storage that moved
+// or was freed).
+TEST(DeferredTest, ACallbackMayGrowItsOwnChainAndDropItsLastHandle) {
+  auto holder = std::make_unique<Deferred<int>>();
+  auto tag = std::make_shared<std::string>(64, 'x');
+  std::string seen;
+  int added = 0;
+  holder->addCallback([&, tag](int v) {
+    for (int i = 0; i < 20; ++i)
+      holder->addCallback([&added](int w) {
+        ++added;
+        return w;
+      });
+    holder.reset();  // the last handle
+    seen = *tag;
+    return v;
+  });
+  tag.reset();  // the callback holds the only reference
+  holder->callback(1);
+  EXPECT_FALSE(holder);
+  EXPECT_EQ(seen, std::string(64, 'x'));
+  EXPECT_EQ(added, 20);
+}
+
+// A chain waiting on an inner Deferred lives on with no handle left to it:
+// the inner one holds it until it fires.
+TEST(DeferredTest, AnInnerDeferredKeepsTheOuterChainAlive) {
+  Deferred<int> inner;
+  std::optional<int> got;
+  {
+    Deferred<int> outer;
+    outer.addCallback([&inner](int) { return inner; }).addCallback([&](int v) {
+      got = v;
+      return v;
+    });
+    outer.callback(0);
+  }  // no handle to the outer Deferred is left
+  EXPECT_FALSE(got);
+  inner.callback(7);
+  EXPECT_EQ(got, 7);
+}
+
 TEST(DeferredTest, ManyCallbacksGrowTheQueue) {
   Deferred<int> d;
   for (int i = 0; i < 100; ++i)

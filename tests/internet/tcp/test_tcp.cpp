@@ -554,6 +554,197 @@ TEST_P(TCPTest, ProtocolStopsItsPortFromACallback) {
   EXPECT_TRUE(sawClosed);
 }
 
+// A reactor destroyed while a port, a connection and a connection attempt
+// are still active (crash() skips the shutdown that would close them)
+// destroys them: both protocols' destructors run, without connectionLost,
+// and each factory goes with its last user (LeakSanitizer flags anything
+// left).
+TEST_P(TCPTest, DestroyingTheReactorDestroysWhatIsStillActive) {
+  struct Life {
+    int made = 0, lost = 0, destroyed = 0;
+  };
+  struct Tracked : Protocol {
+    Tracked(std::shared_ptr<Life> life, ReactorBase* r) : life_(std::move(life)), r_(r) {}
+    ~Tracked() override { ++life_->destroyed; }
+    void connectionMade() override {
+      if (++life_->made == 2) r_->crash();  // both ends are up
+    }
+    void connectionLost(const Failure&) override { ++life_->lost; }
+    std::shared_ptr<Life> life_;
+    ReactorBase* r_;
+  };
+  auto life = std::make_shared<Life>();
+  std::weak_ptr<Factory> serverFactory, clientFactory, attemptFactory;
+  int n = 0;
+  {
+    auto sf = Factory::forProtocol<Tracked>(life, r.get());
+    sf->noisy = false;
+    serverFactory = sf;
+    auto port = listen(sf);
+    auto cf = std::make_shared<CallbackClientFactory>();
+    cf->noisy = false;
+    cf->setProtocol<Tracked>(life, r.get());
+    clientFactory = cf;
+    n = portOfListener(port);
+    r->connectTCP("127.0.0.1", n, cf);
+  }
+  runBounded();
+  ASSERT_EQ(life->made, 2);
+  {
+    auto af = std::make_shared<CallbackClientFactory>();
+    af->noisy = false;
+    af->setProtocol<Tracked>(life, r.get());
+    attemptFactory = af;
+    r->connectTCP("127.0.0.1", n, af);  // never runs: still connecting
+  }
+  EXPECT_FALSE(serverFactory.expired());
+  EXPECT_FALSE(attemptFactory.expired());
+  r.reset();
+  EXPECT_EQ(life->destroyed, 2);
+  EXPECT_EQ(life->lost, 0);
+  EXPECT_TRUE(serverFactory.expired());
+  EXPECT_TRUE(clientFactory.expired());
+  EXPECT_TRUE(attemptFactory.expired());
+}
+
+// Every connection a factory built holds the factory: with the port closed and
+// no other reference left, protocol->factory is still valid in connectionLost
+// and in the protocol's destructor (ASan flags a freed factory).
+TEST_P(TCPTest, ConnectionsKeepTheirFactoryAfterThePortIsGone) {
+  struct Named : Factory {
+    std::string name = std::string(64, 'F');  // on the heap
+  };
+  struct Seen {
+    bool portClosed = false;
+    std::string inLost, inDestructor;
+  };
+  struct Server : Protocol {
+    Server(std::shared_ptr<std::shared_ptr<IListeningPort>> port, std::shared_ptr<Seen> seen,
+           ReactorBase* r)
+        : port_(std::move(port)), seen_(std::move(seen)), r_(r) {}
+    ~Server() override { seen_->inDestructor = factoryName(); }
+    void connectionMade() override {
+      (*port_)->stopListening().addCallback([seen = seen_, t = transport] {
+        seen->portClosed = true;
+        t->loseConnection();  // only after the port is gone
+      });
+      port_->reset();
+    }
+    void connectionLost(const Failure&) override {
+      seen_->inLost = factoryName();
+      r_->stop();
+    }
+    std::string factoryName() const { return static_cast<const Named*>(factory)->name; }
+    std::shared_ptr<std::shared_ptr<IListeningPort>> port_;
+    std::shared_ptr<Seen> seen_;
+    ReactorBase* r_;
+  };
+  auto seen = std::make_shared<Seen>();
+  {
+    auto holder = std::make_shared<std::shared_ptr<IListeningPort>>();
+    auto sf = std::make_shared<Named>();
+    sf->noisy = false;
+    sf->protocol = [holder, seen, r = r.get()] {
+      return std::make_unique<Server>(holder, seen, r);
+    };
+    *holder = listen(sf);
+    const int n = portOfListener(*holder);
+    sf.reset();  // the port (and, soon, its connections) alone hold it
+    auto cf = std::make_shared<CallbackClientFactory>();
+    cf->noisy = false;
+    cf->setProtocol<Recorder>(std::make_shared<Record>());
+    cf->onLost = [](IConnector&, const Failure&) {};
+    r->connectTCP("127.0.0.1", n, cf);
+    runBounded();
+  }
+  EXPECT_TRUE(seen->portClosed);
+  EXPECT_EQ(seen->inLost, std::string(64, 'F'));
+  EXPECT_EQ(seen->inDestructor, std::string(64, 'F'));
+}
+
+// doStart/doStop count the ports and connectors using a factory: one factory
+// behind two ports and a connector is started by the first user and stopped
+// only after the last one is done with it.
+TEST_P(TCPTest, FactoryIsStartedOnceAndStoppedAfterItsLastUser) {
+  struct Counting : CallbackClientFactory {
+    int starts = 0, stops = 0;
+    void startFactory() override { ++starts; }
+    void stopFactory() override { ++stops; }
+  };
+  struct Closer : Protocol {
+    void connectionMade() override { transport->loseConnection(); }
+  };
+  using Counts = std::vector<int>;  // starts, stops, numPorts
+  auto f = std::make_shared<Counting>();
+  f->noisy = false;
+  f->setProtocol<Closer>();
+  auto counts = [&] { return Counts{f->starts, f->stops, f->numPorts}; };
+  auto a = listen(f);
+  auto b = listen(f);
+  const Counts afterListening = counts();
+  Counts afterFirstPort, afterConnector, afterLast;
+  r->callWhenRunning([&] {
+    a->stopListening().addCallback([&] {
+      afterFirstPort = counts();
+      r->connectTCP("127.0.0.1", portOfListener(b), f);
+    });
+  });
+  f->onLost = [&](IConnector&, const Failure&) {
+    r->callLater(0, [&] {  // the connector is done with the factory by then
+      afterConnector = counts();
+      b->stopListening().addCallback([&] {
+        afterLast = counts();
+        r->stop();
+      });
+    });
+  };
+  runBounded();
+  EXPECT_EQ(afterListening, (Counts{1, 0, 2}));
+  EXPECT_EQ(afterFirstPort, (Counts{1, 0, 1}));
+  EXPECT_EQ(afterConnector, (Counts{1, 0, 1}));
+  EXPECT_EQ(afterLast, (Counts{1, 1, 0}));
+}
+
+// A producer is not owned: when the connection ends, the transport stops and
+// forgets it before connectionLost, so a protocol may own its producer and
+// destroy it with itself; nothing calls it afterwards (ASan).
+TEST_P(TCPTest, ProducerOwnedByItsProtocolIsStoppedBeforeConnectionLost) {
+  using Log = std::vector<std::string>;
+  struct Producer : IPushProducer {
+    explicit Producer(std::shared_ptr<Log> log) : log_(std::move(log)) {}
+    ~Producer() override { log_->push_back("producer destroyed"); }
+    void pauseProducing() override {}
+    void resumeProducing() override {}
+    void stopProducing() override { log_->push_back("stopProducing"); }
+    std::shared_ptr<Log> log_;
+  };
+  struct Owner : Protocol {
+    Owner(std::shared_ptr<Log> log, ReactorBase* r) : log_(std::move(log)), r_(r) {}
+    void connectionMade() override {
+      producer_ = std::make_unique<Producer>(log_);
+      transport->registerProducer(producer_.get(), true);  // never unregistered
+    }
+    void connectionLost(const Failure&) override {
+      log_->push_back("connectionLost");
+      r_->stop();
+    }
+    std::shared_ptr<Log> log_;
+    ReactorBase* r_;
+    std::unique_ptr<Producer> producer_;
+  };
+  struct Closer : Protocol {
+    void connectionMade() override { transport->loseConnection(); }
+  };
+  auto log = std::make_shared<Log>();
+  auto port = listen(Factory::forProtocol<Owner>(log, r.get()));
+  auto cf = std::make_shared<CallbackClientFactory>();
+  cf->setProtocol<Closer>();
+  cf->onLost = [](IConnector&, const Failure&) {};
+  r->connectTCP("127.0.0.1", portOfListener(port), cf);
+  runBounded();
+  EXPECT_EQ(*log, (Log{"stopProducing", "connectionLost", "producer destroyed"}));
+}
+
 // Half-close: the client shuts its write side; the server, a half-closeable
 // protocol, answers after the EOF and then closes.
 class HalfCloseServer : public Protocol, public IHalfCloseableProtocol {
