@@ -18,7 +18,10 @@
 #include <exception>
 #include <utility>
 
-// Included from deferred.h, after Deferred<T> is complete.
+// deferred.h includes this file at its end, once Deferred<T> is complete;
+// included first, this includes deferred.h, which completes Deferred<T>
+// before the code below (the include guard skips the nested inclusion).
+#include <twisted/internet/defer/deferred.h>
 
 namespace twisted::internet::defer::detail {
 
