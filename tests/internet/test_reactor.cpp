@@ -952,8 +952,7 @@ TEST_P(ReactorTest, SigtermStopsCleanly) {
   EXPECT_EQ(sa.sa_handler, SIG_DFL);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReactorTest, ::testing::Values("epoll", "poll", "select"),
-                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(ReactorTest);
 
 }  // namespace
 }  // namespace twisted::internet

@@ -474,7 +474,6 @@ TEST_P(ResolverTest, StopConnectingDuringThreadedResolution) {
   EXPECT_EQ(outcome->made, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ResolverTest, ::testing::Values("epoll", "poll", "select"),
-                         [](const auto& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(ResolverTest);
 
 }  // namespace

@@ -510,8 +510,7 @@ TEST_P(ThreadsTest, CallMultipleInThreadLogsAndStopsAtException) {
   EXPECT_EQ(errors[0].failure->getErrorMessage(), "multiple boom");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ThreadsTest, ::testing::Values("epoll", "poll", "select"),
-                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(ThreadsTest);
 
 }  // namespace
 }  // namespace twisted::internet

@@ -504,7 +504,6 @@ TEST_P(FileSenderTCP, OneMebibyteArrivesIntactThroughThePullProducerPath) {
   EXPECT_TRUE(t.serverLost->check<error::ConnectionDone>()) << t.serverLost->str();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FileSenderTCP, ::testing::Values("epoll", "poll", "select"),
-                         [](const auto& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(FileSenderTCP);
 
 }  // namespace

@@ -335,8 +335,7 @@ TEST_P(LoopbackTCP, ProtocolsMayBeDestroyedFromTheCallback) {
   EXPECT_EQ(got, "x");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LoopbackTCP, ::testing::Values("epoll", "poll", "select"),
-                         [](const auto& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(LoopbackTCP);
 
 // The plumbing, without sockets.
 

@@ -18,6 +18,8 @@
 #include <twisted/testing/memory_reactor.h>
 #include <twisted/testing/string_transport.h>
 
+#include "internet/reactor_fixture.h"
+
 namespace {
 
 using namespace twisted::internet;
@@ -220,16 +222,8 @@ class Sender : public Protocol {
   std::string payload_;
 };
 
-class PortForwardTCP : public ::testing::TestWithParam<std::string> {
+class PortForwardTCP : public testing_internal::RealReactorTest {
  protected:
-  void SetUp() override { r = makeReactor(GetParam()); }
-  template <class Done>
-  void spinUntil(Done done, double seconds = 20) {
-    double deadline = r->seconds() + seconds;
-    while (!done() && r->seconds() < deadline)
-      r->iterate(0.01);
-    EXPECT_TRUE(done()) << "timed out";
-  }
   int listenProxyTo(const std::shared_ptr<IListeningPort>& backend) {
     auto pf = std::make_shared<ProxyFactory>("127.0.0.1", portOf(backend->getHost()));
     pf->reactor = r.get();
@@ -251,7 +245,6 @@ class PortForwardTCP : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(flags->clientReason->check<error::ConnectionDone>())
         << flags->clientReason->getErrorMessage();
   }
-  std::unique_ptr<ReactorBase> r;
   std::shared_ptr<IListeningPort> proxyPort;
 };
 
@@ -339,6 +332,6 @@ TEST_P(PortForwardTCP, ClientLeavingWhileConnectingStopsTheAttemptAtOnce) {
   EXPECT_EQ(resolver->queries[0].name, "never.test");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PortForwardTCP, ::testing::Values("epoll", "poll", "select"));
+TWISTED_INSTANTIATE_BACKENDS(PortForwardTCP);
 
 }  // namespace

@@ -17,6 +17,8 @@
 #include <twisted/protocols/wire.h>
 #include <twisted/testing/string_transport.h>
 
+#include "internet/reactor_fixture.h"
+
 namespace {
 
 using namespace twisted::internet;
@@ -238,16 +240,9 @@ class TrackedChargen : public Chargen {
   std::shared_ptr<ChargenStats> stats_;
 };
 
-class ChargenTCP : public ::testing::TestWithParam<std::string> {
+class ChargenTCP : public testing_internal::RealReactorTest {
  protected:
-  void SetUp() override { r = makeReactor(GetParam()); }
-  // Iterates the reactor for about `seconds` (bounded: no stop needed).
-  void spin(double seconds) {
-    double end = r->seconds() + seconds;
-    while (r->seconds() < end)
-      r->iterate(0.01);
-  }
-  std::unique_ptr<ReactorBase> r;
+  void spin(double seconds) { spinFor(seconds); }
 };
 
 TEST_P(ChargenTCP, ClientThatDoesNotReadBoundsTheServerThenDrainingResumesIt) {
@@ -301,6 +296,6 @@ TEST_P(ChargenTCP, ClientThatDoesNotReadBoundsTheServerThenDrainingResumesIt) {
   EXPECT_TRUE(stats->lost);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ChargenTCP, ::testing::Values("epoll", "poll", "select"));
+TWISTED_INSTANTIATE_BACKENDS(ChargenTCP);
 
 }  // namespace

@@ -27,27 +27,15 @@
 #include <twisted/python/log.h>
 #include <twisted/testing/event_logging_observer.h>
 
+#include "internet/reactor_fixture.h"
+
 namespace {
 
 using namespace twisted::internet;
 using twisted::python::Failure;
 
-class TCPTest : public ::testing::TestWithParam<std::string> {
+class TCPTest : public testing_internal::RealReactorTest {
  protected:
-  void SetUp() override { r = makeReactor(GetParam()); }
-
-  // Runs the reactor until stop(), failing the test after `seconds`.
-  void runBounded(double seconds = 10) {
-    bool timedOut = false;
-    auto guard = r->callLater(seconds, [&] {
-      timedOut = true;
-      r->stop();
-    });
-    r->run(false);
-    EXPECT_FALSE(timedOut) << "the reactor was stopped by the test's time bound";
-    if (guard.active()) guard.cancel();
-  }
-
   std::shared_ptr<IListeningPort> listen(std::shared_ptr<Factory> f,
                                          std::string_view iface = "127.0.0.1", int backlog = 50) {
     return r->listenTCP(0, std::move(f), backlog, iface);
@@ -55,8 +43,6 @@ class TCPTest : public ::testing::TestWithParam<std::string> {
   static int portOfListener(const std::shared_ptr<IListeningPort>& p) {
     return portOf(p->getHost());
   }
-
-  std::unique_ptr<ReactorBase> r;
 };
 
 // Records everything that happens to a connection.
@@ -1285,7 +1271,6 @@ TEST_P(TCPTest, UnwatchableListeningSocketCannotListen) {
   EXPECT_TRUE(r->getReaders().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, TCPTest, ::testing::Values("epoll", "poll", "select"),
-                         [](const auto& p) { return p.param; });
+TWISTED_INSTANTIATE_BACKENDS(TCPTest);
 
 }  // namespace
