@@ -5,6 +5,8 @@
 //     reactor().listenTCP(8080, std::make_shared<portforward::ProxyFactory>("example.com", 80));
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,7 +23,7 @@ namespace twisted::protocols::portforward {
 /// owned by its own transport; the two point at each other (`peer`) and
 /// unlink both ways in connectionLost (also unregistering the flow-control
 /// producers), so neither is left pointing at a destroyed side.
-class Proxy : public internet::Protocol {
+class TWISTED_API Proxy : public internet::Protocol {
  public:
   ~Proxy() override;
   /// Mirrors Proxy.setPeer.
@@ -47,7 +49,7 @@ class Proxy : public internet::Protocol {
 class ProxyServer;
 
 /// The outgoing side. Mirrors: twisted.protocols.portforward.ProxyClient.
-class ProxyClient : public Proxy {
+class TWISTED_API ProxyClient : public Proxy {
  public:
   /// Links with the server side, registers each transport as the other's
   /// streaming producer (so a slow reader on either side pauses reading on
@@ -58,7 +60,7 @@ class ProxyClient : public Proxy {
 
 /// Makes the ProxyClient for one ProxyServer and closes the server side if
 /// the connection fails. Mirrors: twisted.protocols.portforward.ProxyClientFactory.
-class ProxyClientFactory : public internet::ClientFactory {
+class TWISTED_API ProxyClientFactory : public internet::ClientFactory {
  public:
   ProxyClientFactory();
   /// Mirrors ProxyClientFactory.setServer.
@@ -76,7 +78,7 @@ class ProxyClientFactory : public internet::ClientFactory {
 
 /// The accepted side: pauses reading, then connects to the factory's
 /// destination. Mirrors: twisted.protocols.portforward.ProxyServer.
-class ProxyServer : public Proxy {
+class TWISTED_API ProxyServer : public Proxy {
  public:
   ~ProxyServer() override;
   /// Pauses reading until the outgoing connection is made, then connects
@@ -99,7 +101,7 @@ class ProxyServer : public Proxy {
 
 /// Listens for connections to forward to (host, port).
 /// Mirrors: twisted.protocols.portforward.ProxyFactory.
-class ProxyFactory : public internet::Factory {
+class TWISTED_API ProxyFactory : public internet::Factory {
  public:
   /// Mirrors ProxyFactory(host, port).
   ProxyFactory(std::string host, int port);
