@@ -39,8 +39,9 @@ class TWISTED_API ILoggingContext {
 
 namespace detail {
 // The innermost LoggingContextScope's context on this thread. constinit
-// keeps the access a plain TLS load (no initialization wrapper).
-constinit inline thread_local const ILoggingContext* tCurrentContext = nullptr;
+// keeps the access a plain TLS load (no initialization wrapper); TWISTED_API
+// makes a shared libtwisted and its users share the one variable.
+TWISTED_API constinit inline thread_local const ILoggingContext* tCurrentContext = nullptr;
 }  // namespace detail
 
 /// RAII: makes `ctx` the logging context of this thread (nullptr: none, so
