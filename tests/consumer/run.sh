@@ -166,6 +166,31 @@ echo "   $(basename "$so"), SONAME $soname, $(nm -D --defined-only "$so" | wc -l
 if nm -D --defined-only "$so" | grep -q '_ZN7twisted8internet3tcp6detail'; then
   fail "internal symbols (twisted::internet::tcp::detail) are exported"
 fi
+# Every function and variable the static library defines must be exported
+# by the shared one (TWISTED_API in its header), except what is declared in
+# src/'s private headers, listed here (demangled, extended regexes).
+private_symbols=(
+  'twisted::internet::tcp::detail::'
+  'twisted::internet::detail::TaskState::'
+  '^twistedSignalHandler$'
+)
+static_lib=$(find "$WORK/static" -name libtwisted.a -print -quit)
+# defined TYPES NM-ARGS...: demangled names of the symbols of these nm types.
+defined() {
+  local types=$1
+  shift
+  nm -C --defined-only "$@" 2>/dev/null |
+    awk -v t="^[$types]\$" '$2 ~ t { $1 = ""; $2 = ""; sub(/^  /, ""); print }' | sort -u
+}
+# Strong symbols of the static library (weak ones are inline or template
+# code, which users instantiate themselves) against all of the shared one's.
+missing=$(comm -23 <(defined TDBR -g "$static_lib") <(defined TDBRVWiu -D "$so") |
+  grep -vE "$(IFS='|'; echo "${private_symbols[*]}")" || true)
+if [[ -n $missing ]]; then
+  echo "$missing" | head -n 40 >&2
+  fail "libtwisted.so does not export these symbols of the static library: mark their declarations" \
+    "TWISTED_API (<twisted/export.h>), or list them in private_symbols in $0 if src/ alone declares them"
+fi
 step "find_package, shared"
 consumer_cmake package-shared -DCMAKE_PREFIX_PATH="$WORK/shared"
 found_in package-shared "$WORK/shared"
