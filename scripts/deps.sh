@@ -8,9 +8,12 @@ set -euo pipefail
 # CLI11 (twist's command line), GoogleTest/GoogleMock, Google Benchmark.
 # Tests: Python Twisted, the independent peer of the interop tests.
 # netcat-openbsd: `nc`, what scripts/run tells the user to connect with.
+# Packaging (tests/consumer/run.sh): dpkg-dev (dpkg-shlibdeps, which CPack's
+# DEB generator runs to compute twist's dependencies) and file (CPack finds
+# the ELF files with it); pkg-config for the pkg-config consumer build.
 # The README says why each is here.
 PACKAGES=(
-  g++ cmake ninja-build make pkg-config
+  g++ cmake ninja-build make pkg-config dpkg-dev file
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-twisted netcat-openbsd
 )

@@ -2,6 +2,8 @@
 // and getHost() and factories receive them in buildProtocol().
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -10,7 +12,7 @@
 namespace twisted::internet {
 
 /// An IPv4 endpoint. Mirrors twisted.internet.address.IPv4Address.
-struct IPv4Address {
+struct TWISTED_API IPv4Address {
   std::string type = "TCP";  ///< "TCP" or "UDP"
   std::string host;          ///< dotted quad, e.g. "127.0.0.1"
   int port = 0;
@@ -18,7 +20,7 @@ struct IPv4Address {
 };
 
 /// An IPv6 endpoint. Mirrors twisted.internet.address.IPv6Address.
-struct IPv6Address {
+struct TWISTED_API IPv6Address {
   std::string type = "TCP";  ///< "TCP" or "UDP"
   std::string host;          ///< e.g. "::1"
   int port = 0;
@@ -28,7 +30,7 @@ struct IPv6Address {
 };
 
 /// A Unix socket path ("" when unbound). Mirrors twisted.internet.address.UNIXAddress.
-struct UNIXAddress {
+struct TWISTED_API UNIXAddress {
   std::string name;
   friend bool operator==(const UNIXAddress&, const UNIXAddress&) = default;
 };
@@ -37,12 +39,12 @@ struct UNIXAddress {
 using Address = std::variant<IPv4Address, IPv6Address, UNIXAddress>;
 
 /// Twisted's repr: "IPv4Address(type='TCP', host='127.0.0.1', port=8000)".
-std::string toString(const Address& address);
-std::ostream& operator<<(std::ostream& out, const Address& address);
+TWISTED_API std::string toString(const Address& address);
+TWISTED_API std::ostream& operator<<(std::ostream& out, const Address& address);
 
 /// The host part (IPv4/IPv6 host, or the UNIX path).
-std::string hostOf(const Address& address);
+TWISTED_API std::string hostOf(const Address& address);
 /// The port, or 0 for a UNIX address.
-int portOf(const Address& address);
+TWISTED_API int portOf(const Address& address);
 
 }  // namespace twisted::internet

@@ -12,6 +12,8 @@
 // connectionLost returns.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <functional>
 #include <memory>
@@ -32,7 +34,7 @@ namespace detail {
 /// ClientCreator's connect, untyped: connects `instance` through `connect`
 /// (which calls the reactor's connectTCP with the factory it is given) and
 /// returns the Deferred of the protocol.
-defer::Deferred<Protocol*> clientCreatorConnect(
+TWISTED_API defer::Deferred<Protocol*> clientCreatorConnect(
     IReactorTime& clock, std::unique_ptr<Protocol> instance,
     const std::function<std::shared_ptr<IConnector>(std::shared_ptr<ClientFactory>)>& connect);
 }  // namespace detail

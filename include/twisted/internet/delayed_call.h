@@ -1,6 +1,8 @@
 // DelayedCall: the handle callLater returns.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <utility>
 
@@ -15,7 +17,7 @@ namespace twisted::internet {
 /// reactor (a call still pending when its reactor is destroyed counts as
 /// cancelled). Not thread-safe: use it on the reactor's thread only (from
 /// another thread, go through callFromThread).
-class DelayedCall {
+class TWISTED_API DelayedCall {
  public:
   /// An empty handle (refers to no call); only operator bool and == are valid.
   DelayedCall() noexcept = default;

@@ -1,6 +1,8 @@
 // EPollReactor: the default reactor on Linux.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 
 #include <twisted/internet/reactor_base.h>
@@ -10,7 +12,7 @@ namespace twisted::internet {
 /// A reactor over epoll(7), level-triggered. Descriptors epoll refuses
 /// (regular files: EPERM) are reported ready on every iteration, as Twisted's
 /// continuous polling does. Mirrors: twisted.internet.epollreactor.EPollReactor.
-class EPollReactor final : public ReactorBase {
+class TWISTED_API EPollReactor final : public ReactorBase {
  public:
   explicit EPollReactor(ReactorOptions options = {});
   ~EPollReactor() override;
@@ -28,7 +30,7 @@ class EPollReactor final : public ReactorBase {
 namespace epollreactor {
 /// Installs an EPollReactor as the process-wide reactor(). Mirrors
 /// twisted.internet.epollreactor.install. @throws error::ReactorAlreadyInstalledError.
-void install();
+TWISTED_API void install();
 }  // namespace epollreactor
 
 }  // namespace twisted::internet

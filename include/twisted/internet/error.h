@@ -4,6 +4,8 @@
 // Failure::check/trap on a base class works as in Python.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -11,55 +13,55 @@
 namespace twisted::internet::error {
 
 /// Mirrors twisted.internet.error.ReactorNotRunning: stop() on a reactor that is not running.
-class ReactorNotRunning : public std::runtime_error {
+class TWISTED_API ReactorNotRunning : public std::runtime_error {
  public:
   explicit ReactorNotRunning(const std::string& what = "Can't stop reactor that isn't running.")
       : std::runtime_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.ReactorNotRestartable: run() after the reactor was stopped.
-class ReactorNotRestartable : public std::runtime_error {
+class TWISTED_API ReactorNotRestartable : public std::runtime_error {
  public:
   explicit ReactorNotRestartable(const std::string& what = "Can't restart a stopped reactor.")
       : std::runtime_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.ReactorAlreadyRunning: run() while running.
-class ReactorAlreadyRunning : public std::runtime_error {
+class TWISTED_API ReactorAlreadyRunning : public std::runtime_error {
  public:
   explicit ReactorAlreadyRunning(const std::string& what = "Reactor is already running.")
       : std::runtime_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.ReactorAlreadyInstalledError (an AssertionError in Twisted).
-class ReactorAlreadyInstalledError : public std::logic_error {
+class TWISTED_API ReactorAlreadyInstalledError : public std::logic_error {
  public:
   explicit ReactorAlreadyInstalledError(const std::string& what = "reactor already installed")
       : std::logic_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.AlreadyCalled (a ValueError): the DelayedCall already ran.
-class AlreadyCalled : public std::invalid_argument {
+class TWISTED_API AlreadyCalled : public std::invalid_argument {
  public:
   explicit AlreadyCalled(const std::string& what = "Tried to cancel an already-called event.")
       : std::invalid_argument(what) {}
 };
 
 /// Mirrors twisted.internet.error.AlreadyCancelled (a ValueError): the DelayedCall was cancelled.
-class AlreadyCancelled : public std::invalid_argument {
+class TWISTED_API AlreadyCancelled : public std::invalid_argument {
  public:
   explicit AlreadyCancelled(const std::string& what = "Tried to cancel an already-cancelled event.")
       : std::invalid_argument(what) {}
 };
 
 /// Mirrors twisted.internet.error.ConnectionClosed: base of the connection-end reasons.
-class ConnectionClosed : public std::runtime_error {
+class TWISTED_API ConnectionClosed : public std::runtime_error {
  public:
   explicit ConnectionClosed(const std::string& what) : std::runtime_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.ConnectionLost: the connection ended in a non-clean fashion.
-class ConnectionLost : public ConnectionClosed {
+class TWISTED_API ConnectionLost : public ConnectionClosed {
  public:
   explicit ConnectionLost(
       const std::string& what = "Connection to the other side was lost in a non-clean fashion.")
@@ -67,7 +69,7 @@ class ConnectionLost : public ConnectionClosed {
 };
 
 /// Mirrors twisted.internet.error.ConnectionDone: the connection was closed cleanly.
-class ConnectionDone : public ConnectionClosed {
+class TWISTED_API ConnectionDone : public ConnectionClosed {
  public:
   explicit ConnectionDone(const std::string& what = "Connection was closed cleanly.")
       : ConnectionClosed(what) {}
@@ -75,14 +77,14 @@ class ConnectionDone : public ConnectionClosed {
 
 /// Mirrors twisted.internet.error.ConnectionFdescWentAway: the descriptor's fileno() became -1
 /// while it was still registered with the reactor.
-class ConnectionFdescWentAway : public ConnectionLost {
+class TWISTED_API ConnectionFdescWentAway : public ConnectionLost {
  public:
   explicit ConnectionFdescWentAway(const std::string& what = "File descriptor went away.")
       : ConnectionLost(what) {}
 };
 
 /// Mirrors twisted.internet.error.ConnectionAborted: abortConnection() closed it.
-class ConnectionAborted : public ConnectionLost {
+class TWISTED_API ConnectionAborted : public ConnectionLost {
  public:
   explicit ConnectionAborted(
       const std::string& what =
@@ -91,14 +93,14 @@ class ConnectionAborted : public ConnectionLost {
 };
 
 /// Mirrors twisted.internet.error.BindError: binding to an interface failed.
-class BindError : public std::runtime_error {
+class TWISTED_API BindError : public std::runtime_error {
  public:
   explicit BindError(const std::string& what) : std::runtime_error(what) {}
 };
 
 /// Mirrors twisted.internet.error.CannotListenError: "Couldn't listen on
 /// <interface or any>:<port>: <OS reason>.". The fields say which.
-class CannotListenError : public BindError {
+class TWISTED_API CannotListenError : public BindError {
  public:
   CannotListenError(std::string interface, int port, const std::string& reason)
       : BindError("Couldn't listen on " + (interface.empty() ? std::string("any") : interface) +
@@ -115,7 +117,7 @@ class CannotListenError : public BindError {
 
 /// Mirrors twisted.internet.error.ConnectError: a connection attempt failed.
 /// The message is Twisted's: "<what failed>: <OS error> <detail>.".
-class ConnectError : public std::runtime_error {
+class TWISTED_API ConnectError : public std::runtime_error {
  public:
   explicit ConnectError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("An error occurred while connecting", osError, detail) {}
@@ -135,7 +137,7 @@ class ConnectError : public std::runtime_error {
 };
 
 /// Mirrors twisted.internet.error.ConnectBindError.
-class ConnectBindError : public ConnectError {
+class TWISTED_API ConnectBindError : public ConnectError {
  public:
   explicit ConnectBindError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("Couldn't bind", osError, detail) {}
@@ -146,7 +148,7 @@ class ConnectBindError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.UnknownHostError.
-class UnknownHostError : public ConnectError {
+class TWISTED_API UnknownHostError : public ConnectError {
  public:
   explicit UnknownHostError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("Hostname couldn't be looked up", osError, detail) {}
@@ -157,7 +159,7 @@ class UnknownHostError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.NoRouteError.
-class NoRouteError : public ConnectError {
+class TWISTED_API NoRouteError : public ConnectError {
  public:
   explicit NoRouteError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("No route to host", osError, detail) {}
@@ -168,7 +170,7 @@ class NoRouteError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.ConnectionRefusedError.
-class ConnectionRefusedError : public ConnectError {
+class TWISTED_API ConnectionRefusedError : public ConnectError {
  public:
   explicit ConnectionRefusedError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("Connection was refused by other side", osError, detail) {}
@@ -180,7 +182,7 @@ class ConnectionRefusedError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.TCPTimedOutError.
-class TCPTimedOutError : public ConnectError {
+class TWISTED_API TCPTimedOutError : public ConnectError {
  public:
   explicit TCPTimedOutError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("TCP connection timed out", osError, detail) {}
@@ -191,7 +193,7 @@ class TCPTimedOutError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.UserError: stopConnecting() ended the attempt.
-class UserError : public ConnectError {
+class TWISTED_API UserError : public ConnectError {
  public:
   explicit UserError(const std::string& osError = {}, const std::string& detail = {})
       : ConnectError("User aborted connection", osError, detail) {}
@@ -202,7 +204,7 @@ class UserError : public ConnectError {
 };
 
 /// Mirrors twisted.internet.error.TimeoutError: connectTCP's timeout ran out.
-class TimeoutError : public UserError {
+class TWISTED_API TimeoutError : public UserError {
  public:
   explicit TimeoutError(const std::string& osError = {}, const std::string& detail = {})
       : UserError("User timeout caused connection failure", osError, detail) {}
@@ -214,14 +216,14 @@ class TimeoutError : public UserError {
 
 /// Mirrors twisted.internet.error.DNSLookupError (an IOError): "DNS lookup
 /// failed: <detail>.".
-class DNSLookupError : public std::runtime_error {
+class TWISTED_API DNSLookupError : public std::runtime_error {
  public:
   explicit DNSLookupError(const std::string& detail)
       : std::runtime_error("DNS lookup failed: " + detail + ".") {}
 };
 
 /// Mirrors twisted.internet.error.NotConnectingError: stopConnecting() while not connecting.
-class NotConnectingError : public std::runtime_error {
+class TWISTED_API NotConnectingError : public std::runtime_error {
  public:
   explicit NotConnectingError(
       const std::string& what =
@@ -230,7 +232,7 @@ class NotConnectingError : public std::runtime_error {
 };
 
 /// Mirrors twisted.internet.error.NotListeningError.
-class NotListeningError : public std::runtime_error {
+class TWISTED_API NotListeningError : public std::runtime_error {
  public:
   explicit NotListeningError(
       const std::string& what = "The Port was not listening when it was asked to stop listening")

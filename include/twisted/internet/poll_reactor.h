@@ -1,6 +1,8 @@
 // PollReactor: a reactor over poll(2).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 
 #include <twisted/internet/reactor_base.h>
@@ -9,7 +11,7 @@ namespace twisted::internet {
 
 /// A reactor over poll(2): no descriptor limit, O(n) per wait.
 /// Mirrors: twisted.internet.pollreactor.PollReactor.
-class PollReactor final : public ReactorBase {
+class TWISTED_API PollReactor final : public ReactorBase {
  public:
   explicit PollReactor(ReactorOptions options = {});
   ~PollReactor() override;
@@ -25,7 +27,7 @@ class PollReactor final : public ReactorBase {
 namespace pollreactor {
 /// Installs a PollReactor as the process-wide reactor(). Mirrors
 /// twisted.internet.pollreactor.install. @throws error::ReactorAlreadyInstalledError.
-void install();
+TWISTED_API void install();
 }  // namespace pollreactor
 
 }  // namespace twisted::internet

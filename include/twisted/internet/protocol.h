@@ -11,6 +11,8 @@
 // from any of its callbacks.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,7 +31,7 @@ class Factory;
 
 /// What every protocol has: its transport and whether it is connected.
 /// Mirrors: twisted.internet.protocol.BaseProtocol.
-class BaseProtocol {
+class TWISTED_API BaseProtocol {
  public:
   virtual ~BaseProtocol() = default;
 
@@ -49,7 +51,7 @@ class BaseProtocol {
 
 /// A stream protocol. Subclass it and override what you need.
 /// Mirrors: twisted.internet.protocol.Protocol.
-class Protocol : public BaseProtocol, public virtual python::log::ILoggingContext {
+class TWISTED_API Protocol : public BaseProtocol, public virtual python::log::ILoggingContext {
  public:
   /// Some bytes arrived, in any chunking (a message may come split or
   /// several at once). `data` is valid during the call only.
@@ -69,7 +71,7 @@ class Protocol : public BaseProtocol, public virtual python::log::ILoggingContex
 /// A protocol that wants half-closes: on the peer's EOF, readConnectionLost()
 /// is called instead of connectionLost() and the transport stays writable.
 /// Mirrors: twisted.internet.interfaces.IHalfCloseableProtocol.
-class IHalfCloseableProtocol {
+class TWISTED_API IHalfCloseableProtocol {
  public:
   virtual ~IHalfCloseableProtocol() = default;
   /// The peer will send no more. Mirrors IHalfCloseableProtocol.readConnectionLost.
@@ -79,7 +81,7 @@ class IHalfCloseableProtocol {
 };
 
 /// Makes protocols for connections. Mirrors: twisted.internet.protocol.Factory.
-class Factory : public virtual python::log::ILoggingContext {
+class TWISTED_API Factory : public virtual python::log::ILoggingContext {
  public:
   virtual ~Factory() = default;
 
@@ -138,7 +140,7 @@ class IConnector;
 
 /// A factory for outgoing connections, told how connecting went.
 /// Mirrors: twisted.internet.protocol.ClientFactory.
-class ClientFactory : public Factory {
+class TWISTED_API ClientFactory : public Factory {
  public:
   /// A connection attempt began. Mirrors ClientFactory.startedConnecting.
   virtual void startedConnecting(IConnector& connector);
@@ -151,7 +153,7 @@ class ClientFactory : public Factory {
 };
 
 /// An outgoing connection's handle. Mirrors twisted.internet.interfaces.IConnector.
-class IConnector {
+class TWISTED_API IConnector {
  public:
   virtual ~IConnector() = default;
   /// Stops an attempt in progress (the factory gets UserError).

@@ -1,6 +1,8 @@
 // The process-wide reactor, as `from twisted.internet import reactor` gives it.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <string_view>
 
@@ -13,26 +15,26 @@ namespace twisted::internet {
 /// the TWISTED_REACTOR environment variable ("epoll", "poll", "select",
 /// "default"), else epoll. Mirrors: `from twisted.internet import reactor`.
 /// @throws std::invalid_argument if TWISTED_REACTOR names no backend.
-ReactorBase& reactor();
+TWISTED_API ReactorBase& reactor();
 
 /// Makes `r` the process-wide reactor. Mirrors twisted.internet.main.installReactor.
 /// @throws error::ReactorAlreadyInstalledError if one is installed already.
-void installReactor(std::unique_ptr<ReactorBase> r);
+TWISTED_API void installReactor(std::unique_ptr<ReactorBase> r);
 
 /// True once a process-wide reactor exists.
-bool reactorInstalled() noexcept;
+TWISTED_API bool reactorInstalled() noexcept;
 
 /// A new, independent reactor of the named backend ("epoll", "poll",
 /// "select", or "default" for the platform's best), for tests and for
 /// one-loop-per-thread programs.
 /// @throws std::invalid_argument for an unknown name (the message lists the valid ones).
-std::unique_ptr<ReactorBase> makeReactor(std::string_view name = "default",
-                                         ReactorOptions options = {});
+TWISTED_API std::unique_ptr<ReactorBase> makeReactor(std::string_view name = "default",
+                                                     ReactorOptions options = {});
 
 namespace default_ {
 /// Installs the platform's best reactor (epoll on Linux). Mirrors
 /// twisted.internet.default.install.
-void install();
+TWISTED_API void install();
 }  // namespace default_
 
 }  // namespace twisted::internet

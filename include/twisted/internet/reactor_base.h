@@ -11,6 +11,8 @@
 // Test: tests/internet/test_reactor.cpp (parameterised over every backend).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -30,7 +32,7 @@
 namespace twisted::internet {
 
 /// Options for constructing a reactor.
-struct ReactorOptions {
+struct TWISTED_API ReactorOptions {
   /// Replaces the monotonic clock that seconds() reads (tests use a fake
   /// clock and iterate() to drive due calls deterministically).
   std::function<double()> clock;
@@ -45,12 +47,12 @@ struct ReactorOptions {
 /// Thread affinity: the reactor belongs to the thread that runs it (before
 /// run(), to the thread that created it); only callFromThread and
 /// callInThread may be called from other threads.
-class ReactorBase : public IReactorCore,
-                    public IReactorTime,
-                    public IReactorFDSet,
-                    public IReactorThreads,
-                    public IReactorTCP,
-                    public IReactorPluggableResolver {
+class TWISTED_API ReactorBase : public IReactorCore,
+                                public IReactorTime,
+                                public IReactorFDSet,
+                                public IReactorThreads,
+                                public IReactorTCP,
+                                public IReactorPluggableResolver {
  public:
   ReactorBase(const ReactorBase&) = delete;
   ReactorBase& operator=(const ReactorBase&) = delete;

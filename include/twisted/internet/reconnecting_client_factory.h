@@ -9,6 +9,8 @@
 //     };
 #pragma once
 
+#include <twisted/export.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,7 +38,7 @@ namespace twisted::internet {
 /// testing::FakeConnector are retained that way; another IConnector must
 /// derive from std::enable_shared_from_this<IConnector> or outlive the retry).
 /// Destroying the factory cancels a pending retry.
-class ReconnectingClientFactory : public ClientFactory {
+class TWISTED_API ReconnectingClientFactory : public ClientFactory {
  public:
   ReconnectingClientFactory();
   ~ReconnectingClientFactory() override;

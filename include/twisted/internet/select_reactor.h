@@ -1,6 +1,8 @@
 // SelectReactor: a reactor over select(2).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 
 #include <twisted/internet/reactor_base.h>
@@ -10,7 +12,7 @@ namespace twisted::internet {
 /// A reactor over select(2): portable, limited to fds below FD_SETSIZE (1024);
 /// adding a larger fd throws std::invalid_argument.
 /// Mirrors: twisted.internet.selectreactor.SelectReactor.
-class SelectReactor final : public ReactorBase {
+class TWISTED_API SelectReactor final : public ReactorBase {
  public:
   explicit SelectReactor(ReactorOptions options = {});
   ~SelectReactor() override;
@@ -26,7 +28,7 @@ class SelectReactor final : public ReactorBase {
 namespace selectreactor {
 /// Installs a SelectReactor as the process-wide reactor(). Mirrors
 /// twisted.internet.selectreactor.install. @throws error::ReactorAlreadyInstalledError.
-void install();
+TWISTED_API void install();
 }  // namespace selectreactor
 
 }  // namespace twisted::internet

@@ -2,6 +2,8 @@
 // listenTCP/connectTCP (IReactorTCP) call these.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,13 +16,14 @@
 namespace twisted::internet::tcp {
 
 /// IReactorTCP.listenTCP on `reactor`. @throws error::CannotListenError
-std::shared_ptr<IListeningPort> listenTCP(ReactorBase& reactor, int port,
-                                          std::shared_ptr<Factory> factory, int backlog = 50,
-                                          std::string_view interface = "");
+TWISTED_API std::shared_ptr<IListeningPort> listenTCP(ReactorBase& reactor, int port,
+                                                      std::shared_ptr<Factory> factory,
+                                                      int backlog = 50,
+                                                      std::string_view interface = "");
 
 /// IReactorTCP.connectTCP on `reactor`.
-std::shared_ptr<IConnector> connectTCP(ReactorBase& reactor, std::string_view host, int port,
-                                       std::shared_ptr<ClientFactory> factory, double timeout = 30,
-                                       std::optional<std::pair<std::string, int>> bindAddress = {});
+TWISTED_API std::shared_ptr<IConnector> connectTCP(
+    ReactorBase& reactor, std::string_view host, int port, std::shared_ptr<ClientFactory> factory,
+    double timeout = 30, std::optional<std::pair<std::string, int>> bindAddress = {});
 
 }  // namespace twisted::internet::tcp

@@ -9,6 +9,8 @@
 // Test: tests/internet/test_resolver.cpp
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <string>
 
@@ -33,7 +35,7 @@ namespace twisted::internet {
 /// so its own resolver is safe.
 ///
 /// Mirrors: twisted.internet.base.ThreadedResolver.
-class ThreadedResolver final : public IResolverSimple {
+class TWISTED_API ThreadedResolver final : public IResolverSimple {
  public:
   /// `threads` runs the lookups and carries the answers back; `clock` times
   /// them out. Mirrors ThreadedResolver(reactor).
@@ -61,7 +63,7 @@ class ThreadedResolver final : public IResolverSimple {
 /// system resolver's own, /etc/resolv.conf, applies).
 ///
 /// Mirrors: twisted.internet.base.BlockingResolver.
-class BlockingResolver final : public IResolverSimple {
+class TWISTED_API BlockingResolver final : public IResolverSimple {
  public:
   /// Mirrors BlockingResolver.getHostByName.
   defer::Deferred<std::string> getHostByName(const std::string& name,

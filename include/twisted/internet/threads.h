@@ -11,6 +11,8 @@
 // Test: tests/internet/test_threads.cpp
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <exception>
 #include <functional>
@@ -94,14 +96,14 @@ class ThreadCall {
 
 /// True if the caller runs in `reactor`'s thread (known only for a
 /// ReactorBase: ReactorBase::isInIOThread; false for other implementations).
-bool isInReactorThread(const IReactorThreads& reactor) noexcept;
+TWISTED_API bool isInReactorThread(const IReactorThreads& reactor) noexcept;
 
 /// Throws std::logic_error: blockingCallFromThread from the reactor thread.
-[[noreturn]] void throwCalledFromReactorThread();
+[[noreturn]] TWISTED_API void throwCalledFromReactorThread();
 
 /// Throws error::ReactorNotRunning: the call, or the Deferred it returned,
 /// was destroyed before it produced a result (the reactor shut down first).
-[[noreturn]] void throwResultAbandoned();
+[[noreturn]] TWISTED_API void throwResultAbandoned();
 
 }  // namespace detail
 
@@ -163,12 +165,13 @@ auto deferToThread(F&& f, A&&... args) -> defer::Deferred<detail::ThreadResult<F
 /// the calls after it do not run.
 ///
 /// Mirrors: twisted.internet.threads.callMultipleInThread (with an explicit reactor).
-void callMultipleInThread(IReactorThreads& reactor, std::vector<std::function<void()>> calls);
+TWISTED_API void callMultipleInThread(IReactorThreads& reactor,
+                                      std::vector<std::function<void()>> calls);
 
 /// callMultipleInThread on the process-wide reactor.
 ///
 /// Mirrors: twisted.internet.threads.callMultipleInThread.
-void callMultipleInThread(std::vector<std::function<void()>> calls);
+TWISTED_API void callMultipleInThread(std::vector<std::function<void()>> calls);
 
 /// Runs `f(args...)` in `reactor`'s thread (callFromThread) and blocks the
 /// calling thread until the result is ready: what f returned or, if f

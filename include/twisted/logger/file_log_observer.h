@@ -1,6 +1,8 @@
 // FileLogObserver: writes formatted events to a stream or any text sink.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -23,7 +25,7 @@ namespace twisted::logger {
 /// Twisted's observer raises on every event and the publisher reports it.
 ///
 /// Mirrors: twisted.logger.FileLogObserver.
-class FileLogObserver {
+class TWISTED_API FileLogObserver {
  public:
   /// How an event becomes text ("" to skip it).
   using Formatter = std::function<std::string(const LogEvent&)>;
@@ -50,7 +52,7 @@ class FileLogObserver {
 
 /// A FileLogObserver writing formatEventAsClassicLogText() lines to `out`.
 /// Mirrors: twisted.logger.textFileLogObserver(outFile, timeFormat).
-FileLogObserver textFileLogObserver(std::ostream& out,
-                                    std::string_view timeFormat = timeFormatRFC3339);
+TWISTED_API FileLogObserver textFileLogObserver(std::ostream& out,
+                                                std::string_view timeFormat = timeFormatRFC3339);
 
 }  // namespace twisted::logger

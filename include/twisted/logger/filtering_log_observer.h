@@ -1,6 +1,8 @@
 // FilteringLogObserver and LogLevelFilterPredicate: per-namespace levels.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,7 +29,7 @@ using LogFilterPredicate = std::function<PredicateResult(const LogEvent&)>;
 /// `negativeObserver` (if any). Copyable; the predicates are shared.
 ///
 /// Mirrors: twisted.logger.FilteringLogObserver.
-class FilteringLogObserver {
+class TWISTED_API FilteringLogObserver {
  public:
   /// Mirrors: FilteringLogObserver(observer, predicates, negativeObserver).
   FilteringLogObserver(LogObserver observer, std::vector<LogFilterPredicate> predicates,
@@ -48,7 +50,7 @@ class FilteringLogObserver {
 /// FilteringLogObserver can still be reconfigured; thread-safe.
 ///
 /// Mirrors: twisted.logger.LogLevelFilterPredicate.
-class LogLevelFilterPredicate {
+class TWISTED_API LogLevelFilterPredicate {
  public:
   /// Mirrors: LogLevelFilterPredicate(defaultLogLevel=LogLevel.info).
   explicit LogLevelFilterPredicate(LogLevel defaultLogLevel = LogLevel::info);

@@ -1,6 +1,8 @@
 // Rendering events as text.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <string>
 #include <string_view>
 
@@ -20,20 +22,20 @@ inline constexpr std::string_view timeFormatRFC3339 = "%Y-%m-%dT%H:%M:%S%z";
 /// format spec) gives "Unable to format event {...}: <error>".
 ///
 /// Mirrors: twisted.logger.formatEvent.
-std::string formatEvent(const LogEvent& event);
+TWISTED_API std::string formatEvent(const LogEvent& event);
 
 /// Renders `format` with the fields of `event` (the same rules as
 /// formatEvent(), but with a format of the caller's choice).
 /// @throws std::runtime_error (fmt's format_error) if it cannot be rendered.
-std::string formatWithFields(std::string_view format, const LogEvent& event);
+TWISTED_API std::string formatWithFields(std::string_view format, const LogEvent& event);
 
 /// `when` (seconds since the epoch) as local time in `timeFormat` (strftime
 /// syntax); "-" if `timeFormat` is empty. Mirrors: twisted.logger.formatTime.
-std::string formatTime(double when, std::string_view timeFormat = timeFormatRFC3339);
+TWISTED_API std::string formatTime(double when, std::string_view timeFormat = timeFormatRFC3339);
 
 /// The event's system: LogEvent::system if set, else "{namespace}#{level}"
 /// (each "-" if unknown). Mirrors: twisted.logger._format._formatSystem.
-std::string formatSystem(const LogEvent& event);
+TWISTED_API std::string formatSystem(const LogEvent& event);
 
 /// The text of a log line without timestamp and system. For an event with a
 /// failure it is `(why, else the formatted text, else "Unhandled Error")`,
@@ -41,25 +43,25 @@ std::string formatSystem(const LogEvent& event);
 /// formatEvent(). "" means the event has nothing to say.
 ///
 /// Mirrors: twisted.python.log.textFromEventDict.
-std::string eventText(const LogEvent& event, bool includeTraceback = true);
+TWISTED_API std::string eventText(const LogEvent& event, bool includeTraceback = true);
 
 /// "<timestamp> [<system>] <text>" with embedded newlines turned into "\n\t",
 /// or "" if the event has no text. Mirrors: twisted.logger.eventAsText.
-std::string eventAsText(const LogEvent& event, bool includeTraceback = true,
-                        bool includeTimestamp = true, bool includeSystem = true,
-                        std::string_view timeFormat = timeFormatRFC3339);
+TWISTED_API std::string eventAsText(const LogEvent& event, bool includeTraceback = true,
+                                    bool includeTimestamp = true, bool includeSystem = true,
+                                    std::string_view timeFormat = timeFormatRFC3339);
 
 /// eventAsText() plus "\n": one line of a classic Twisted text log, e.g.
 /// "2013-11-11T17:22:06-0800 [ns#info] text\n"; "" for an event with no text.
 /// Mirrors: twisted.logger.formatEventAsClassicLogText.
-std::string formatEventAsClassicLogText(const LogEvent& event,
-                                        std::string_view timeFormat = timeFormatRFC3339);
+TWISTED_API std::string formatEventAsClassicLogText(
+    const LogEvent& event, std::string_view timeFormat = timeFormatRFC3339);
 
 /// A Python-repr-like rendering of the whole event, e.g.
 /// "{log_format: 'x {n}', log_level: info, n: 5}", used in error messages.
-std::string eventRepr(const LogEvent& event);
+TWISTED_API std::string eventRepr(const LogEvent& event);
 
 /// A LogValue as text (no quotes): what `{name}` renders to.
-std::string valueText(const LogValue& value);
+TWISTED_API std::string valueText(const LogValue& value);
 
 }  // namespace twisted::logger

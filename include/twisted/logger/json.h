@@ -1,6 +1,8 @@
 // JSON log files: one event per record, readable back into LogEvents.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -20,7 +22,7 @@ namespace twisted::logger {
 /// plain key. A field named like one of those keys is left out.
 ///
 /// Mirrors: twisted.logger.eventAsJSON.
-std::string eventAsJSON(const LogEvent& event);
+TWISTED_API std::string eventAsJSON(const LogEvent& event);
 
 /// The event encoded by eventAsJSON(). A failure comes back as a Failure of a
 /// python::RecordedException with the original type name and message;
@@ -28,13 +30,14 @@ std::string eventAsJSON(const LogEvent& event);
 /// @throws std::invalid_argument if `json` is not a JSON object.
 ///
 /// Mirrors: twisted.logger.eventFromJSON.
-LogEvent eventFromJSON(std::string_view json);
+TWISTED_API LogEvent eventFromJSON(std::string_view json);
 
 /// A FileLogObserver writing `recordSeparator + eventAsJSON(event) + "\n"`
 /// per event (RFC 7464 JSON text sequences with the default separator).
 ///
 /// Mirrors: twisted.logger.jsonFileLogObserver(outFile, recordSeparator="\x1e").
-FileLogObserver jsonFileLogObserver(std::ostream& out, std::string_view recordSeparator = "\x1e");
+TWISTED_API FileLogObserver jsonFileLogObserver(std::ostream& out,
+                                                std::string_view recordSeparator = "\x1e");
 
 /// Reads the events of a JSON log. Without `recordSeparator` it is detected:
 /// "\x1e" if the input starts with it, else one record per line. Records that
@@ -43,7 +46,7 @@ FileLogObserver jsonFileLogObserver(std::ostream& out, std::string_view recordSe
 /// / "Unable to read truncated JSON record: ...").
 ///
 /// Mirrors: twisted.logger.eventsFromJSONLogFile (returns all events at once).
-std::vector<LogEvent> eventsFromJSONLogFile(
+TWISTED_API std::vector<LogEvent> eventsFromJSONLogFile(
     std::istream& in, std::optional<std::string> recordSeparator = std::nullopt);
 
 }  // namespace twisted::logger

@@ -1,6 +1,8 @@
 // LimitedHistoryLogObserver: remembers the last N events.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -16,7 +18,7 @@ namespace twisted::logger {
 /// way until logging begins). Thread-safe.
 ///
 /// Mirrors: twisted.logger.LimitedHistoryLogObserver.
-class LimitedHistoryLogObserver {
+class TWISTED_API LimitedHistoryLogObserver {
  public:
   /// Keeps at most `size` events. Mirrors: LimitedHistoryLogObserver(size=100).
   explicit LimitedHistoryLogObserver(std::size_t size = 100);

@@ -1,6 +1,8 @@
 // The process-wide log: globalLogPublisher() and globalLogBeginner().
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -27,7 +29,7 @@ namespace twisted::logger {
 ///
 /// Mirrors: twisted.logger.LogBeginner (errors rather than only critical
 /// events are echoed; standard I/O is never redirected).
-class LogBeginner {
+class TWISTED_API LogBeginner {
  public:
   /// A beginner for `publisher`; it registers its buffering observer at once.
   /// Mirrors: LogBeginner(publisher, errorStream, stdio, warningsModule,
@@ -78,12 +80,12 @@ class LogBeginner {
 /// static destructors and exiting threads is safe).
 ///
 /// Mirrors: twisted.logger.globalLogPublisher.
-LogPublisher& globalLogPublisher();
+TWISTED_API LogPublisher& globalLogPublisher();
 
 /// The beginner of globalLogPublisher(), echoing errors to std::cerr.
 ///
 /// Mirrors: twisted.logger.globalLogBeginner.
-LogBeginner& globalLogBeginner();
+TWISTED_API LogBeginner& globalLogBeginner();
 
 namespace detail {
 /// Restores the process-wide log to its initial state, for tests: calls
@@ -91,7 +93,7 @@ namespace detail {
 /// beginLoggingTo() (and so by log::startLogging), empties the buffer and
 /// buffers and echoes errors again. Observers registered directly (such as a
 /// live EventLoggingObserver) stay registered.
-void resetGlobalLogging();
+TWISTED_API void resetGlobalLogging();
 }  // namespace detail
 
 }  // namespace twisted::logger

@@ -7,6 +7,8 @@
 // are `fields`, an ordered list of name -> LogValue.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -31,7 +33,7 @@ using LogValue = std::variant<bool, std::int64_t, std::uint64_t, double, std::st
 /// One named field of an event, e.g. `field("peer", "10.0.0.1")`.
 ///
 /// Mirrors: one keyword argument of Logger.info(format, **kwargs).
-struct LogField {
+struct TWISTED_API LogField {
   std::string name;  ///< The key, as named in format strings: `{name}`.
   LogValue value;    ///< The value.
 };
@@ -39,7 +41,8 @@ struct LogField {
 namespace detail {
 // Renders an object through its operator<<. Out of line so that this header
 // does not need <sstream>.
-std::string streamToString(const void* object, void (*write)(std::ostream&, const void*));
+TWISTED_API std::string streamToString(const void* object,
+                                       void (*write)(std::ostream&, const void*));
 
 template <class T>
 concept Streamable = requires(std::ostream& out, const T& value) {
@@ -50,7 +53,7 @@ template <class>
 inline constexpr bool kAlwaysFalse = false;
 
 // Wall-clock seconds since the epoch, as stored in LogEvent::time.
-double currentTime() noexcept;
+TWISTED_API double currentTime() noexcept;
 }  // namespace detail
 
 /// Converts a C++ value to a LogValue: bool stays bool, signed integers become
@@ -109,7 +112,7 @@ LogField field(std::string name, T&& value) {
 /// to copy (the failure is shared).
 ///
 /// Mirrors: the event dict of twisted.logger (and of twisted.python.log).
-struct LogEvent {
+struct TWISTED_API LogEvent {
   /// Wall-clock time in seconds since the epoch. Mirrors: log_time / time.
   double time = 0;
   /// Severity. Legacy msg() events are info, legacy err() events critical.
@@ -156,6 +159,6 @@ struct LogEvent {
 /// True for events that report an error: isError, a failure, or a level of
 /// error or above. These are what EventLoggingObserver::flushLoggedErrors()
 /// returns and what is copied to stderr before logging has begun.
-bool isErrorEvent(const LogEvent& event) noexcept;
+TWISTED_API bool isErrorEvent(const LogEvent& event) noexcept;
 
 }  // namespace twisted::logger

@@ -1,6 +1,8 @@
 // LogLevel: the five severities of twisted.logger, ordered.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -16,7 +18,7 @@ enum class LogLevel { debug, info, warn, error, critical };
 /// out-of-range level.
 ///
 /// Mirrors: twisted.logger.InvalidLogLevelError.
-class InvalidLogLevelError : public std::invalid_argument {
+class TWISTED_API InvalidLogLevelError : public std::invalid_argument {
  public:
   /// Mirrors InvalidLogLevelError(level): the message names the bad level.
   explicit InvalidLogLevelError(const std::string& level)
@@ -27,15 +29,15 @@ class InvalidLogLevelError : public std::invalid_argument {
 /// ("-" for a value outside the enumeration).
 ///
 /// Mirrors: LogLevel.<level>.name.
-std::string_view levelName(LogLevel level) noexcept;
+TWISTED_API std::string_view levelName(LogLevel level) noexcept;
 
 /// The level called `name` (exact, lower case).
 /// @throws InvalidLogLevelError if there is none.
 ///
 /// Mirrors: twisted.logger.LogLevel.levelWithName.
-LogLevel levelWithName(std::string_view name);
+TWISTED_API LogLevel levelWithName(std::string_view name);
 
 /// True if `level` is one of the five enumerators (a cast can make others).
-bool isValidLevel(LogLevel level) noexcept;
+TWISTED_API bool isValidLevel(LogLevel level) noexcept;
 
 }  // namespace twisted::logger

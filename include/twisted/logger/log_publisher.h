@@ -1,6 +1,8 @@
 // LogPublisher: fans each event out to a set of observers.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -25,7 +27,7 @@ using LogObserver = std::function<void(const LogEvent&)>;
 ///
 /// Mirrors: the observer object passed to addObserver (std::function cannot
 /// be compared, so registrations are named by handle instead).
-struct ObserverHandle {
+struct TWISTED_API ObserverHandle {
   std::uint64_t id = 0;  ///< Unique per publisher; 0 names nothing.
   /// True if this handle names a registration.
   explicit operator bool() const noexcept { return id != 0; }
@@ -43,7 +45,7 @@ struct ObserverHandle {
 /// event; an observer that throws while receiving that report is ignored).
 ///
 /// Mirrors: twisted.logger.LogPublisher.
-class LogPublisher {
+class TWISTED_API LogPublisher {
  public:
   /// An empty publisher. Mirrors: LogPublisher().
   LogPublisher();

@@ -1,6 +1,8 @@
 // Logger: the structured logging front end.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -25,7 +27,7 @@ namespace twisted::logger {
 /// thread-safe (const methods only).
 ///
 /// Mirrors: twisted.logger.Logger.
-class Logger {
+class TWISTED_API Logger {
  public:
   /// A logger for `logNamespace` publishing to `observer` (empty: to
   /// globalLogPublisher()). C++ cannot infer the namespace from the caller,

@@ -9,6 +9,8 @@
 //     clock.advance(0);  // deliver what was written (repeat until d fires)
 #pragma once
 
+#include <twisted/export.h>
+
 #include <deque>
 #include <functional>
 #include <memory>
@@ -25,7 +27,7 @@ namespace twisted::protocols::loopback {
 /// The chunks one side wrote, in order; an empty optional marks its
 /// loseConnection(). What a pump policy empties.
 /// Mirrors: twisted.protocols.loopback._LoopbackQueue.
-class LoopbackQueue {
+class TWISTED_API LoopbackQueue {
  public:
   /// Appends a chunk (or the disconnect marker). Mirrors _LoopbackQueue.put.
   void put(std::optional<std::string> v);
@@ -49,10 +51,10 @@ class LoopbackQueue {
 using PumpPolicy = std::function<void(LoopbackQueue& queue, internet::Protocol& target)>;
 
 /// Delivers each chunk as it was written. Mirrors loopback.identityPumpPolicy.
-void identityPumpPolicy(LoopbackQueue& queue, internet::Protocol& target);
+TWISTED_API void identityPumpPolicy(LoopbackQueue& queue, internet::Protocol& target);
 /// Delivers all queued chunks joined in one dataReceived.
 /// Mirrors loopback.collapsingPumpPolicy.
-void collapsingPumpPolicy(LoopbackQueue& queue, internet::Protocol& target);
+TWISTED_API void collapsingPumpPolicy(LoopbackQueue& queue, internet::Protocol& target);
 
 /// Connects `server` and `client` (makeConnection on each, server first)
 /// through in-memory transports and moves what each writes to the other
@@ -72,15 +74,14 @@ void collapsingPumpPolicy(LoopbackQueue& queue, internet::Protocol& target);
 /// transports live until both sides got connectionLost (do not use them
 /// after). cancel() on the Deferred tears the loopback down: both sides get
 /// connectionLost(ConnectionAborted) and it fails with CancelledError.
-internet::defer::Deferred<void> loopbackAsync(internet::Protocol& server,
-                                              internet::Protocol& client,
-                                              internet::IReactorTime& clock,
-                                              PumpPolicy pumpPolicy = identityPumpPolicy);
+TWISTED_API internet::defer::Deferred<void> loopbackAsync(
+    internet::Protocol& server, internet::Protocol& client, internet::IReactorTime& clock,
+    PumpPolicy pumpPolicy = identityPumpPolicy);
 
 /// loopbackAsync on the global reactor(). Mirrors loopbackAsync(server, client, pumpPolicy).
-internet::defer::Deferred<void> loopbackAsync(internet::Protocol& server,
-                                              internet::Protocol& client,
-                                              PumpPolicy pumpPolicy = identityPumpPolicy);
+TWISTED_API internet::defer::Deferred<void> loopbackAsync(
+    internet::Protocol& server, internet::Protocol& client,
+    PumpPolicy pumpPolicy = identityPumpPolicy);
 
 /// Connects `server` and `client` over a real TCP connection: listens on
 /// 127.0.0.1:`port` (0: an ephemeral port) with a factory that hands out
@@ -101,12 +102,14 @@ internet::defer::Deferred<void> loopbackAsync(internet::Protocol& server,
 /// holds the port and the connections while they are active. If `reactor`
 /// is destroyed first, the Deferred never fires.
 /// @throws error::CannotListenError if the port cannot be opened.
-internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server, internet::Protocol& client,
-                                            internet::IReactorTCP& reactor, int port = 0,
-                                            bool noisy = true);
+TWISTED_API internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server,
+                                                        internet::Protocol& client,
+                                                        internet::IReactorTCP& reactor,
+                                                        int port = 0, bool noisy = true);
 
 /// loopbackTCP on the global reactor(). Mirrors loopbackTCP(server, client, port, noisy).
-internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server, internet::Protocol& client,
-                                            int port = 0, bool noisy = true);
+TWISTED_API internet::defer::Deferred<void> loopbackTCP(internet::Protocol& server,
+                                                        internet::Protocol& client, int port = 0,
+                                                        bool noisy = true);
 
 }  // namespace twisted::protocols::loopback

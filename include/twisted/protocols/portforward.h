@@ -5,6 +5,8 @@
 //     reactor().listenTCP(8080, std::make_shared<portforward::ProxyFactory>("example.com", 80));
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ namespace twisted::protocols::portforward {
 /// owned by its own transport; the two point at each other (`peer`) and
 /// unlink both ways in connectionLost (also unregistering the flow-control
 /// producers), so neither is left pointing at a destroyed side.
-class Proxy : public internet::Protocol {
+class TWISTED_API Proxy : public internet::Protocol {
  public:
   ~Proxy() override;
   /// Mirrors Proxy.setPeer.
@@ -48,7 +50,7 @@ class Proxy : public internet::Protocol {
 class ProxyServer;
 
 /// The outgoing side. Mirrors: twisted.protocols.portforward.ProxyClient.
-class ProxyClient : public Proxy {
+class TWISTED_API ProxyClient : public Proxy {
  public:
   /// Links with the server side, registers each transport as the other's
   /// streaming producer (so a slow reader on either side pauses reading on
@@ -61,7 +63,7 @@ class ProxyClient : public Proxy {
 
 /// Makes the ProxyClient for one ProxyServer and closes the server side if
 /// the connection fails. Mirrors: twisted.protocols.portforward.ProxyClientFactory.
-class ProxyClientFactory : public internet::ClientFactory {
+class TWISTED_API ProxyClientFactory : public internet::ClientFactory {
  public:
   ProxyClientFactory();
   /// Mirrors ProxyClientFactory.setServer.
@@ -91,7 +93,7 @@ class ProxyClientFactory : public internet::ClientFactory {
 /// kPendingLimit bytes (then it pauses), so a client that leaves while the
 /// connection is being made is noticed and the attempt stopped at once
 /// instead of holding both descriptors until the connect timeout.
-class ProxyServer : public Proxy {
+class TWISTED_API ProxyServer : public Proxy {
  public:
   /// The most bytes held while the outgoing connection is being made
   /// before reading pauses (the transports' high-water mark).
@@ -127,7 +129,7 @@ class ProxyServer : public Proxy {
 
 /// Listens for connections to forward to (host, port).
 /// Mirrors: twisted.protocols.portforward.ProxyFactory.
-class ProxyFactory : public internet::Factory {
+class TWISTED_API ProxyFactory : public internet::Factory {
  public:
   /// Mirrors ProxyFactory(host, port).
   ProxyFactory(std::string host, int port);

@@ -2,6 +2,8 @@
 // the current state.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -26,7 +28,7 @@ namespace twisted::protocols::stateful {
 /// asks in makeConnection, which is not virtual here). O(chunk) per chunk.
 ///
 /// Mirrors: twisted.protocols.stateful.StatefulProtocol.
-class StatefulProtocol : public internet::Protocol {
+class TWISTED_API StatefulProtocol : public internet::Protocol {
  public:
   struct State;
   /// Gets exactly `size` bytes (valid during the call); returns the next

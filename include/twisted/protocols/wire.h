@@ -5,6 +5,8 @@
 //     reactor().listenTCP(8007, Factory::forProtocol<protocols::wire::Echo>());
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -20,14 +22,14 @@ namespace twisted::protocols::wire {
 
 /// Writes back every byte it receives (RFC 862).
 /// Mirrors: twisted.protocols.wire.Echo.
-class Echo : public internet::Protocol {
+class TWISTED_API Echo : public internet::Protocol {
  public:
   /// Mirrors Echo.dataReceived.
   void dataReceived(std::string_view data) override;
 };
 
 /// Ignores what it receives (RFC 863). Mirrors: twisted.protocols.wire.Discard.
-class Discard : public internet::Protocol {
+class TWISTED_API Discard : public internet::Protocol {
  public:
   /// Mirrors Discard.dataReceived.
   void dataReceived(std::string_view data) override;
@@ -48,7 +50,7 @@ class Discard : public internet::Protocol {
 /// task::Clock test, which runs calls scheduled during advance() in the
 /// same advance(), is not an endless loop; it caps an unpaused stream at
 /// about 256 MB/s.)
-class Chargen : public internet::Protocol, public internet::IPushProducer {
+class TWISTED_API Chargen : public internet::Protocol, public internet::IPushProducer {
  public:
   /// The noise line. Mirrors Chargen.noise.
   static constexpr std::string_view noise =
@@ -91,7 +93,7 @@ class Chargen : public internet::Protocol, public internet::IPushProducer {
 };
 
 /// Writes a quote, then closes (RFC 865). Mirrors: twisted.protocols.wire.QOTD.
-class QOTD : public internet::Protocol {
+class TWISTED_API QOTD : public internet::Protocol {
  public:
   /// Mirrors QOTD.connectionMade.
   void connectionMade() override;
@@ -101,7 +103,7 @@ class QOTD : public internet::Protocol {
 
 /// Writes the list of active users, then closes (RFC 866).
 /// Mirrors: twisted.protocols.wire.Who.
-class Who : public internet::Protocol {
+class TWISTED_API Who : public internet::Protocol {
  public:
   /// Mirrors Who.connectionMade.
   void connectionMade() override;
@@ -115,7 +117,7 @@ using WallClock = std::function<std::time_t()>;
 /// Writes the UTC time in asctime form, "Sun Jun  2 23:21:05 1993\r\n",
 /// then closes (RFC 867). Mirrors: twisted.protocols.wire.Daytime (which is
 /// broken on Python 3: str + bytes; this writes what it meant to).
-class Daytime : public internet::Protocol {
+class TWISTED_API Daytime : public internet::Protocol {
  public:
   /// `now` defaults to std::time.
   explicit Daytime(WallClock now = {}) : now_(std::move(now)) {}
@@ -131,7 +133,7 @@ class Daytime : public internet::Protocol {
 /// Mirrors: twisted.protocols.wire.Time, which sends Unix-epoch seconds
 /// ("!i"), contrary to the RFC; this follows the RFC, so rdate and other
 /// RFC 868 clients read the right time.
-class Time : public internet::Protocol {
+class TWISTED_API Time : public internet::Protocol {
  public:
   /// Seconds from 1900-01-01 to 1970-01-01 (RFC 868).
   static constexpr std::uint32_t kEpochOffset = 2208988800u;

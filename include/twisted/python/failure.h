@@ -7,6 +7,8 @@
 // Twisted's layout so log output reads the same as Twisted's.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <exception>
 #include <iosfwd>
@@ -24,7 +26,7 @@ namespace twisted::python {
 /// exception is being handled (or from a null std::exception_ptr).
 ///
 /// Mirrors: twisted.python.failure.NoCurrentExceptionError.
-class NoCurrentExceptionError : public std::logic_error {
+class TWISTED_API NoCurrentExceptionError : public std::logic_error {
  public:
   /// Mirrors NoCurrentExceptionError(): the message says why it was raised.
   explicit NoCurrentExceptionError(
@@ -38,7 +40,7 @@ class NoCurrentExceptionError : public std::logic_error {
 ///
 /// Mirrors: the stand-in type that twisted.logger's failureFromJSON
 /// synthesizes for a deserialized Failure.
-class RecordedException : public std::runtime_error {
+class TWISTED_API RecordedException : public std::runtime_error {
  public:
   /// An exception that was a `typeName` with message `message`.
   RecordedException(std::string typeName, const std::string& message)
@@ -59,7 +61,7 @@ class RecordedException : public std::runtime_error {
 /// back that same Failure, so an errback chain passes it on unchanged.
 ///
 /// Mirrors: twisted.python.failure.Failure.
-class Failure : public std::exception {
+class TWISTED_API Failure : public std::exception {
  public:
   /// Captures the exception currently being handled (call inside a catch
   /// block). If that exception is a Failure, this is a copy of it.
@@ -199,6 +201,6 @@ class Failure : public std::exception {
 };
 
 /// Writes Failure::str(). Mirrors: str(failure).
-std::ostream& operator<<(std::ostream& out, const Failure& failure);
+TWISTED_API std::ostream& operator<<(std::ostream& out, const Failure& failure);
 
 }  // namespace twisted::python

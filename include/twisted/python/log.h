@@ -2,6 +2,8 @@
 // startLogging), publishing on the same bus as twisted::logger.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <exception>
 #include <functional>
 #include <initializer_list>
@@ -27,7 +29,7 @@ namespace log {
 ///
 /// Mirrors: twisted.internet.interfaces.ILoggingContext (and
 /// twisted.python.log.Logger.logPrefix, whose default is "-").
-class ILoggingContext {
+class TWISTED_API ILoggingContext {
  public:
   virtual ~ILoggingContext() = default;
   /// The system text for events logged while this context is current.
@@ -37,8 +39,9 @@ class ILoggingContext {
 
 namespace detail {
 // The innermost LoggingContextScope's context on this thread. constinit
-// keeps the access a plain TLS load (no initialization wrapper).
-constinit inline thread_local const ILoggingContext* tCurrentContext = nullptr;
+// keeps the access a plain TLS load (no initialization wrapper); TWISTED_API
+// makes a shared libtwisted and its users share the one variable.
+TWISTED_API constinit inline thread_local const ILoggingContext* tCurrentContext = nullptr;
 }  // namespace detail
 
 /// RAII: makes `ctx` the logging context of this thread (nullptr: none, so
@@ -48,7 +51,7 @@ constinit inline thread_local const ILoggingContext* tCurrentContext = nullptr;
 ///
 /// Mirrors: the context that twisted.python.log.callWithLogger sets up
 /// (callWithContext({"system": ctx.logPrefix()}, ...)).
-class LoggingContextScope {
+class TWISTED_API LoggingContextScope {
  public:
   /// Makes `ctx` current until destruction.
   explicit LoggingContextScope(const ILoggingContext* ctx) noexcept
@@ -71,7 +74,7 @@ inline const ILoggingContext* currentLoggingContext() noexcept {
 
 /// The system text of the current context: its logPrefix(), "-" without a
 /// context, "(buggy logPrefix method)" if logPrefix() throws.
-std::string currentSystem();
+TWISTED_API std::string currentSystem();
 
 /// Observers of the legacy API are the same as twisted::logger's.
 /// Mirrors: twisted.python.log.ILogObserver.
@@ -82,27 +85,28 @@ using ObserverHandle = logger::ObserverHandle;
 /// Logs an informational message (level info, namespace "log_legacy",
 /// system from the current context).
 /// Mirrors: twisted.python.log.msg(message).
-void msg(std::string_view message);
+TWISTED_API void msg(std::string_view message);
 
 /// As msg(message), with extra named fields (Twisted's msg(message, **kw)).
-void msg(std::string_view message, std::initializer_list<logger::LogField> fields);
+TWISTED_API void msg(std::string_view message, std::initializer_list<logger::LogField> fields);
 
 /// Logs `failure` as an error (isError, level critical), explaining `why`.
 /// Text observers print `why` (or "Unhandled Error") and the traceback.
 /// Mirrors: twisted.python.log.err(failure, why).
-void err(const Failure& failure, std::string_view why = {});
+TWISTED_API void err(const Failure& failure, std::string_view why = {});
 
 /// Logs the exception `e` as a Failure (see err(const Failure&, ...)),
 /// captured at the caller's location.
 /// @throws NoCurrentExceptionError if `e` is null.
 /// Mirrors: twisted.python.log.err(exception, why).
-void err(std::exception_ptr e, std::string_view why = {},
-         std::source_location where = std::source_location::current());
+TWISTED_API void err(std::exception_ptr e, std::string_view why = {},
+                     std::source_location where = std::source_location::current());
 
 /// Inside a catch block, logs the exception being handled, explaining `why`.
 /// Outside one, logs `why` itself as an error event (isError, no failure).
 /// Mirrors: twisted.python.log.err(None, why) / err(non-exception).
-void err(std::string_view why, std::source_location where = std::source_location::current());
+TWISTED_API void err(std::string_view why,
+                     std::source_location where = std::source_location::current());
 
 /// Runs `f(a...)` with `ctx` as the logging context; an exception it throws is
 /// logged with err() (system = ctx's logPrefix) and not propagated.
@@ -119,35 +123,35 @@ void callWithLogger(const ILoggingContext& ctx, F&& f, A&&... a) {
 
 /// Registers `observer` on the global bus; it receives every event (legacy
 /// and structured). Mirrors: twisted.python.log.addObserver.
-ObserverHandle addObserver(ILogObserver observer);
+TWISTED_API ObserverHandle addObserver(ILogObserver observer);
 
 /// Unregisters an observer; an unknown handle is ignored. After it returns
 /// the observer is not running and will not be called again.
 /// Mirrors: twisted.python.log.removeObserver.
-void removeObserver(ObserverHandle handle);
+TWISTED_API void removeObserver(ObserverHandle handle);
 
 /// Begins logging to `observer` (replaying what was logged before; see
 /// logger::LogBeginner) and logs "Log opened.". Returns the observer's
 /// handle, to remove it later. Mirrors: twisted.python.log.startLoggingWithObserver.
-ObserverHandle startLoggingWithObserver(ILogObserver observer);
+TWISTED_API ObserverHandle startLoggingWithObserver(ILogObserver observer);
 
 /// Begins logging text lines ("2026-11-22T10:00:00+0000 [system] text") to
 /// `out`, which must stay alive until the returned observer is removed.
 /// Standard I/O is not redirected (setStdout is not supported).
 /// Mirrors: twisted.python.log.startLogging(file).
-ObserverHandle startLogging(std::ostream& out);
+TWISTED_API ObserverHandle startLogging(std::ostream& out);
 
 /// As startLogging(out), writing through a (rotating) LogFile, which must
 /// stay alive until the returned observer is removed.
 /// Mirrors: twisted.python.log.startLogging(LogFile(...)).
-ObserverHandle startLogging(LogFile& file);
+TWISTED_API ObserverHandle startLogging(LogFile& file);
 
 /// The text of a log line for `event` without timestamp and system: the
 /// joined message parts; for an event with a failure, `why` (or
 /// "Unhandled Error") + "\n" + traceback; else the formatted format string.
 /// "" means the event has no text and text observers skip it.
 /// Mirrors: twisted.python.log.textFromEventDict (None becomes "").
-std::string textFromEventDict(const logger::LogEvent& event);
+TWISTED_API std::string textFromEventDict(const logger::LogEvent& event);
 
 /// A text observer to subclass: emit() writes each event as one log line;
 /// override it to customize (the seed's "subclass FileLogObserver and
@@ -157,7 +161,7 @@ std::string textFromEventDict(const logger::LogEvent& event);
 /// (the base destructor runs after the subclass is gone).
 ///
 /// Mirrors: twisted.python.log.FileLogObserver.
-class FileLogObserver {
+class TWISTED_API FileLogObserver {
  public:
   /// Writes to `out`, which must outlive the observer.
   /// Mirrors: FileLogObserver(f).

@@ -2,6 +2,8 @@
 // date (DailyLogFile), and LogReader to read them back.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +22,7 @@ namespace twisted::python {
 /// Reads lines back from a log file.
 ///
 /// Mirrors: twisted.python.logfile.LogReader.
-class LogReader {
+class TWISTED_API LogReader {
  public:
   /// Opens `path` for reading.
   /// @throws std::system_error (with the path and strerror) if it cannot.
@@ -49,7 +51,7 @@ class LogReader {
 /// lands whole in exactly one file.
 ///
 /// Mirrors: twisted.python.logfile.BaseLogFile.
-class BaseLogFile {
+class TWISTED_API BaseLogFile {
  public:
   /// Closes the file.
   virtual ~BaseLogFile();
@@ -142,7 +144,7 @@ class BaseLogFile {
 /// rotateLength by one write. rotateLength 0 disables automatic rotation.
 ///
 /// Mirrors: twisted.python.logfile.LogFile.
-class LogFile : public BaseLogFile {
+class TWISTED_API LogFile : public BaseLogFile {
  public:
   /// Opens (or creates) `directory/name`; `defaultMode` is applied to it and
   /// to files created by rotation.
@@ -194,7 +196,7 @@ class LogFile : public BaseLogFile {
 
 /// A local calendar date, ordered. Mirrors: the (year, month, day) tuples of
 /// DailyLogFile.
-struct Date {
+struct TWISTED_API Date {
   int year = 0;   ///< e.g. 2024
   int month = 0;  ///< 1-12
   int day = 0;    ///< 1-31
@@ -207,7 +209,7 @@ struct Date {
 /// already exists, no rotation happens.
 ///
 /// Mirrors: twisted.python.logfile.DailyLogFile.
-class DailyLogFile : public BaseLogFile {
+class TWISTED_API DailyLogFile : public BaseLogFile {
  public:
   /// Returns "now" in seconds since the epoch; injectable for tests.
   using Clock = std::function<double()>;

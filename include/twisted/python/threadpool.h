@@ -1,6 +1,8 @@
 // ThreadPool: a bounded pool of worker threads.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,7 +27,7 @@ namespace twisted::python {
 /// queued, then joins them; work queued after stop() throws.
 ///
 /// Mirrors: twisted.python.threadpool.ThreadPool. Thread-safe.
-class ThreadPool {
+class TWISTED_API ThreadPool {
  public:
   /// Mirrors ThreadPool(minthreads=5, maxthreads=20, name=None).
   /// @throws std::invalid_argument if minthreads < 0 or maxthreads < max(1, minthreads).

@@ -15,6 +15,8 @@
 // assertNoResult leaves a Deferred without a result unchanged, as trial's.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <cstdio>
 #include <exception>
@@ -36,7 +38,7 @@ namespace twisted::testing {
 /// description ... thrown in the test body" in GoogleTest).
 ///
 /// Mirrors: twisted.trial.unittest.FailTest (trial's failureException).
-class FailTest : public std::logic_error {
+class TWISTED_API FailTest : public std::logic_error {
  public:
   explicit FailTest(const std::string& what) : std::logic_error(what) {}
 };

@@ -1,6 +1,8 @@
 // EventLoggingObserver: collects log events for assertions in tests.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -26,7 +28,7 @@ namespace twisted::testing {
 /// Mirrors: twisted.internet.testing.EventLoggingObserver (with
 /// createWithCleanup's registration and removal done by RAII) and trial's
 /// TestCase.flushLoggedErrors.
-class EventLoggingObserver {
+class TWISTED_API EventLoggingObserver {
  public:
   /// Registers on logger::globalLogPublisher().
   EventLoggingObserver();

@@ -10,6 +10,8 @@
 // resolver that never answers).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <initializer_list>
 #include <map>
@@ -27,7 +29,7 @@ namespace twisted::testing {
 /// Mirrors: twisted.internet.test.test_tcp.FakeResolver (a dict of names to
 /// addresses), with failures per name, held answers and a record of queries
 /// added. Reactor thread only, as any resolver.
-class FakeResolver : public internet::IResolverSimple {
+class TWISTED_API FakeResolver : public internet::IResolverSimple {
  public:
   /// One getHostByName call.
   struct Query {

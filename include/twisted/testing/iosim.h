@@ -13,6 +13,8 @@
 //     c.pump.flush();                       // both sides get connectionLost
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <cstddef>
 #include <functional>
@@ -55,7 +57,7 @@ namespace twisted::testing::iosim {
 ///
 /// Lifetime: `protocol` is borrowed and must outlive the transport; the
 /// transport must outlive its protocol's use of it (until connectionLost).
-class FakeTransport : public internet::ITCPTransport {
+class TWISTED_API FakeTransport : public internet::ITCPTransport {
  public:
   /// A transport delivering to `protocol`; `isServer` tells the accepting
   /// side. getHost()/getPeer() return the given addresses, by default
@@ -168,9 +170,9 @@ class FakeTransport : public internet::ITCPTransport {
 };
 
 /// A transport for the connecting side. Mirrors iosim.makeFakeClient.
-std::unique_ptr<FakeTransport> makeFakeClient(internet::Protocol& clientProtocol);
+TWISTED_API std::unique_ptr<FakeTransport> makeFakeClient(internet::Protocol& clientProtocol);
 /// A transport for the accepting side. Mirrors iosim.makeFakeServer.
-std::unique_ptr<FakeTransport> makeFakeServer(internet::Protocol& serverProtocol);
+TWISTED_API std::unique_ptr<FakeTransport> makeFakeServer(internet::Protocol& serverProtocol);
 
 /// Moves bytes between two FakeTransports when asked.
 ///
@@ -180,7 +182,7 @@ std::unique_ptr<FakeTransport> makeFakeServer(internet::Protocol& serverProtocol
 ///
 /// Lifetime: it borrows both protocols and transports (and the clock); they
 /// must outlive it. It is a small value: copies pump the same connection.
-class IOPump {
+class TWISTED_API IOPump {
  public:
   /// Mirrors IOPump(client, server, clientIO, serverIO, debug, clock).
   IOPump(internet::Protocol& client, internet::Protocol& server, FakeTransport& clientIO,
@@ -211,7 +213,7 @@ class IOPump {
 };
 
 /// How connect() and connectedServerAndClient() set things up.
-struct ConnectOptions {
+struct TWISTED_API ConnectOptions {
   /// flush() once before returning, so the protocols are past their
   /// greetings. Mirrors the `greet` argument.
   bool greet = true;
@@ -231,9 +233,9 @@ struct ConnectOptions {
 /// Connects the protocols to their transports (makeConnection, server
 /// first) and returns the pump, flushed once if `options.greet`.
 /// Everything is borrowed. Mirrors iosim.connect.
-IOPump connect(internet::Protocol& serverProtocol, FakeTransport& serverTransport,
-               internet::Protocol& clientProtocol, FakeTransport& clientTransport,
-               const ConnectOptions& options = {});
+TWISTED_API IOPump connect(internet::Protocol& serverProtocol, FakeTransport& serverTransport,
+                           internet::Protocol& clientProtocol, FakeTransport& clientTransport,
+                           const ConnectOptions& options = {});
 
 /// A connected server and client, and the pump between them: owns both
 /// protocols and both transports (and the factories that built the
@@ -291,8 +293,8 @@ ServerAndClient<S, C> connectedServerAndClient(const ConnectOptions& options = {
 /// (buildProtocol with the peer's address, so `protocol->factory` is set);
 /// the result keeps the factories alive.
 /// @throws std::runtime_error if a factory refuses (returns null).
-ServerAndClient<> connectedServerAndClient(std::shared_ptr<internet::Factory> serverFactory,
-                                           std::shared_ptr<internet::Factory> clientFactory,
-                                           const ConnectOptions& options = {});
+TWISTED_API ServerAndClient<> connectedServerAndClient(
+    std::shared_ptr<internet::Factory> serverFactory,
+    std::shared_ptr<internet::Factory> clientFactory, const ConnectOptions& options = {});
 
 }  // namespace twisted::testing::iosim

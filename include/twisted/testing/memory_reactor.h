@@ -15,6 +15,8 @@
 //     reactor.advance(1.0);  // run due calls (the MemoryReactorClock variant)
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <exception>
 #include <map>
@@ -37,7 +39,7 @@ namespace twisted::testing {
 
 /// A listening port that listens on nothing: what MemoryReactor::listenTCP returns.
 /// Mirrors: twisted.internet.testing._FakePort.
-class FakePort : public internet::IListeningPort {
+class TWISTED_API FakePort : public internet::IListeningPort {
  public:
   explicit FakePort(internet::Address hostAddress) : hostAddress_(std::move(hostAddress)) {}
   /// Does nothing (sets `listening`). Mirrors _FakePort.startListening.
@@ -59,8 +61,8 @@ class FakePort : public internet::IListeningPort {
 /// Derives from enable_shared_from_this<IConnector>, so code that must keep a
 /// connector alive across a delay (ReconnectingClientFactory) can retain it.
 /// Mirrors: twisted.internet.testing._FakeConnector.
-class FakeConnector : public internet::IConnector,
-                      public std::enable_shared_from_this<internet::IConnector> {
+class TWISTED_API FakeConnector : public internet::IConnector,
+                                  public std::enable_shared_from_this<internet::IConnector> {
  public:
   explicit FakeConnector(internet::Address address) : address_(std::move(address)) {}
   /// Sets `stoppedConnecting`. Mirrors _FakeConnector.stopConnecting.
@@ -95,9 +97,9 @@ class FakeConnector : public internet::IConnector,
 /// bug); removeSystemEventTrigger and fireSystemEvent work on the recorded
 /// triggers (Twisted raises NotImplementedError); iterate() and
 /// delaySystemEvent() throw std::logic_error (NotImplementedError).
-class MemoryReactor : public internet::IReactorCore,
-                      public internet::IReactorTCP,
-                      public internet::IReactorFDSet {
+class TWISTED_API MemoryReactor : public internet::IReactorCore,
+                                  public internet::IReactorTCP,
+                                  public internet::IReactorFDSet {
  public:
   /// One listenTCP call. `auto& [port, factory, backlog, interface] = r.tcpServers[0];`
   struct TCPServer {
@@ -214,14 +216,14 @@ class MemoryReactor : public internet::IReactorCore,
 /// test calls advance(). What ClientCreator, ReconnectingClientFactory and
 /// timeouts need to be tested without sockets or waiting.
 /// Mirrors: twisted.internet.testing.MemoryReactorClock.
-class MemoryReactorClock : public MemoryReactor, public internet::task::Clock {
+class TWISTED_API MemoryReactorClock : public MemoryReactor, public internet::task::Clock {
  public:
   MemoryReactorClock() = default;
 };
 
 /// A reactor whose listen and connect methods throw the given exceptions.
 /// Mirrors: twisted.internet.testing.RaisingMemoryReactor.
-class RaisingMemoryReactor : public internet::IReactorTCP {
+class TWISTED_API RaisingMemoryReactor : public internet::IReactorTCP {
  public:
   /// Mirrors RaisingMemoryReactor(listenException, connectException).
   explicit RaisingMemoryReactor(std::exception_ptr listenException = nullptr,

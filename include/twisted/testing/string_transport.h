@@ -3,6 +3,8 @@
 // twisted.internet.testing (formerly twisted.test.proto_helpers).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -26,7 +28,7 @@ namespace twisted::testing {
 ///     EXPECT_EQ(t.value(), "HELLO\r\n");
 ///
 /// Mirrors: twisted.internet.testing.StringTransport.
-class StringTransport : public internet::ITransport {
+class TWISTED_API StringTransport : public internet::ITransport {
  public:
   /// The transport's own push-producer state (what the protocol asked of it).
   /// Mirrors StringTransport.producerState ('producing', 'paused', 'stopped').
@@ -110,7 +112,7 @@ class StringTransport : public internet::ITransport {
 /// connectionLost(ConnectionDone("Bye.")), only the first time. As in
 /// Twisted, it clears `connected` but leaves disconnecting() false.
 /// Mirrors: twisted.internet.testing.StringTransportWithDisconnection.
-class StringTransportWithDisconnection : public StringTransport {
+class TWISTED_API StringTransportWithDisconnection : public StringTransport {
  public:
   using StringTransport::StringTransport;
   /// Mirrors StringTransportWithDisconnection.loseConnection.
@@ -122,7 +124,7 @@ class StringTransportWithDisconnection : public StringTransport {
 
 /// A protocol that records what happens to it.
 /// Mirrors: twisted.internet.testing.AccumulatingProtocol.
-class AccumulatingProtocol : public internet::Protocol {
+class TWISTED_API AccumulatingProtocol : public internet::Protocol {
  public:
   /// Sets `made` and fires (then forgets) `madeDeferred` with this protocol.
   /// Mirrors AccumulatingProtocol.connectionMade (Twisted fires

@@ -22,6 +22,8 @@
 // cycle outlives the inputs.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
@@ -70,7 +72,7 @@ struct DeferredListFirst<void> {
 
 /// DeferredList's keyword options, for designated initializers:
 /// `DeferredList(ds, {.fireOnOneErrback = true, .consumeErrors = true})`.
-struct DeferredListOptions {
+struct TWISTED_API DeferredListOptions {
   /// Fail with FirstError(failure, index) as soon as one input fails.
   /// Mirrors the fireOnOneErrback argument.
   bool fireOnOneErrback = false;
@@ -82,7 +84,7 @@ struct DeferredListOptions {
 /// Selects fireOnOneCallback: `DeferredList(ds, fireOnOneCallback)` fires
 /// with DeferredListFirst<T> as soon as one input succeeds. The result type
 /// differs, so this is a compile-time choice rather than a bool.
-struct FireOnOneCallback {
+struct TWISTED_API FireOnOneCallback {
   explicit FireOnOneCallback() = default;
 };
 /// Mirrors the fireOnOneCallback=True argument of DeferredList.

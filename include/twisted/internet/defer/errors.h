@@ -1,6 +1,8 @@
 // Exceptions of twisted.internet.defer.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -9,7 +11,7 @@ namespace twisted::internet::defer {
 /// callback()/errback() on a Deferred that has already been fired.
 ///
 /// Mirrors: twisted.internet.defer.AlreadyCalledError.
-class AlreadyCalledError : public std::logic_error {
+class TWISTED_API AlreadyCalledError : public std::logic_error {
  public:
   explicit AlreadyCalledError(const std::string& what = "Deferred has already been called")
       : std::logic_error(what) {}
@@ -17,7 +19,7 @@ class AlreadyCalledError : public std::logic_error {
 
 /// The reason a Deferred fails when it is cancelled and its canceller did not
 /// fire it. Mirrors: twisted.internet.defer.CancelledError.
-class CancelledError : public std::runtime_error {
+class TWISTED_API CancelledError : public std::runtime_error {
  public:
   explicit CancelledError(const std::string& what = "Deferred was cancelled")
       : std::runtime_error(what) {}
@@ -26,7 +28,7 @@ class CancelledError : public std::runtime_error {
 /// The reason a Deferred fails when Deferred::addTimeout() ran out.
 ///
 /// Mirrors: twisted.internet.defer.TimeoutError.
-class TimeoutError : public std::runtime_error {
+class TWISTED_API TimeoutError : public std::runtime_error {
  public:
   explicit TimeoutError(const std::string& what = "Deferred timed out")
       : std::runtime_error(what) {}
@@ -39,7 +41,7 @@ class TimeoutError : public std::runtime_error {
 ///
 /// Twisted has no such error (Python is untyped); the message says what the
 /// chain's type is and what the handle expected.
-class DeferredTypeError : public std::logic_error {
+class TWISTED_API DeferredTypeError : public std::logic_error {
  public:
   explicit DeferredTypeError(const std::string& what) : std::logic_error(what) {}
 };

@@ -1,6 +1,8 @@
 // FailureGroup: several failures reported as one.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -16,7 +18,7 @@ namespace twisted::internet::defer {
 /// failures instead, which a typed (value, index) result cannot hold).
 ///
 /// Mirrors: twisted.internet.defer.FailureGroup.
-class FailureGroup : public std::runtime_error {
+class TWISTED_API FailureGroup : public std::runtime_error {
  public:
   /// Mirrors FailureGroup(failures).
   explicit FailureGroup(std::vector<python::Failure> failures)

@@ -2,6 +2,8 @@
 // fails with: the first input's Failure and that input's index.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -15,7 +17,7 @@ namespace twisted::internet::defer {
 /// index in the list.
 ///
 /// Mirrors: twisted.internet.defer.FirstError.
-class FirstError : public std::runtime_error {
+class TWISTED_API FirstError : public std::runtime_error {
  public:
   /// Mirrors FirstError(failure, index).
   FirstError(python::Failure subFailure, std::size_t index)

@@ -1,6 +1,8 @@
 // DeferredLock: a lock for event-driven code; acquiring it gives a Deferred.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <deque>
 #include <memory>
 #include <utility>
@@ -25,7 +27,7 @@ namespace twisted::internet::defer {
 /// cancelling one of them afterwards is still safe.
 ///
 /// Mirrors: twisted.internet.defer.DeferredLock.
-class DeferredLock {
+class TWISTED_API DeferredLock {
  public:
   DeferredLock()
       : pool_(std::make_shared<detail::TokenPool>(1, "Tried to release an unlocked lock")) {}

@@ -2,6 +2,8 @@
 // object is there.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <deque>
@@ -18,7 +20,7 @@ namespace twisted::internet::defer {
 
 /// put() on a DeferredQueue that already holds `size` objects.
 /// Mirrors: twisted.internet.defer.QueueOverflow.
-class QueueOverflow : public std::runtime_error {
+class TWISTED_API QueueOverflow : public std::runtime_error {
  public:
   explicit QueueOverflow(const std::string& what = "DeferredQueue is full")
       : std::runtime_error(what) {}
@@ -26,7 +28,7 @@ class QueueOverflow : public std::runtime_error {
 
 /// get() on a DeferredQueue that already has `backlog` gets waiting.
 /// Mirrors: twisted.internet.defer.QueueUnderflow.
-class QueueUnderflow : public std::runtime_error {
+class TWISTED_API QueueUnderflow : public std::runtime_error {
  public:
   explicit QueueUnderflow(const std::string& what = "DeferredQueue has too many waiting gets")
       : std::runtime_error(what) {}

@@ -1,6 +1,8 @@
 // DeferredSemaphore: at most `tokens` holders at once; acquiring gives a Deferred.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <deque>
 #include <memory>
 #include <stdexcept>
@@ -20,7 +22,7 @@ namespace twisted::internet::defer {
 /// cancelling one of them afterwards is still safe.
 ///
 /// Mirrors: twisted.internet.defer.DeferredSemaphore.
-class DeferredSemaphore {
+class TWISTED_API DeferredSemaphore {
  public:
   /// A semaphore with `tokens` tokens (its limit).
   /// @throws std::invalid_argument if tokens < 1 (Twisted's ValueError).

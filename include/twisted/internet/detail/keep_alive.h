@@ -4,13 +4,15 @@
 // still active (no self-reference cycle outlives it).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <utility>
 
 namespace twisted::internet::detail {
 
 /// A member of an object that the reactor keeps alive while it is active.
-struct KeepAliveHook {
+struct TWISTED_API KeepAliveHook {
   KeepAliveHook* prev = nullptr;
   KeepAliveHook* next = nullptr;
   std::shared_ptr<void> self;
@@ -18,7 +20,7 @@ struct KeepAliveHook {
 };
 
 /// An intrusive list of hooks; releasing them destroys their objects.
-class KeepAliveList {
+class TWISTED_API KeepAliveList {
  public:
   KeepAliveList() = default;
   KeepAliveList(const KeepAliveList&) = delete;

@@ -5,6 +5,8 @@
 // each new transport gets the same rules. Internal: not part of the API.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <stdexcept>
 #include <utility>
@@ -13,7 +15,7 @@
 
 namespace twisted::internet::detail {
 
-class ProducerRegistration {
+class TWISTED_API ProducerRegistration {
  public:
   /// Validates and records `producer` (not owned). `self` is the consumer's
   /// own push-producer face, so a transport registering itself (Twisted's

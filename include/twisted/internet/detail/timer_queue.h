@@ -13,6 +13,8 @@
 // in scheduling order.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -25,7 +27,7 @@ class TimerQueue;
 
 /// One scheduled call. Reference-counted (loop thread only): the queue holds
 /// one reference while pending, each DelayedCall handle one more.
-struct TimerEntry {
+struct TWISTED_API TimerEntry {
   enum class State : std::uint8_t { kPending, kCalled, kCancelled };
   static constexpr std::size_t kNotQueued = static_cast<std::size_t>(-1);
 
@@ -70,7 +72,7 @@ enum class MovedCallOrder : std::uint8_t {
 };
 
 /// An 8-ary min-heap of TimerEntry ordered by (time, seq).
-class TimerQueue {
+class TWISTED_API TimerQueue {
  public:
   explicit TimerQueue(MovedCallOrder order = MovedCallOrder::kAfterTies) : order_(order) {}
   TimerQueue(const TimerQueue&) = delete;

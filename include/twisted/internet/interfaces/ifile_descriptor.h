@@ -1,6 +1,8 @@
 // The descriptor interfaces the FD-set API works with.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <optional>
 
 #include <twisted/python/failure.h>
@@ -24,7 +26,7 @@ using DescriptorResult = std::optional<python::Failure>;
 /// (removeReader/removeWriter) before it is destroyed. Once removed, the
 /// reactor never calls it again, even for readiness already collected in the
 /// same iteration.
-class IFileDescriptor : public virtual ILoggingContext {
+class TWISTED_API IFileDescriptor : public virtual ILoggingContext {
  public:
   /// The OS file descriptor, or -1 once closed. Mirrors IFileDescriptor.fileno.
   virtual int fileno() const = 0;
@@ -40,7 +42,7 @@ class IFileDescriptor : public virtual ILoggingContext {
 };
 
 /// Mirrors: twisted.internet.interfaces.IReadDescriptor.
-class IReadDescriptor : public virtual IFileDescriptor {
+class TWISTED_API IReadDescriptor : public virtual IFileDescriptor {
  public:
   /// Some data is available for reading. Return a Failure to disconnect
   /// (e.g. main::CONNECTION_DONE() at end of file); an exception also
@@ -49,7 +51,7 @@ class IReadDescriptor : public virtual IFileDescriptor {
 };
 
 /// Mirrors: twisted.internet.interfaces.IWriteDescriptor.
-class IWriteDescriptor : public virtual IFileDescriptor {
+class TWISTED_API IWriteDescriptor : public virtual IFileDescriptor {
  public:
   /// The descriptor is writable. Same return convention as doRead.
   virtual DescriptorResult doWrite() = 0;
@@ -61,7 +63,7 @@ class IReadWriteDescriptor : public IReadDescriptor, public IWriteDescriptor {};
 /// Mirrors: twisted.internet.interfaces.IHalfCloseableDescriptor. When doRead
 /// reports ConnectionDone, readConnectionLost is called instead of
 /// connectionLost and the descriptor stays registered for writing.
-class IHalfCloseableDescriptor {
+class TWISTED_API IHalfCloseableDescriptor {
  public:
   virtual ~IHalfCloseableDescriptor() = default;
   virtual void writeConnectionLost(const python::Failure& reason) = 0;
@@ -74,9 +76,9 @@ inline IHalfCloseableDescriptor* IFileDescriptor::halfCloseable() noexcept {
 
 namespace main {
 /// Mirrors twisted.internet.main.CONNECTION_DONE: Failure(ConnectionDone()).
-const python::Failure& CONNECTION_DONE();
+TWISTED_API const python::Failure& CONNECTION_DONE();
 /// Mirrors twisted.internet.main.CONNECTION_LOST: Failure(ConnectionLost()).
-const python::Failure& CONNECTION_LOST();
+TWISTED_API const python::Failure& CONNECTION_LOST();
 }  // namespace main
 
 }  // namespace twisted::internet

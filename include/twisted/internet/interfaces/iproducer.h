@@ -3,6 +3,8 @@
 // it reads).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <string_view>
 
 namespace twisted::internet {
@@ -10,7 +12,7 @@ namespace twisted::internet {
 /// Something that writes data to a consumer and can be told to stop for good.
 /// Mirrors: twisted.internet.interfaces.IProducer (plus resumeProducing,
 /// which both kinds of producer have).
-class IProducer {
+class TWISTED_API IProducer {
  public:
   virtual ~IProducer() = default;
   /// Stop producing for good (the consumer is going away).
@@ -23,7 +25,7 @@ class IProducer {
 
 /// A producer that writes on its own until paused (streaming).
 /// Mirrors: twisted.internet.interfaces.IPushProducer.
-class IPushProducer : public IProducer {
+class TWISTED_API IPushProducer : public IProducer {
  public:
   /// Stop writing until resumeProducing(). Mirrors IPushProducer.pauseProducing.
   virtual void pauseProducing() = 0;
@@ -37,7 +39,7 @@ class IPullProducer : public IProducer {};
 /// it when its buffer passes a high-water mark and resumes it once the buffer
 /// drains; a pull producer is asked for the next chunk each time the buffer
 /// drains. Mirrors: twisted.internet.interfaces.IConsumer.
-class IConsumer {
+class TWISTED_API IConsumer {
  public:
   virtual ~IConsumer() = default;
   /// Registers `producer` (not owned: it must unregister, or outlive the

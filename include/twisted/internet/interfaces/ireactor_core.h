@@ -1,6 +1,8 @@
 // IReactorCore: running and stopping the reactor, system event triggers.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -14,7 +16,7 @@
 namespace twisted::internet {
 
 /// Identifies a system event trigger, for removeSystemEventTrigger.
-struct TriggerId {
+struct TWISTED_API TriggerId {
   std::uint64_t value = 0;
   friend bool operator==(TriggerId, TriggerId) = default;
 };
@@ -24,7 +26,7 @@ struct TriggerId {
 /// Mirrors: twisted.internet.interfaces.IReactorCore. Thread safety: every
 /// method must be called from the reactor's thread; use
 /// IReactorThreads::callFromThread to reach it from another thread.
-class IReactorCore {
+class TWISTED_API IReactorCore {
  public:
   virtual ~IReactorCore() = default;
 

@@ -1,6 +1,8 @@
 // IReactorFDSet: watching file descriptors for readiness.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <vector>
 
 #include <twisted/internet/interfaces/ifile_descriptor.h>
@@ -11,7 +13,7 @@ namespace twisted::internet {
 /// by pointer and never owned (see IFileDescriptor). All methods: reactor
 /// thread only. Adding twice is a no-op; removing an unregistered descriptor
 /// is a no-op.
-class IReactorFDSet {
+class TWISTED_API IReactorFDSet {
  public:
   virtual ~IReactorFDSet() = default;
   /// Calls reader->doRead() whenever its fileno() is readable. Mirrors addReader.

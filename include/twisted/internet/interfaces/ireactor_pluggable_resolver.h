@@ -1,6 +1,8 @@
 // IReactorPluggableResolver: the reactor's name resolver can be replaced.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 
 #include <twisted/internet/interfaces/iresolver_simple.h>
@@ -12,7 +14,7 @@ namespace twisted::internet {
 ///
 /// Mirrors: twisted.internet.interfaces.IReactorPluggableResolver.
 /// Reactor thread only.
-class IReactorPluggableResolver {
+class TWISTED_API IReactorPluggableResolver {
  public:
   virtual ~IReactorPluggableResolver() = default;
 

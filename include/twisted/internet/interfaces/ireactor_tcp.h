@@ -1,6 +1,8 @@
 // IReactorTCP: listening for and making TCP connections.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +16,7 @@
 namespace twisted::internet {
 
 /// A listening port. Mirrors: twisted.internet.interfaces.IListeningPort.
-class IListeningPort {
+class TWISTED_API IListeningPort {
  public:
   virtual ~IListeningPort() = default;
   /// Starts listening again after stopListening (listenTCP already started it).
@@ -33,7 +35,7 @@ class IListeningPort {
 /// Mirrors: twisted.internet.interfaces.IReactorTCP. Ports and connectors are
 /// shared between the reactor (while listening / connecting / connected) and
 /// the caller; dropping the returned pointer does not stop them.
-class IReactorTCP {
+class TWISTED_API IReactorTCP {
  public:
   virtual ~IReactorTCP() = default;
 

@@ -1,6 +1,8 @@
 // IReactorThreads: talking to the reactor from other threads, and a thread pool.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <utility>
 
 #include <twisted/python/detail/unique_function.h>
@@ -13,7 +15,7 @@ namespace twisted::internet {
 
 /// Mirrors: twisted.internet.interfaces.IReactorThreads (IReactorFromThreads
 /// + IReactorInThreads).
-class IReactorThreads {
+class TWISTED_API IReactorThreads {
  public:
   virtual ~IReactorThreads() = default;
 

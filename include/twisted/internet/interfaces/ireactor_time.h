@@ -1,6 +1,8 @@
 // IReactorTime: scheduling calls in the future.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -15,7 +17,7 @@ namespace twisted::internet {
 /// Mirrors: twisted.internet.interfaces.IReactorTime. Implemented by every
 /// reactor and by task::Clock, so code that only schedules calls (timeouts,
 /// LoopingCall, deferLater) takes an IReactorTime& and is testable with a Clock.
-class IReactorTime {
+class TWISTED_API IReactorTime {
  public:
   virtual ~IReactorTime() = default;
 

@@ -4,6 +4,8 @@
 // their own (a table, c-ares, a caching resolver).
 #pragma once
 
+#include <twisted/export.h>
+
 #include <string>
 
 #include <twisted/internet/defer/deferred.h>
@@ -18,7 +20,7 @@ inline constexpr double kDefaultResolveTimeout = 60;
 ///
 /// Mirrors: twisted.internet.interfaces.IResolverSimple. Twisted's timeout is
 /// a tuple of retry delays; ours is their sum, in seconds.
-class IResolverSimple {
+class TWISTED_API IResolverSimple {
  public:
   virtual ~IResolverSimple() = default;
 

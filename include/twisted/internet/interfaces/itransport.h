@@ -1,6 +1,8 @@
 // The transport a protocol writes to: one end of a connection.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <span>
 #include <string_view>
 
@@ -17,9 +19,9 @@ namespace twisted::internet {
 /// Mirrors: twisted.internet.interfaces.ITransport, together with the
 /// IConsumer and IPushProducer interfaces every Twisted connection provides.
 /// Call it on the reactor thread only.
-class ITransport : public IConsumer,
-                   public IPushProducer,
-                   public virtual python::log::ILoggingContext {
+class TWISTED_API ITransport : public IConsumer,
+                               public IPushProducer,
+                               public virtual python::log::ILoggingContext {
  public:
   /// Sends `data` in order, after what was written before; never blocks.
   /// What the kernel does not take now is copied and sent later. Writes
@@ -46,7 +48,7 @@ class ITransport : public IConsumer,
 };
 
 /// A TCP connection. Mirrors: twisted.internet.interfaces.ITCPTransport.
-class ITCPTransport : public ITransport {
+class TWISTED_API ITCPTransport : public ITransport {
  public:
   /// Half-close: shutdown(SHUT_WR) once the buffer is sent.
   /// Mirrors ITCPTransport.loseWriteConnection.

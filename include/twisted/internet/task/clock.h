@@ -1,6 +1,8 @@
 // task::Clock: a deterministic IReactorTime for tests.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <vector>
 
@@ -17,7 +19,7 @@ namespace twisted::internet::task {
 /// scheduling order; a call scheduled or reset during advance() that is
 /// already due runs in the same advance(); an exception from a call
 /// propagates out of advance() and the remaining due calls stay queued.
-class Clock : public IReactorTime {
+class TWISTED_API Clock : public IReactorTime {
  public:
   Clock();
   ~Clock() override;

@@ -27,6 +27,8 @@
 // valid. Test: tests/internet/task/test_cooperator.cpp
 #pragma once
 
+#include <twisted/export.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,7 +48,7 @@ namespace twisted::internet::task {
 ///
 /// Mirrors: what a cooperative iterator's next() produces (a value, a
 /// Deferred, or StopIteration).
-class Step {
+class TWISTED_API Step {
  public:
   /// `true`: more work to do; `false`: the task is finished.
   Step(bool more) noexcept : more_(more) {}  // NOLINT: implicit by design
@@ -97,7 +99,7 @@ class Cooperator;
 namespace twisted::internet::detail {
 
 /// A cooperative task's callable, type-erased.
-class TaskIterator {
+class TWISTED_API TaskIterator {
  public:
   virtual ~TaskIterator() = default;
   virtual task::Step next() = 0;
@@ -124,7 +126,7 @@ namespace twisted::internet::task {
 /// A task running in a Cooperator, which can be paused, resumed, stopped and
 /// waited on. Made by Cooperator::cooperate(). A handle: copies refer to the
 /// same task. Mirrors: twisted.internet.task.CooperativeTask.
-class CooperativeTask {
+class TWISTED_API CooperativeTask {
  public:
   /// A Deferred that fires (with nothing) when the task's callable is
   /// exhausted, or fails with what it threw (or the failure of a Deferred it
@@ -170,7 +172,7 @@ class CooperativeTask {
 ///
 /// Mirrors: twisted.internet.task.Cooperator. Single-threaded: use it on
 /// the reactor's thread. Not copyable or movable.
-class Cooperator {
+class TWISTED_API Cooperator {
  public:
   /// Twisted's _EPSILON: the delay of the default scheduler's callLater.
   static constexpr double kEpsilon = 0.00000001;
@@ -240,7 +242,7 @@ class Cooperator {
 
 /// The process-wide Cooperator that cooperate() and coiterate() use, on the
 /// process-wide reactor(). Mirrors twisted.internet.task._theCooperator.
-Cooperator& theCooperator();
+TWISTED_API Cooperator& theCooperator();
 
 /// Runs `iterator` as a task of the process-wide Cooperator, sharing time
 /// with every other task started this way. Mirrors twisted.internet.task.cooperate.

@@ -2,6 +2,8 @@
 // the misuse errors of LoopingCall.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -10,14 +12,14 @@ namespace twisted::internet::task {
 /// The operation could not be completed because the scheduler or one of its
 /// tasks was in an invalid state. Base of the Cooperator's errors; never
 /// raised itself. Mirrors: twisted.internet.task.SchedulerError.
-class SchedulerError : public std::runtime_error {
+class TWISTED_API SchedulerError : public std::runtime_error {
  public:
   explicit SchedulerError(const std::string& what = "scheduler error") : std::runtime_error(what) {}
 };
 
 /// The Cooperator was stopped while the task was in progress, or before it
 /// was added. Mirrors: twisted.internet.task.SchedulerStopped.
-class SchedulerStopped : public SchedulerError {
+class TWISTED_API SchedulerStopped : public SchedulerError {
  public:
   explicit SchedulerStopped(const std::string& what = "the Cooperator was stopped")
       : SchedulerError(what) {}
@@ -25,34 +27,34 @@ class SchedulerStopped : public SchedulerError {
 
 /// The task has permanently stopped running (completed, stopped or failed).
 /// Mirrors: twisted.internet.task.TaskFinished.
-class TaskFinished : public SchedulerError {
+class TWISTED_API TaskFinished : public SchedulerError {
  public:
   explicit TaskFinished(const std::string& what = "the task has finished") : SchedulerError(what) {}
 };
 
 /// The task's iterator was exhausted. Mirrors: twisted.internet.task.TaskDone.
-class TaskDone : public TaskFinished {
+class TWISTED_API TaskDone : public TaskFinished {
  public:
   explicit TaskDone(const std::string& what = "the task is done") : TaskFinished(what) {}
 };
 
 /// The task was stopped with CooperativeTask::stop().
 /// Mirrors: twisted.internet.task.TaskStopped.
-class TaskStopped : public TaskFinished {
+class TWISTED_API TaskStopped : public TaskFinished {
  public:
   explicit TaskStopped(const std::string& what = "the task was stopped") : TaskFinished(what) {}
 };
 
 /// The task's iterator threw (or a Deferred it yielded failed).
 /// Mirrors: twisted.internet.task.TaskFailed.
-class TaskFailed : public TaskFinished {
+class TWISTED_API TaskFailed : public TaskFinished {
  public:
   explicit TaskFailed(const std::string& what = "the task failed") : TaskFinished(what) {}
 };
 
 /// CooperativeTask::resume() on a task that is not paused.
 /// Mirrors: twisted.internet.task.NotPaused.
-class NotPaused : public SchedulerError {
+class TWISTED_API NotPaused : public SchedulerError {
  public:
   explicit NotPaused(const std::string& what = "the task is not paused") : SchedulerError(what) {}
 };
@@ -60,7 +62,7 @@ class NotPaused : public SchedulerError {
 /// LoopingCall::start() while it is running, or stop()/reset() while it is
 /// not. Twisted raises AssertionError there (a programming error, hence a
 /// std::logic_error); C++ gets a type of its own so it can be caught.
-class LoopingCallStateError : public std::logic_error {
+class TWISTED_API LoopingCallStateError : public std::logic_error {
  public:
   explicit LoopingCallStateError(const std::string& what) : std::logic_error(what) {}
 };

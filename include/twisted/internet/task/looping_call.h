@@ -21,6 +21,8 @@
 // Test: tests/internet/task/test_looping_call.cpp
 #pragma once
 
+#include <twisted/export.h>
+
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -43,7 +45,7 @@ namespace twisted::internet::detail {
 /// The function a LoopingCall runs, type-erased. `count` is the number of
 /// intervals elapsed (withCount) or 1. Returns the Deferred to wait for
 /// before the next call, if the function returned one.
-class LoopFunction {
+class TWISTED_API LoopFunction {
  public:
   virtual ~LoopFunction() = default;
   virtual std::optional<defer::Deferred<void>> call(std::int64_t count) = 0;
@@ -138,7 +140,7 @@ namespace twisted::internet::task {
 ///
 /// Mirrors: twisted.internet.task.LoopingCall. Single-threaded: use it on
 /// its clock's thread. See the top of this file for ownership.
-class LoopingCall {
+class TWISTED_API LoopingCall {
  public:
   /// Calls `f(args...)` on each iteration; `args` are copied (or moved) in
   /// now. `f` may return anything: a Deferred is waited for, other values

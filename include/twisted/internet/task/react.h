@@ -3,6 +3,8 @@
 // Test: tests/internet/task/test_react.cpp
 #pragma once
 
+#include <twisted/export.h>
+
 #include <exception>
 #include <functional>
 #include <string>
@@ -16,7 +18,7 @@ namespace twisted::internet::task {
 
 /// Thrown (or errbacked) by react()'s main function to end the program with
 /// `code`. Mirrors: Python's SystemExit(code), as task.react handles it.
-class SystemExit : public std::exception {
+class TWISTED_API SystemExit : public std::exception {
  public:
   explicit SystemExit(int code = 0) : code_(code), what_("SystemExit: " + std::to_string(code)) {}
   /// The exit code. Mirrors SystemExit.code.
@@ -45,7 +47,7 @@ defer::Deferred<int> exitCodeOf(defer::Deferred<T> d) {
 }
 
 /// react()'s body once main has been called (non-template, in react.cpp).
-int runReact(ReactorBase& reactor, defer::Deferred<int> finished);
+TWISTED_API int runReact(ReactorBase& reactor, defer::Deferred<int> finished);
 
 }  // namespace twisted::internet::detail
 

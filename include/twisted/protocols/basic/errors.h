@@ -1,6 +1,8 @@
 // Errors of twisted.protocols.basic.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -9,14 +11,14 @@ namespace twisted::protocols::basic {
 /// sendString() was given a string too long for the length prefix.
 /// Mirrors: twisted.protocols.basic.StringTooLongError (an AssertionError,
 /// hence a std::logic_error: it is the caller's bug).
-class StringTooLongError : public std::logic_error {
+class TWISTED_API StringTooLongError : public std::logic_error {
  public:
   explicit StringTooLongError(const std::string& what) : std::logic_error(what) {}
 };
 
 /// The peer sent something that is not a netstring.
 /// Mirrors: twisted.protocols.basic.NetstringParseError (a ValueError).
-class NetstringParseError : public std::invalid_argument {
+class TWISTED_API NetstringParseError : public std::invalid_argument {
  public:
   explicit NetstringParseError(const std::string& what) : std::invalid_argument(what) {}
 };

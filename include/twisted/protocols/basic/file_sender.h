@@ -2,6 +2,8 @@
 // transport), one chunk each time the consumer asks for more.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -43,7 +45,7 @@ class FileSenderSource;
 /// (docs/design/lifetime.md, rule 12): destroy it only after the Deferred
 /// fired, or after unregistering it; its destructor never touches the
 /// consumer. The sender may be destroyed from the Deferred's callbacks.
-class FileSender : public internet::IPullProducer {
+class TWISTED_API FileSender : public internet::IPullProducer {
  public:
   /// Applied to each chunk before it is written. Mirrors the `transform`
   /// argument of FileSender.beginFileTransfer.

@@ -1,6 +1,8 @@
 // Length-prefixed strings: IntNStringReceiver and its 8/16/32-bit variants.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,7 +24,7 @@ namespace twisted::protocols::basic {
 /// delivered.
 ///
 /// Mirrors: twisted.protocols.basic.IntNStringReceiver.
-class IntNStringReceiver : public internet::Protocol, public internet::IPushProducer {
+class TWISTED_API IntNStringReceiver : public internet::Protocol, public internet::IPushProducer {
  public:
   /// `prefixLength`: 1, 2 or 4 (Twisted's prefixLength / structFormat).
   /// @throws std::invalid_argument for another size.
@@ -64,19 +66,19 @@ class IntNStringReceiver : public internet::Protocol, public internet::IPushProd
 };
 
 /// 32-bit prefix ("!I"). Mirrors: twisted.protocols.basic.Int32StringReceiver.
-class Int32StringReceiver : public IntNStringReceiver {
+class TWISTED_API Int32StringReceiver : public IntNStringReceiver {
  public:
   Int32StringReceiver() : IntNStringReceiver(4) {}
 };
 
 /// 16-bit prefix ("!H"). Mirrors: twisted.protocols.basic.Int16StringReceiver.
-class Int16StringReceiver : public IntNStringReceiver {
+class TWISTED_API Int16StringReceiver : public IntNStringReceiver {
  public:
   Int16StringReceiver() : IntNStringReceiver(2) {}
 };
 
 /// 8-bit prefix ("!B"). Mirrors: twisted.protocols.basic.Int8StringReceiver.
-class Int8StringReceiver : public IntNStringReceiver {
+class TWISTED_API Int8StringReceiver : public IntNStringReceiver {
  public:
   Int8StringReceiver() : IntNStringReceiver(1) {}
 };

@@ -1,6 +1,8 @@
 // LineOnlyReceiver: lines only, no raw mode, no pausing.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -14,7 +16,7 @@ namespace twisted::protocols::basic {
 /// O(chunk) per chunk, at most MAX_LENGTH + delimiter bytes buffered.
 ///
 /// Mirrors: twisted.protocols.basic.LineOnlyReceiver.
-class LineOnlyReceiver : public internet::Protocol {
+class TWISTED_API LineOnlyReceiver : public internet::Protocol {
  public:
   /// Delivers each complete line. Stops (discarding the complete lines left
   /// in this chunk, as Twisted does) when the transport is disconnecting

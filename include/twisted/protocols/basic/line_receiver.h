@@ -1,6 +1,8 @@
 // LineReceiver: a protocol that receives lines and/or raw data.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -30,7 +32,7 @@ namespace twisted::protocols::basic {
 /// given to callbacks are valid during the call only.
 ///
 /// Mirrors: twisted.protocols.basic.LineReceiver.
-class LineReceiver : public internet::Protocol, public internet::IPushProducer {
+class TWISTED_API LineReceiver : public internet::Protocol, public internet::IPushProducer {
  public:
   /// Parses `data` into lines (or raw data). Processing stops when paused,
   /// after a line if the transport is disconnecting, and at once after

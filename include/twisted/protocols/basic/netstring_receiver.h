@@ -1,6 +1,8 @@
 // NetstringReceiver: djb's netstrings, `<length>:<payload>,`.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -20,7 +22,7 @@ namespace twisted::protocols::basic {
 /// bytes are buffered.
 ///
 /// Mirrors: twisted.protocols.basic.NetstringReceiver.
-class NetstringReceiver : public internet::Protocol {
+class TWISTED_API NetstringReceiver : public internet::Protocol {
  public:
   /// Delivers each complete netstring's payload.
   /// Mirrors NetstringReceiver.dataReceived.

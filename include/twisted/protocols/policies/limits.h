@@ -3,6 +3,8 @@
 // twisted.protocols.policies.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,7 +30,8 @@ namespace twisted::protocols::policies {
 ///
 /// Mirrors: twisted.protocols.policies.LimitTotalConnectionsFactory. The
 /// wrapped protocol's `factory` is this factory, as in Twisted.
-class LimitTotalConnectionsFactory : public internet::ServerFactory, public ProtocolRegistry {
+class TWISTED_API LimitTotalConnectionsFactory : public internet::ServerFactory,
+                                                 public ProtocolRegistry {
  public:
   /// Builds `protocol` (or the overflow protocol) inside a ProtocolWrapper,
   /// or returns null past the limit without an overflow protocol.
@@ -65,7 +68,7 @@ class LimitTotalConnectionsFactory : public internet::ServerFactory, public Prot
 /// indexes addresses like tuples (broken with IPv4Address objects) and
 /// forgets to unregister from `protocols`; this keys on the peer host given
 /// to buildProtocol and does unregister.
-class LimitConnectionsByPeer : public WrappingFactory {
+class TWISTED_API LimitConnectionsByPeer : public WrappingFactory {
  public:
   using WrappingFactory::WrappingFactory;
 

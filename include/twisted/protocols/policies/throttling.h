@@ -3,6 +3,8 @@
 // twisted.protocols.policies.ThrottlingFactory / ThrottlingProtocol.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -19,7 +21,7 @@ class ThrottlingFactory;
 /// The wrapper ThrottlingFactory makes: counts the bytes read and written
 /// and pauses reading (the transport) or writing (the registered producer).
 /// Mirrors: twisted.protocols.policies.ThrottlingProtocol.
-class ThrottlingProtocol : public ProtocolWrapper {
+class TWISTED_API ThrottlingProtocol : public ProtocolWrapper {
  public:
   ThrottlingProtocol(ThrottlingFactory* factory, std::unique_ptr<internet::Protocol> wrapped);
 
@@ -61,7 +63,7 @@ class ThrottlingProtocol : public ProtocolWrapper {
 /// Mirrors: twisted.protocols.policies.ThrottlingFactory. Differences: the
 /// clock is injectable (`clock`; Twisted overrides callLater in tests); a
 /// connection the wrapped factory refuses does not count.
-class ThrottlingFactory : public WrappingFactory {
+class TWISTED_API ThrottlingFactory : public WrappingFactory {
  public:
   /// Limits are bytes per second; none means unlimited.
   /// Mirrors ThrottlingFactory(wrappedFactory, maxConnectionCount, readLimit, writeLimit).

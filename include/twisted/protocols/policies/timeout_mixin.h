@@ -8,6 +8,8 @@
 //     };
 #pragma once
 
+#include <twisted/export.h>
+
 #include <optional>
 
 #include <twisted/internet/delayed_call.h>
@@ -22,7 +24,7 @@ namespace twisted::protocols::policies {
 /// Mirrors: twisted.protocols.policies.TimeoutMixin. The clock is the
 /// `clock` member (Twisted's tests override callLater instead). Destroying
 /// the object cancels a pending timeout.
-class TimeoutMixin {
+class TWISTED_API TimeoutMixin {
  public:
   TimeoutMixin() = default;
   TimeoutMixin(const TimeoutMixin&) = delete;

@@ -4,6 +4,8 @@
 // Mirrors twisted.protocols.policies.ProtocolWrapper / WrappingFactory.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <memory>
 #include <span>
 #include <string>
@@ -25,7 +27,7 @@ class ProtocolWrapper;
 /// Lifetime: a wrapper destroyed without connectionLost (its reactor was
 /// destroyed first) still unregisters; a registry destroyed first detaches
 /// its wrappers, so neither side is left with a dangling pointer.
-class ProtocolRegistry {
+class TWISTED_API ProtocolRegistry {
  public:
   ProtocolRegistry() = default;
   ProtocolRegistry(const ProtocolRegistry&) = delete;
@@ -52,7 +54,7 @@ class ProtocolRegistry {
 ///   destroys the wrapper, and with it the wrapped protocol, right after);
 /// - the ITCPTransport methods forward to the real transport when it is
 ///   one, and throw std::logic_error otherwise (Twisted's AttributeError).
-class ProtocolWrapper : public internet::Protocol, public internet::ITCPTransport {
+class TWISTED_API ProtocolWrapper : public internet::Protocol, public internet::ITCPTransport {
  public:
   /// `factory` (not owned) is the wrapping factory; if it is a
   /// ProtocolRegistry the wrapper registers with it while connected.
@@ -130,7 +132,7 @@ class ProtocolWrapper : public internet::Protocol, public internet::ITCPTranspor
 /// null), so does this one. Start and stop are forwarded from
 /// startFactory/stopFactory (Factory::doStart is not virtual here), so the
 /// wrapped factory starts and stops with this one.
-class WrappingFactory : public internet::ClientFactory, public ProtocolRegistry {
+class TWISTED_API WrappingFactory : public internet::ClientFactory, public ProtocolRegistry {
  public:
   /// Mirrors WrappingFactory(wrappedFactory).
   explicit WrappingFactory(std::shared_ptr<internet::Factory> wrappedFactory);

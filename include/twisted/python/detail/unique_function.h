@@ -4,6 +4,8 @@
 // allocation per call.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -12,7 +14,7 @@
 
 namespace twisted::python::detail {
 
-class UniqueFunction {
+class TWISTED_API UniqueFunction {
  public:
   UniqueFunction() noexcept = default;
   UniqueFunction(std::nullptr_t) noexcept {}

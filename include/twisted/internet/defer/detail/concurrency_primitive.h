@@ -3,6 +3,8 @@
 // Mirrors twisted.internet.defer._ConcurrencyPrimitive.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <algorithm>
 #include <deque>
 #include <memory>
@@ -18,7 +20,7 @@ namespace twisted::internet::defer::detail {
 /// Tokens and waiters. Held by a shared_ptr: the waiters' cancellers and
 /// run()'s release step refer to it, and must stay safe if the lock or
 /// semaphore object is destroyed first.
-class TokenPool : public std::enable_shared_from_this<TokenPool> {
+class TWISTED_API TokenPool : public std::enable_shared_from_this<TokenPool> {
  public:
   TokenPool(int tokens, const char* overReleaseMessage) noexcept
       : tokens_(tokens), limit_(tokens), overRelease_(overReleaseMessage) {}

@@ -14,6 +14,8 @@
 // Deferred fires, so RAII locals are gone before callbacks run.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <coroutine>
 #include <exception>
 #include <utility>
@@ -26,7 +28,7 @@
 namespace twisted::internet::defer::detail {
 
 /// What every Deferred coroutine's promise has, whatever its T.
-struct PromiseBase {
+struct TWISTED_API PromiseBase {
   StatePtr state;  // the coroutine's Deferred; moved out at the end
   Result result;   // return value or exception, delivered after the frame dies
 
@@ -93,7 +95,7 @@ struct Promise<void> : PromiseBase {
 
 /// Queued on the awaited Deferred: takes its result, resumes the coroutine.
 /// Destroyed unrun, it destroys our coroutine's frame (it owns it).
-struct ResumeStep {
+struct TWISTED_API ResumeStep {
   std::coroutine_handle<> h;
   Result* sink;
   DeferredState* outer;  // our coroutine's Deferred, or null for a foreign coroutine

@@ -10,6 +10,8 @@
 // reactor's), and hand results across threads with callFromThread.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -38,10 +40,10 @@ TypeTag typeTag() noexcept {
   return &typeid(T);
 }
 /// Readable name of a tag ("int", "std::string", "void").
-std::string typeName(TypeTag tag);
+TWISTED_API std::string typeName(TypeTag tag);
 
 /// Intrusive, non-atomic reference to a DeferredState.
-class StatePtr {
+class TWISTED_API StatePtr {
  public:
   StatePtr() noexcept = default;
   /// Adopts a reference the caller already owns.
@@ -73,7 +75,7 @@ class StatePtr {
 /// The current result of a Deferred: nothing yet, a value of the chain's
 /// current type (void included), a Failure, or (transiently, while the
 /// callback loop decides what to do) a Deferred returned by a callback.
-class Result {
+class TWISTED_API Result {
  public:
   enum class Kind : std::uint8_t { Empty, Value, Failure, Deferred };
   static constexpr std::size_t kValueInline = 32;
@@ -227,7 +229,7 @@ class Result {
 /// result and replaces it (Twisted's (callback, errback) pair), or a
 /// continuation that hands this Deferred's result to a Deferred waiting on it
 /// (Twisted's _CONTINUE marker).
-class Entry {
+class TWISTED_API Entry {
  public:
   static constexpr std::size_t kEntryInline = 48;
 
@@ -307,7 +309,7 @@ class Entry {
 };
 
 /// FIFO of entries, three inline; grows on the heap past that.
-class CallbackQueue {
+class TWISTED_API CallbackQueue {
   // Plain operator new (malloc) already aligns to 16; the aligned form goes
   // through the slower memalign path.
   static_assert(alignof(Entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
@@ -336,7 +338,7 @@ class CallbackQueue {
 };
 
 /// The shared state of one Deferred (Twisted's Deferred object itself).
-class DeferredState {
+class TWISTED_API DeferredState {
  public:
   explicit DeferredState(TypeTag type) noexcept : initialType_(type), chainType_(type) {}
   DeferredState(const DeferredState&) = delete;

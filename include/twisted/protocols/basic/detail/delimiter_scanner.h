@@ -10,6 +10,8 @@
 // not depend on what the previous block held.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +24,7 @@
 namespace twisted::protocols::basic::detail {
 
 /// Walks one fixed run of bytes from delimiter to delimiter (see above).
-class DelimiterScanner {
+class TWISTED_API DelimiterScanner {
  public:
   static constexpr std::size_t npos = std::string_view::npos;
 

@@ -14,6 +14,8 @@
 // callback is queued and parsed after the bytes already buffered, in order.
 #pragma once
 
+#include <twisted/export.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +24,7 @@
 
 namespace twisted::protocols::basic::detail {
 
-class ReceiveBuffer {
+class TWISTED_API ReceiveBuffer {
  public:
   /// Starts parsing `data`: returns false (and queues `data`) if a parse is
   /// already under way further up the stack, as Twisted's _busyReceiving does.
