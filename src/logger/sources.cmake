@@ -10,5 +10,4 @@ list(APPEND TWISTED_SOURCES
   logger/file_log_observer.cpp
   logger/filtering_log_observer.cpp
   logger/json.cpp
-  logger/event_logging_observer.cpp
 )

@@ -12,3 +12,6 @@ list(APPEND TWISTED_SOURCES
 list(APPEND TWISTED_SOURCES
   testing/fake_resolver.cpp
 )
+list(APPEND TWISTED_SOURCES
+  testing/event_logging_observer.cpp
+)
