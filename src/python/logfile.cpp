@@ -266,8 +266,10 @@ void LogFile::rotateLocked() {
 // --- DailyLogFile ------------------------------------------------------------
 
 DailyLogFile::DailyLogFile(std::string name, fs::path directory,
-                           std::optional<fs::perms> defaultMode, Clock clock)
-    : BaseLogFile(std::move(name), std::move(directory), defaultMode), clock_(std::move(clock)) {
+                           std::optional<fs::perms> defaultMode, Clock clock, DateFunction toDate)
+    : BaseLogFile(std::move(name), std::move(directory), defaultMode),
+      clock_(std::move(clock)),
+      toDate_(std::move(toDate)) {
   openFile();
 }
 
@@ -275,10 +277,10 @@ DailyLogFile::~DailyLogFile() = default;
 
 std::unique_ptr<DailyLogFile> DailyLogFile::fromFullPath(const fs::path& path,
                                                          std::optional<fs::perms> defaultMode,
-                                                         Clock clock) {
+                                                         Clock clock, DateFunction toDate) {
   const fs::path full = fs::absolute(path);
   return std::make_unique<DailyLogFile>(full.filename().string(), full.parent_path(), defaultMode,
-                                        std::move(clock));
+                                        std::move(clock), std::move(toDate));
 }
 
 double DailyLogFile::now() const {
@@ -294,8 +296,12 @@ Date DailyLogFile::toDate(double unixTime) {
   return Date{local.tm_year + 1900, local.tm_mon + 1, local.tm_mday};
 }
 
+Date DailyLogFile::dateOf(double unixTime) const {
+  return toDate_ ? toDate_(unixTime) : toDate(unixTime);
+}
+
 Date DailyLogFile::today() const {
-  return toDate(now());
+  return dateOf(now());
 }
 
 std::string DailyLogFile::suffix(const Date& date) {
@@ -312,8 +318,9 @@ Date DailyLogFile::lastDate() const {
 }
 
 LogReader DailyLogFile::getLog(double unixTime) const {
-  if (toDate(unixTime) == lastDate()) return getCurrentLog();
-  const fs::path file = withSuffix(path(), suffix(unixTime));
+  const Date date = dateOf(unixTime);
+  if (date == lastDate()) return getCurrentLog();
+  const fs::path file = withSuffix(path(), suffix(date));
   if (!fs::exists(file)) throw std::invalid_argument("no such logfile exists");
   return LogReader(file);
 }
@@ -325,7 +332,7 @@ bool DailyLogFile::shouldRotateLocked() const {
 void DailyLogFile::didOpenLocked(std::uint64_t, double mtime, bool created) {
   // A file created just now dates from "today" by our clock (the same as its
   // mtime unless a clock is injected); an existing one from its last write.
-  lastDate_ = created ? today() : toDate(mtime);
+  lastDate_ = created ? today() : dateOf(mtime);
 }
 
 void DailyLogFile::didWriteLocked(std::size_t) {

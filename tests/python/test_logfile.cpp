@@ -412,6 +412,24 @@ TEST_F(LogFileTest, DailyRotation) {
   EXPECT_EQ(readFile(path), "3");
 }
 
+// An injected date function decides the day, whatever the time zone (as
+// Twisted's tests override DailyLogFile.toDate): here a "day" is 10 seconds.
+TEST_F(LogFileTest, DailyRotationWithAnInjectedDateFunction) {
+  double now = 0;
+  auto tenSecondDays = [](double t) { return Date{2000, 1, 1 + static_cast<int>(t / 10)}; };
+  DailyLogFile log(
+      name, dir, std::nullopt, [&now] { return now; }, tenSecondDays);
+  EXPECT_EQ(log.today(), (Date{2000, 1, 1}));
+  EXPECT_EQ(log.dateOf(25), (Date{2000, 1, 3}));
+  log.write("first");
+  now = 12;
+  log.write("second");
+  EXPECT_EQ(readFile(suffixed("2000_1_1")), "first");
+  EXPECT_EQ(readFile(path), "second");
+  EXPECT_EQ(log.lastDate(), (Date{2000, 1, 2}));
+  EXPECT_EQ(log.getLog(5).readLines(), std::vector<std::string>{"first"});
+}
+
 // If the dated file already exists, no rotation happens and writes go on.
 TEST_F(LogFileTest, DailyRotationSkipsExistingDatedFile) {
   ScopedUtc utc;

@@ -213,24 +213,35 @@ class TWISTED_API DailyLogFile : public BaseLogFile {
  public:
   /// Returns "now" in seconds since the epoch; injectable for tests.
   using Clock = std::function<double()>;
+  /// Returns the date of a time in seconds since the epoch; injectable for
+  /// tests that must not depend on the local time zone (Twisted's tests
+  /// override DailyLogFile.toDate for that).
+  using DateFunction = std::function<Date(double unixTime)>;
 
   /// Opens (or creates) `directory/name`. `clock` (default: the system
-  /// clock) decides what "today" is.
+  /// clock) decides what "now" is, `toDate` (default: toDate(), the local
+  /// date) which day a time falls on.
   /// @throws std::system_error (with the path and strerror) if it cannot.
   /// Mirrors: DailyLogFile(name, directory, defaultMode=None).
   DailyLogFile(std::string name, std::filesystem::path directory,
-               std::optional<std::filesystem::perms> defaultMode = std::nullopt, Clock clock = {});
+               std::optional<std::filesystem::perms> defaultMode = std::nullopt, Clock clock = {},
+               DateFunction toDate = {});
   /// Closes the file.
   ~DailyLogFile() override;
 
   /// A DailyLogFile for a full path. Mirrors: DailyLogFile.fromFullPath.
   static std::unique_ptr<DailyLogFile> fromFullPath(
       const std::filesystem::path& path,
-      std::optional<std::filesystem::perms> defaultMode = std::nullopt, Clock clock = {});
+      std::optional<std::filesystem::perms> defaultMode = std::nullopt, Clock clock = {},
+      DateFunction toDate = {});
 
   /// The local date of `unixTime`. Mirrors: DailyLogFile.toDate(t).
   static Date toDate(double unixTime);
-  /// Today's local date according to the clock. Mirrors: DailyLogFile.toDate().
+  /// The date of `unixTime` by this file's date function (toDate() unless
+  /// one was given). Mirrors: self.toDate(t), overridable in Twisted.
+  Date dateOf(double unixTime) const;
+  /// Today's date according to the clock and the date function.
+  /// Mirrors: DailyLogFile.toDate().
   Date today() const;
 
   /// "Y_M_D", unpadded. Mirrors: DailyLogFile.suffix(tupledate).
@@ -259,6 +270,7 @@ class TWISTED_API DailyLogFile : public BaseLogFile {
   double now() const;
 
   Clock clock_;
+  DateFunction toDate_;
   Date lastDate_;
 };
 
