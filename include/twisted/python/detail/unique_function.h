@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <twisted/python/detail/erased_ops.h>
+
 namespace twisted::python::detail {
 
 class TWISTED_API UniqueFunction {
@@ -20,16 +22,15 @@ class TWISTED_API UniqueFunction {
   UniqueFunction(std::nullptr_t) noexcept {}
 
   template <class F, class D = std::decay_t<F>,
-            class = std::enable_if_t<!std::is_same_v<D, UniqueFunction> &&
-                                     std::is_invocable_v<D&>>>
+            class = std::enable_if_t<!std::is_same_v<D, UniqueFunction> && std::is_invocable_v<D&>>>
   UniqueFunction(F&& f) {  // NOLINT: implicit like std::function
     if constexpr (sizeof(D) <= kInline && alignof(D) <= alignof(std::max_align_t) &&
                   std::is_nothrow_move_constructible_v<D>) {
       ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
-      ops_ = &kInlineOps<D>;
+      ops_ = &Ops::template kInPlace<D>;
     } else {
       *reinterpret_cast<D**>(buf_) = new D(std::forward<F>(f));
-      ops_ = &kHeapOps<D>;
+      ops_ = &Ops::template kHeap<D>;
     }
   }
 
@@ -65,24 +66,8 @@ class TWISTED_API UniqueFunction {
 
  private:
   static constexpr std::size_t kInline = 48;
-  struct Ops {
-    void (*call)(void*);
-    void (*move)(void* from, void* to) noexcept;
-    void (*destroy)(void*) noexcept;
-  };
-  template <class D>
-  static constexpr Ops kInlineOps{
-      [](void* p) { (*static_cast<D*>(p))(); },
-      [](void* from, void* to) noexcept {
-        ::new (to) D(std::move(*static_cast<D*>(from)));
-        static_cast<D*>(from)->~D();
-      },
-      [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
-  template <class D>
-  static constexpr Ops kHeapOps{
-      [](void* p) { (**static_cast<D**>(p))(); },
-      [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
-      [](void* p) noexcept { delete *static_cast<D**>(p); }};
+  // In-place and heap tables only: move and destroy are never null here.
+  using Ops = ErasedOps<>;
 
   alignas(std::max_align_t) unsigned char buf_[kInline];
   const Ops* ops_ = nullptr;

@@ -20,6 +20,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include <twisted/python/detail/erased_ops.h>
 #include <twisted/python/detail/unique_function.h>
 #include <twisted/python/failure.h>
 
@@ -257,12 +258,13 @@ class TWISTED_API Entry {
         ::new (static_cast<void*>(e.buf_)) D(std::forward<S>(s));
         // Trivially copyable steps (capture-less lambdas, function pointers,
         // captured pointers and ints): memcpy to move, nothing to destroy.
-        e.ops_ = std::is_trivially_copyable_v<D> ? &kTrivialOps<D> : &kInlineOps<D>;
+        e.ops_ = std::is_trivially_copyable_v<D> ? &Ops::template kTrivial<D>
+                                                 : &Ops::template kInPlace<D>;
         return e;
       }
     }
     *reinterpret_cast<D**>(e.buf_) = new D(std::forward<S>(s));
-    e.ops_ = &kHeapOps<D>;
+    e.ops_ = &Ops::template kHeap<D>;
     return e;
   }
   /// A continuation: when reached, this Deferred's result goes to `chainee`
@@ -276,30 +278,13 @@ class TWISTED_API Entry {
 
   bool isContinuation() const noexcept { return chainee_ != nullptr; }
   StatePtr takeChainee() noexcept { return StatePtr::adopt(std::exchange(chainee_, nullptr)); }
-  void run(DeferredState& st) { ops_->run(buf_, st); }
+  void run(DeferredState& st) { ops_->call(buf_, st); }
   void reset() noexcept;
 
  private:
-  struct Ops {
-    void (*run)(void* self, DeferredState& st);
-    void (*move)(void* from, void* to) noexcept;
-    void (*destroy)(void* p) noexcept;
-  };
-  template <class D>
-  static constexpr Ops kTrivialOps{[](void* p, DeferredState& st) { (*static_cast<D*>(p))(st); },
-                                   nullptr, nullptr};
-  template <class D>
-  static constexpr Ops kInlineOps{[](void* p, DeferredState& st) { (*static_cast<D*>(p))(st); },
-                                  [](void* from, void* to) noexcept {
-                                    ::new (to) D(std::move(*static_cast<D*>(from)));
-                                    static_cast<D*>(from)->~D();
-                                  },
-                                  [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
-  template <class D>
-  static constexpr Ops kHeapOps{
-      [](void* p, DeferredState& st) { (**static_cast<D**>(p))(st); },
-      [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
-      [](void* p) noexcept { delete *static_cast<D**>(p); }};
+  // The table UniqueFunction uses too; a trivially copyable step has null
+  // move and destroy (memcpy, nothing to destroy).
+  using Ops = python::detail::ErasedOps<DeferredState&>;
 
   void moveFrom(Entry& o) noexcept;
 
