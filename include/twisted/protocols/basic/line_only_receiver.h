@@ -41,6 +41,10 @@ class TWISTED_API LineOnlyReceiver : public internet::Protocol {
  private:
   detail::ReceiveBuffer buffer_;
   std::size_t scanned_ = 0;
+
+  // A line over MAX_LENGTH, or any line once disconnecting: drops the
+  // complete lines, keeps the rest.
+  void refuseLines(std::size_t length, bool closing);
 };
 
 }  // namespace twisted::protocols::basic

@@ -88,6 +88,9 @@ class TWISTED_API LineReceiver : public internet::Protocol, public internet::IPu
   // that arrives a byte at a time is scanned once, not once per byte.
   std::size_t scanned_ = 0;
   bool lineMode_ = true;
+
+  // A line over MAX_LENGTH: hands it and the rest to lineLengthExceeded.
+  void refuseLongLine();
 };
 
 }  // namespace twisted::protocols::basic
