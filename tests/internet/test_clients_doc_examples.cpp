@@ -101,6 +101,13 @@ class Watcher : public ReconnectingClientFactory {
   int connections = 0;
 };
 
+// The doc's program lines: compiled, not run (they use the global reactor,
+// which one test process can run once).
+void programs() {
+  reactor().connectTCP("127.0.0.1", 8000, std::make_shared<GreeterFactory>(reactor()));
+  reactor().connectTCP("db.internal", 5432, std::make_shared<Watcher>(reactor()));
+}
+
 // ---------------------------------------------------------------------------
 
 class ClientsDoc : public ::testing::Test {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <twisted/internet/error.h>
+#include <twisted/internet/reactor.h>
 #include <twisted/internet/task/clock.h>
 #include <twisted/testing/string_transport.h>
 
@@ -25,6 +26,13 @@ using twisted::python::Failure;
 using twisted::testing::StringTransport;
 
 const Address kPeer = IPv4Address{"TCP", "192.168.1.1", 54321};
+
+// The doc's program lines: compiled, not run (they use the global reactor).
+void listenTCP(const std::shared_ptr<Factory>& factory,
+               const std::shared_ptr<portforward::ProxyFactory>& forward) {
+  reactor().listenTCP(8007, factory);
+  reactor().listenTCP(15432, forward);  // each connection is relayed to db.internal:5432
+}
 
 // --- "TimeoutMixin" -------------------------------------------------------------
 

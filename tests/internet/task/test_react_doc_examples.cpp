@@ -1,7 +1,8 @@
 // The code snippets of docs/task-react.md, verbatim, so the guide cannot
 // drift from what compiles. The doc's mains use the process-wide reactor
 // (task::react(main)); here each runs through task::react(*r, main) on an
-// independent reactor (one process can run the global reactor once).
+// independent reactor (one process can run the global reactor once); the
+// doc's main()s are compiled as countdownMain, checkMain and askMain.
 #include <gtest/gtest.h>
 
 #include <cstdio>
