@@ -92,9 +92,11 @@ class TWISTED_API FakeTransport : public internet::ITCPTransport {
   void loseWriteConnection() override {}
   /// Stored only. Mirrors FakeTransport.getTcpNoDelay/setTcpNoDelay.
   bool getTcpNoDelay() const override { return tcpNoDelay_; }
+  /// Stores `enabled` for getTcpNoDelay().
   void setTcpNoDelay(bool enabled) override { tcpNoDelay_ = enabled; }
   /// Stored only. Mirrors FakeTransport.getTcpKeepAlive/setTcpKeepAlive.
   bool getTcpKeepAlive() const override { return tcpKeepAlive_; }
+  /// Stores `enabled` for getTcpKeepAlive().
   void setTcpKeepAlive(bool enabled) override { tcpKeepAlive_ = enabled; }
 
   /// Registers `p` (not owned); a pull producer is asked for its first chunk
@@ -144,6 +146,7 @@ class TWISTED_API FakeTransport : public internet::ITCPTransport {
   std::string stream;
   /// Mirrors FakeTransport.hostAddress / peerAddress.
   internet::Address hostAddress;
+  /// The other side's address: what getPeer() returns.
   internet::Address peerAddress;
   /// Set when the connection ended for this side. Mirrors FakeTransport.disconnected.
   bool disconnected = false;
@@ -203,12 +206,18 @@ class TWISTED_API IOPump {
   ///         something (the protocols talk forever).
   bool flush(bool debug = false);
 
-  /// Mirrors IOPump.client / server / clientIO / serverIO / debug / clock.
+  /// The client protocol (not owned). Mirrors IOPump.client / server /
+  /// clientIO / serverIO / debug / clock.
   internet::Protocol* client;
+  /// The server protocol (not owned).
   internet::Protocol* server;
+  /// The client's transport (not owned).
   FakeTransport* clientIO;
+  /// The server's transport (not owned).
   FakeTransport* serverIO;
+  /// Print the traffic to stdout on every pump.
   bool debug;
+  /// Advanced by 0 on each pump, if set (not owned).
   internet::task::Clock* clock;
 };
 
@@ -226,6 +235,7 @@ struct TWISTED_API ConnectOptions {
   /// Mirrors the clientTransportFactory / serverTransportFactory arguments.
   std::function<std::unique_ptr<FakeTransport>(internet::Protocol&)> clientTransportFactory =
       makeFakeClient;
+  /// Makes the server's transport; see clientTransportFactory.
   std::function<std::unique_ptr<FakeTransport>(internet::Protocol&)> serverTransportFactory =
       makeFakeServer;
 };
@@ -245,11 +255,17 @@ template <class S = internet::Protocol, class C = internet::Protocol>
 struct ServerAndClient {
   /// Set by the factory overload only: outlive the protocols they built.
   std::shared_ptr<internet::Factory> serverFactory;
+  /// The client's factory (factory overload only).
   std::shared_ptr<internet::Factory> clientFactory;
+  /// The server protocol.
   std::unique_ptr<S> server;
+  /// The client protocol.
   std::unique_ptr<C> client;
+  /// The server's transport.
   std::unique_ptr<FakeTransport> serverTransport;
+  /// The client's transport.
   std::unique_ptr<FakeTransport> clientTransport;
+  /// Moves the bytes between the two transports.
   IOPump pump;
 };
 

@@ -41,6 +41,7 @@ namespace twisted::testing {
 /// Mirrors: twisted.internet.testing._FakePort.
 class TWISTED_API FakePort : public internet::IListeningPort {
  public:
+  /// A port whose getHost() is `hostAddress`.
   explicit FakePort(internet::Address hostAddress) : hostAddress_(std::move(hostAddress)) {}
   /// Does nothing (sets `listening`). Mirrors _FakePort.startListening.
   void startListening() override { listening = true; }
@@ -64,6 +65,7 @@ class TWISTED_API FakePort : public internet::IListeningPort {
 class TWISTED_API FakeConnector : public internet::IConnector,
                                   public std::enable_shared_from_this<internet::IConnector> {
  public:
+  /// A connector whose getDestination() is `address`.
   explicit FakeConnector(internet::Address address) : address_(std::move(address)) {}
   /// Sets `stoppedConnecting`. Mirrors _FakeConnector.stopConnecting.
   void stopConnecting() override { stoppedConnecting = true; }
@@ -103,23 +105,34 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
  public:
   /// One listenTCP call. `auto& [port, factory, backlog, interface] = r.tcpServers[0];`
   struct TCPServer {
+    /// The port asked for.
     int port;
+    /// The factory given.
     std::shared_ptr<internet::Factory> factory;
+    /// The listen backlog.
     int backlog;
+    /// The interface asked for (empty: all).
     std::string interface;
   };
   /// One connectTCP call.
   /// `auto& [host, port, factory, timeout, bindAddress] = r.tcpClients[0];`
   struct TCPClient {
+    /// The host asked for.
     std::string host;
+    /// The port asked for.
     int port;
+    /// The factory given.
     std::shared_ptr<internet::ClientFactory> factory;
+    /// The connect timeout, in seconds.
     double timeout;
+    /// The local address to bind to, if any.
     std::optional<std::pair<std::string, int>> bindAddress;
   };
   /// A recorded system event trigger (its function runs only via fireSystemEvent).
   struct Trigger {
+    /// What removeSystemEventTrigger takes to remove it.
     internet::TriggerId id;
+    /// The trigger's function.
     python::detail::UniqueFunction f;
   };
 
@@ -184,8 +197,11 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
 
   /// Mirrors MemoryReactor.hasInstalled / hasRun / hasStopped / hasCrashed.
   bool hasInstalled = false;
+  /// Set by run().
   bool hasRun = false;
+  /// Set by stop().
   bool hasStopped = false;
+  /// Set by crash().
   bool hasCrashed = false;
   /// callWhenRunning hooks not run yet. Mirrors MemoryReactor.whenRunningHooks.
   std::vector<python::detail::UniqueFunction> whenRunningHooks;
@@ -200,10 +216,13 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
   std::vector<std::shared_ptr<FakeConnector>> connectors;
   /// Mirrors MemoryReactor.readers / writers (sets in Twisted; insertion order here).
   std::vector<internet::IReadDescriptor*> readers;
+  /// The writers added by addWriter() and not removed yet.
   std::vector<internet::IWriteDescriptor*> writers;
 
  protected:
+  /// Records `f` in whenRunningHooks (even while "running", as Twisted does).
   std::optional<internet::TriggerId> callWhenRunningImpl(python::detail::UniqueFunction f) override;
+  /// Records `f` in triggers[phase][eventType].
   internet::TriggerId addTriggerImpl(std::string_view phase, std::string_view eventType,
                                      python::detail::UniqueFunction f) override;
 

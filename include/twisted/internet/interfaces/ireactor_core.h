@@ -17,7 +17,9 @@ namespace twisted::internet {
 
 /// Identifies a system event trigger, for removeSystemEventTrigger.
 struct TWISTED_API TriggerId {
+  /// The trigger's number, unique within its reactor.
   std::uint64_t value = 0;
+  /// Equal ids name the same trigger.
   friend bool operator==(TriggerId, TriggerId) = default;
 };
 
@@ -114,7 +116,9 @@ class TWISTED_API IReactorCore {
   virtual std::function<void()> delaySystemEvent() = 0;
 
  protected:
+  /// What callWhenRunning does once `f` is type-erased; reactors implement this.
   virtual std::optional<TriggerId> callWhenRunningImpl(python::detail::UniqueFunction f) = 0;
+  /// What addSystemEventTrigger does once `f` is type-erased; reactors implement this.
   virtual TriggerId addTriggerImpl(std::string_view phase, std::string_view eventType,
                                    python::detail::UniqueFunction f) = 0;
 };

@@ -14,6 +14,7 @@ namespace twisted::internet::task {
 /// raised itself. Mirrors: twisted.internet.task.SchedulerError.
 class TWISTED_API SchedulerError : public std::runtime_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit SchedulerError(const std::string& what = "scheduler error") : std::runtime_error(what) {}
 };
 
@@ -21,6 +22,7 @@ class TWISTED_API SchedulerError : public std::runtime_error {
 /// was added. Mirrors: twisted.internet.task.SchedulerStopped.
 class TWISTED_API SchedulerStopped : public SchedulerError {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit SchedulerStopped(const std::string& what = "the Cooperator was stopped")
       : SchedulerError(what) {}
 };
@@ -29,12 +31,14 @@ class TWISTED_API SchedulerStopped : public SchedulerError {
 /// Mirrors: twisted.internet.task.TaskFinished.
 class TWISTED_API TaskFinished : public SchedulerError {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit TaskFinished(const std::string& what = "the task has finished") : SchedulerError(what) {}
 };
 
 /// The task's iterator was exhausted. Mirrors: twisted.internet.task.TaskDone.
 class TWISTED_API TaskDone : public TaskFinished {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit TaskDone(const std::string& what = "the task is done") : TaskFinished(what) {}
 };
 
@@ -42,6 +46,7 @@ class TWISTED_API TaskDone : public TaskFinished {
 /// Mirrors: twisted.internet.task.TaskStopped.
 class TWISTED_API TaskStopped : public TaskFinished {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit TaskStopped(const std::string& what = "the task was stopped") : TaskFinished(what) {}
 };
 
@@ -49,6 +54,7 @@ class TWISTED_API TaskStopped : public TaskFinished {
 /// Mirrors: twisted.internet.task.TaskFailed.
 class TWISTED_API TaskFailed : public TaskFinished {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit TaskFailed(const std::string& what = "the task failed") : TaskFinished(what) {}
 };
 
@@ -56,6 +62,7 @@ class TWISTED_API TaskFailed : public TaskFinished {
 /// Mirrors: twisted.internet.task.NotPaused.
 class TWISTED_API NotPaused : public SchedulerError {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit NotPaused(const std::string& what = "the task is not paused") : SchedulerError(what) {}
 };
 
@@ -64,6 +71,7 @@ class TWISTED_API NotPaused : public SchedulerError {
 /// std::logic_error); C++ gets a type of its own so it can be caught.
 class TWISTED_API LoopingCallStateError : public std::logic_error {
  public:
+  /// Constructs it with the message `what` (which misuse).
   explicit LoopingCallStateError(const std::string& what) : std::logic_error(what) {}
 };
 
