@@ -15,7 +15,9 @@ namespace twisted::internet {
 struct TWISTED_API IPv4Address {
   std::string type = "TCP";  ///< "TCP" or "UDP"
   std::string host;          ///< dotted quad, e.g. "127.0.0.1"
+  /// The port number.
   int port = 0;
+  /// Memberwise equality.
   friend bool operator==(const IPv4Address&, const IPv4Address&) = default;
 };
 
@@ -23,15 +25,21 @@ struct TWISTED_API IPv4Address {
 struct TWISTED_API IPv6Address {
   std::string type = "TCP";  ///< "TCP" or "UDP"
   std::string host;          ///< e.g. "::1"
+  /// The port number.
   int port = 0;
+  /// The IPv6 flow label (sin6_flowinfo).
   std::uint32_t flowInfo = 0;
+  /// The scope (interface) id, e.g. for link-local addresses (sin6_scope_id).
   std::uint32_t scopeID = 0;
+  /// Memberwise equality.
   friend bool operator==(const IPv6Address&, const IPv6Address&) = default;
 };
 
 /// A Unix socket path ("" when unbound). Mirrors twisted.internet.address.UNIXAddress.
 struct TWISTED_API UNIXAddress {
+  /// The socket's path.
   std::string name;
+  /// Equal paths.
   friend bool operator==(const UNIXAddress&, const UNIXAddress&) = default;
 };
 

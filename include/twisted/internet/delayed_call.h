@@ -21,11 +21,15 @@ class TWISTED_API DelayedCall {
  public:
   /// An empty handle (refers to no call); only operator bool and == are valid.
   DelayedCall() noexcept = default;
+  /// A handle to `e` (null: empty), sharing it; the reactor makes these.
   explicit DelayedCall(detail::TimerEntry* e) noexcept : e_(e) {
     if (e_) detail::retain(e_);
   }
+  /// Another handle to the same call.
   DelayedCall(const DelayedCall& o) noexcept : DelayedCall(o.e_) {}
+  /// Takes over `o`'s call; `o` becomes empty.
   DelayedCall(DelayedCall&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  /// Makes this a handle to `o`'s call.
   DelayedCall& operator=(DelayedCall o) noexcept {
     std::swap(e_, o.e_);
     return *this;
@@ -67,6 +71,7 @@ class TWISTED_API DelayedCall {
     return e_ && e_->state == detail::TimerEntry::State::kCancelled;
   }
 
+  /// True unless this is an empty handle.
   explicit operator bool() const noexcept { return e_ != nullptr; }
   /// The same call (identity, as Python's default ==).
   friend bool operator==(const DelayedCall& a, const DelayedCall& b) noexcept {
@@ -79,10 +84,13 @@ class TWISTED_API DelayedCall {
   friend bool operator<(const DelayedCall& a, const DelayedCall& b) noexcept {
     return a.getTime() < b.getTime();
   }
+  /// Orders by getTime().
   friend bool operator<=(const DelayedCall& a, const DelayedCall& b) noexcept {
     return a.getTime() <= b.getTime();
   }
+  /// Orders by getTime().
   friend bool operator>(const DelayedCall& a, const DelayedCall& b) noexcept { return b < a; }
+  /// Orders by getTime().
   friend bool operator>=(const DelayedCall& a, const DelayedCall& b) noexcept { return b <= a; }
 
  private:

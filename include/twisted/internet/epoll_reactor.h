@@ -14,8 +14,10 @@ namespace twisted::internet {
 /// continuous polling does. Mirrors: twisted.internet.epollreactor.EPollReactor.
 class TWISTED_API EPollReactor final : public ReactorBase {
  public:
+  /// A reactor on epoll(7), configured by `options`.
   explicit EPollReactor(ReactorOptions options = {});
   ~EPollReactor() override;
+  /// "epoll".
   std::string_view backendName() const override { return "epoll"; }
 
  private:

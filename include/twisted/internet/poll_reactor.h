@@ -13,8 +13,10 @@ namespace twisted::internet {
 /// Mirrors: twisted.internet.pollreactor.PollReactor.
 class TWISTED_API PollReactor final : public ReactorBase {
  public:
+  /// A reactor on poll(2), configured by `options`.
   explicit PollReactor(ReactorOptions options = {});
   ~PollReactor() override;
+  /// "poll".
   std::string_view backendName() const override { return "poll"; }
 
  private:

@@ -14,8 +14,10 @@ namespace twisted::internet {
 /// Mirrors: twisted.internet.selectreactor.SelectReactor.
 class TWISTED_API SelectReactor final : public ReactorBase {
  public:
+  /// A reactor on select(2), configured by `options`.
   explicit SelectReactor(ReactorOptions options = {});
   ~SelectReactor() override;
+  /// "select".
   std::string_view backendName() const override { return "select"; }
 
  private:

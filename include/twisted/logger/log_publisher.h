@@ -31,6 +31,7 @@ struct TWISTED_API ObserverHandle {
   std::uint64_t id = 0;  ///< Unique per publisher; 0 names nothing.
   /// True if this handle names a registration.
   explicit operator bool() const noexcept { return id != 0; }
+  /// Equal handles name the same registration.
   friend bool operator==(ObserverHandle, ObserverHandle) = default;
 };
 

@@ -135,6 +135,7 @@ class TWISTED_API ProxyFactory : public internet::Factory {
   ProxyFactory(std::string host, int port);
   /// Mirrors ProxyFactory.host / port.
   std::string host;
+  /// The port to forward to.
   int port;
   /// The reactor its ProxyServers connect with (not owned); null: the
   /// global reactor(). Tests set a MemoryReactor or a makeReactor() one.

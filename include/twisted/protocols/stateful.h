@@ -36,7 +36,9 @@ class TWISTED_API StatefulProtocol : public internet::Protocol {
   using Handler = std::function<std::optional<State>(std::string_view)>;
   /// Mirrors the (callable, nbytes) pairs of StatefulProtocol.
   struct State {
+    /// Called with the next `size` bytes (see Handler).
     Handler handler;
+    /// How many bytes the handler wants.
     std::size_t size = 0;
   };
 

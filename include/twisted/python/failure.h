@@ -95,7 +95,9 @@ class TWISTED_API Failure : public std::exception {
   static Failure caught(const std::exception& e,
                         std::source_location where = std::source_location::current());
 
+  /// Copies share the exception (cheap).
   Failure(const Failure&) noexcept = default;
+  /// Copies share the exception (cheap).
   Failure& operator=(const Failure&) noexcept = default;
   ~Failure() override;
 

@@ -125,6 +125,7 @@ class TWISTED_API BaseLogFile {
   /// True if both the directory and the file are writable.
   bool canRotateLocked() const;
 
+  /// Guards the file and its state; the *Locked methods must be called with it held.
   mutable std::mutex mutex_;
 
  private:
@@ -200,6 +201,7 @@ struct TWISTED_API Date {
   int year = 0;   ///< e.g. 2024
   int month = 0;  ///< 1-12
   int day = 0;    ///< 1-31
+  /// Chronological order.
   friend auto operator<=>(const Date&, const Date&) = default;
 };
 

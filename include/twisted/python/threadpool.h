@@ -96,9 +96,13 @@ class TWISTED_API ThreadPool {
   /// Mirrors ThreadPool.adjustPoolsize.
   void adjustPoolsize(int minthreads, int maxthreads);
 
+  /// The minimum thread count. Mirrors ThreadPool.min.
   int min() const;
+  /// The maximum thread count. Mirrors ThreadPool.max.
   int max() const;
+  /// The pool's name, for its threads. Mirrors ThreadPool.name.
   const std::string& name() const { return name_; }
+  /// True between start() and stop(). Mirrors ThreadPool.started.
   bool started() const;
   /// Live worker threads (started and not yet exited).
   std::size_t threadCount() const;

@@ -40,6 +40,7 @@ namespace twisted::testing {
 /// Mirrors: twisted.trial.unittest.FailTest (trial's failureException).
 class TWISTED_API FailTest : public std::logic_error {
  public:
+  /// Constructs it with the message `what`.
   explicit FailTest(const std::string& what) : std::logic_error(what) {}
 };
 

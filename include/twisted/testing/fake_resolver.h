@@ -33,7 +33,9 @@ class TWISTED_API FakeResolver : public internet::IResolverSimple {
  public:
   /// One getHostByName call.
   struct Query {
+    /// The name asked for.
     std::string name;
+    /// The timeout given, in seconds.
     double timeout;
   };
 

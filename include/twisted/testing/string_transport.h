@@ -98,6 +98,7 @@ class TWISTED_API StringTransport : public internet::ITransport {
   ProducerState producerState = ProducerState::producing;
   /// Overrides getHost()/getPeer() when set. Mirrors hostAddr / peerAddr.
   std::optional<internet::Address> hostAddr;
+  /// What getPeer() returns, if set.
   std::optional<internet::Address> peerAddr;
 
  private:

@@ -195,6 +195,7 @@ class Deferred {
   using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
  public:
+  /// The type of the result (void: none).
   using value_type = T;
   /// Lets a coroutine return a Deferred<T> (Twisted's `async def` +
   /// Deferred.fromCoroutine / inlineCallbacks).

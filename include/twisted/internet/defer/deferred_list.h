@@ -49,7 +49,9 @@ namespace twisted::internet::defer {
 ///     for (auto& [ok, outcome] : results) if (ok) use(outcome.value());
 template <class T>
 struct DeferredListItem {
+  /// Whether that Deferred succeeded.
   bool success;
+  /// Its result or failure.
   Outcome<T> result;
 };
 
@@ -61,12 +63,15 @@ using DeferredListResult = std::vector<DeferredListItem<T>>;
 /// successful input's value and its index (Twisted's (result, index) pair).
 template <class T>
 struct DeferredListFirst {
+  /// The first result.
   T result;
+  /// The position, in the list, of the Deferred that fired it.
   std::size_t index;
 };
 /// For Deferred<void> inputs there is no value: only the index.
 template <>
 struct DeferredListFirst<void> {
+  /// The position, in the list, of the Deferred that fired first.
   std::size_t index;
 };
 
@@ -124,6 +129,7 @@ using DeferredListValue =
 template <class T, bool FireOnOne = false>
 class DeferredList : public Deferred<detail::DeferredListValue<T, FireOnOne>> {
  public:
+  /// The Deferred type this derives from.
   using Base = Deferred<detail::DeferredListValue<T, FireOnOne>>;
 
   /// Mirrors DeferredList(deferredList, fireOnOneErrback=..., consumeErrors=...).

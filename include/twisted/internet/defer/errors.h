@@ -13,6 +13,7 @@ namespace twisted::internet::defer {
 /// Mirrors: twisted.internet.defer.AlreadyCalledError.
 class TWISTED_API AlreadyCalledError : public std::logic_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit AlreadyCalledError(const std::string& what = "Deferred has already been called")
       : std::logic_error(what) {}
 };
@@ -21,6 +22,7 @@ class TWISTED_API AlreadyCalledError : public std::logic_error {
 /// fire it. Mirrors: twisted.internet.defer.CancelledError.
 class TWISTED_API CancelledError : public std::runtime_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit CancelledError(const std::string& what = "Deferred was cancelled")
       : std::runtime_error(what) {}
 };
@@ -30,6 +32,7 @@ class TWISTED_API CancelledError : public std::runtime_error {
 /// Mirrors: twisted.internet.defer.TimeoutError.
 class TWISTED_API TimeoutError : public std::runtime_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit TimeoutError(const std::string& what = "Deferred timed out")
       : std::runtime_error(what) {}
 };
@@ -43,6 +46,7 @@ class TWISTED_API TimeoutError : public std::runtime_error {
 /// chain's type is and what the handle expected.
 class TWISTED_API DeferredTypeError : public std::logic_error {
  public:
+  /// Constructs it with the message `what`.
   explicit DeferredTypeError(const std::string& what) : std::logic_error(what) {}
 };
 

@@ -56,8 +56,8 @@ class TWISTED_API DeferredLock {
 
   /// Acquires the lock, calls f(args...) (which may return a Deferred or be
   /// a coroutine), releases the lock when f's result is ready and fires with
-  /// that result (or failure). Returns Deferred<U> for an f returning U or
-  /// Deferred<U>. Mirrors DeferredLock.run (_ConcurrencyPrimitive.run).
+  /// that result (or failure). Returns `Deferred<U>` for an f returning U or
+  /// `Deferred<U>`. Mirrors DeferredLock.run (_ConcurrencyPrimitive.run).
   template <class F, class... A>
   auto run(F&& f, A&&... args) {
     return detail::runWithToken(pool_, std::forward<F>(f), std::forward<A>(args)...);

@@ -24,7 +24,9 @@ class Outcome {
   /// A failed outcome.
   explicit Outcome(python::Failure f) : v_(std::in_place_index<1>, std::move(f)) {}
 
+  /// True if this holds a value (not a Failure).
   bool succeeded() const noexcept { return v_.index() == 0; }
+  /// True if this holds a Failure.
   bool isFailure() const noexcept { return v_.index() == 1; }
 
   /// The value. If this is a failure, throws the Failure itself, so a
@@ -33,6 +35,7 @@ class Outcome {
     if (isFailure()) throw std::get<1>(v_);
     if constexpr (!std::is_void_v<T>) return std::get<0>(v_);
   }
+  /// As value() &, moving the value out.
   decltype(auto) value() && {
     if (isFailure()) throw std::get<1>(v_);
     if constexpr (!std::is_void_v<T>) return T(std::move(std::get<0>(v_)));

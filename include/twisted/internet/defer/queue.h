@@ -22,6 +22,7 @@ namespace twisted::internet::defer {
 /// Mirrors: twisted.internet.defer.QueueOverflow.
 class TWISTED_API QueueOverflow : public std::runtime_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit QueueOverflow(const std::string& what = "DeferredQueue is full")
       : std::runtime_error(what) {}
 };
@@ -30,6 +31,7 @@ class TWISTED_API QueueOverflow : public std::runtime_error {
 /// Mirrors: twisted.internet.defer.QueueUnderflow.
 class TWISTED_API QueueUnderflow : public std::runtime_error {
  public:
+  /// Constructs it with the default message, or `what`.
   explicit QueueUnderflow(const std::string& what = "DeferredQueue has too many waiting gets")
       : std::runtime_error(what) {}
 };

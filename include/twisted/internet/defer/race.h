@@ -18,12 +18,15 @@ namespace twisted::internet::defer {
 /// its value. Mirrors the (index, result) tuple of twisted.internet.defer.race.
 template <class T>
 struct RaceResult {
+  /// The position of the Deferred that fired first.
   std::size_t index;
+  /// Its result.
   T value;
 };
 /// For Deferred<void> inputs: the index alone.
 template <>
 struct RaceResult<void> {
+  /// The position of the Deferred that fired first.
   std::size_t index;
 };
 

@@ -66,7 +66,11 @@ class IReadWriteDescriptor : public IReadDescriptor, public IWriteDescriptor {};
 class TWISTED_API IHalfCloseableDescriptor {
  public:
   virtual ~IHalfCloseableDescriptor() = default;
+  /// The write side was closed (shutdown or error); reading may go on.
+  /// Mirrors IHalfCloseableDescriptor.writeConnectionLost.
   virtual void writeConnectionLost(const python::Failure& reason) = 0;
+  /// The peer closed its write side (EOF); writing may go on.
+  /// Mirrors IHalfCloseableDescriptor.readConnectionLost.
   virtual void readConnectionLost(const python::Failure& reason) = 0;
 };
 

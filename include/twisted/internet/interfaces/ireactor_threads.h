@@ -42,7 +42,9 @@ class TWISTED_API IReactorThreads {
   virtual python::ThreadPool& getThreadPool() = 0;
 
  protected:
+  /// What callFromThread does once `f` is type-erased; thread-safe.
   virtual void queueThreadCall(python::detail::UniqueFunction f) = 0;
+  /// What callInThread does once `f` is type-erased.
   virtual void queueInThreadPool(python::detail::UniqueFunction f) = 0;
 };
 

@@ -55,9 +55,11 @@ class TWISTED_API ITCPTransport : public ITransport {
   virtual void loseWriteConnection() = 0;
   /// Mirrors ITCPTransport.getTcpNoDelay / setTcpNoDelay.
   virtual bool getTcpNoDelay() const = 0;
+  /// Sets TCP_NODELAY (disables Nagle's algorithm) when `enabled`.
   virtual void setTcpNoDelay(bool enabled) = 0;
   /// Mirrors ITCPTransport.getTcpKeepAlive / setTcpKeepAlive.
   virtual bool getTcpKeepAlive() const = 0;
+  /// Sets SO_KEEPALIVE when `enabled`.
   virtual void setTcpKeepAlive(bool enabled) = 0;
 };
 

@@ -20,9 +20,11 @@ namespace twisted::internet::task {
 /// `code`. Mirrors: Python's SystemExit(code), as task.react handles it.
 class TWISTED_API SystemExit : public std::exception {
  public:
+  /// Exits with `code`.
   explicit SystemExit(int code = 0) : code_(code), what_("SystemExit: " + std::to_string(code)) {}
   /// The exit code. Mirrors SystemExit.code.
   int code() const noexcept { return code_; }
+  /// "SystemExit: \<code\>".
   const char* what() const noexcept override { return what_.c_str(); }
 
  private:

@@ -13,6 +13,7 @@ namespace twisted::protocols::basic {
 /// hence a std::logic_error: it is the caller's bug).
 class TWISTED_API StringTooLongError : public std::logic_error {
  public:
+  /// Constructs it with the message `what`.
   explicit StringTooLongError(const std::string& what) : std::logic_error(what) {}
 };
 
@@ -20,6 +21,7 @@ class TWISTED_API StringTooLongError : public std::logic_error {
 /// Mirrors: twisted.protocols.basic.NetstringParseError (a ValueError).
 class TWISTED_API NetstringParseError : public std::invalid_argument {
  public:
+  /// Constructs it with the message `what`.
   explicit NetstringParseError(const std::string& what) : std::invalid_argument(what) {}
 };
 

@@ -23,6 +23,7 @@ class ThrottlingFactory;
 /// Mirrors: twisted.protocols.policies.ThrottlingProtocol.
 class TWISTED_API ThrottlingProtocol : public ProtocolWrapper {
  public:
+  /// Wraps `wrapped` for `factory`, which counts its bytes (not owned).
   ThrottlingProtocol(ThrottlingFactory* factory, std::unique_ptr<internet::Protocol> wrapped);
 
   /// Counts the bytes, then writes. Mirrors ThrottlingProtocol.write.
@@ -111,16 +112,20 @@ class TWISTED_API ThrottlingFactory : public WrappingFactory {
   std::int64_t maxConnectionCount;
   /// Bytes per second, or none. Mirrors ThrottlingFactory.readLimit / writeLimit.
   std::optional<double> readLimit;
+  /// Bytes written per second, or none.
   std::optional<double> writeLimit;
   /// Bytes in the current one-second window. Mirrors readThisSecond / writtenThisSecond.
   std::uint64_t readThisSecond = 0;
+  /// Bytes written in the current one-second window.
   std::uint64_t writtenThisSecond = 0;
   /// Where the checks are scheduled (not owned); null means the global
   /// reactor(). Mirrors overriding ThrottlingFactory.callLater.
   internet::IReactorTime* clock = nullptr;
+  /// @{
   /// The pending calls. Mirrors unthrottleReadsID, checkReadBandwidthID, ...
   internet::DelayedCall unthrottleReadsID, checkReadBandwidthID, unthrottleWritesID,
       checkWriteBandwidthID;
+  /// @}
 
  private:
   internet::IReactorTime& time();

@@ -105,8 +105,10 @@ class TWISTED_API ProtocolWrapper : public internet::Protocol, public internet::
   /// ITCPTransport, forwarded (Twisted: through __getattr__).
   void loseWriteConnection() override;
   bool getTcpNoDelay() const override;
+  /// Forwards to the wrapped transport.
   void setTcpNoDelay(bool enabled) override;
   bool getTcpKeepAlive() const override;
+  /// Forwards to the wrapped transport.
   void setTcpKeepAlive(bool enabled) override;
 
   /// The protocol this wraps (owned). Mirrors ProtocolWrapper.wrappedProtocol.
