@@ -5,7 +5,7 @@ list(APPEND TWISTED_SOURCES
   internet/epoll_reactor.cpp
   internet/poll_reactor.cpp
   internet/select_reactor.cpp
-  internet/default_reactor.cpp
+  internet/reactor.cpp
   internet/task/clock.cpp
   internet/task/looping_call.cpp
   internet/task/cooperator.cpp
