@@ -325,11 +325,7 @@ ReactorBase::~ReactorBase() {
   if (threadPool_) threadPool_->stop();
   // Thread calls never run are destroyed (the pool's threads are joined, so
   // nobody else queues any now).
-  ThreadCallBlock* pending = takeThreadCalls();
-  destroyThreadCallBlocks(pending);
-  destroyThreadCallBlocks(freeBlocks_);
-  freeBlocks_ = nullptr;
-  freeBlockCount_ = 0;
+  threadCalls_.discardQueued();
   int fd = signals_->wakeFd;
   g_signalWakeFd.compare_exchange_strong(fd, -1);
   // Backends close their own fds in their destructors, which ran already.
@@ -423,7 +419,7 @@ void ReactorBase::runUntilCurrent() {
 }
 
 double ReactorBase::timeout() const {
-  if (threadCallsQueued_.load(std::memory_order_acquire) || justStopped_) return 0;
+  if (threadCalls_.queued() || justStopped_) return 0;
   if (timers_->empty()) return -1;  // nothing due: block until I/O (zero CPU)
   const double top = timers_->topTime();
   // Already due at the last reading (a callLater(0) from a call that just
@@ -435,119 +431,16 @@ double ReactorBase::timeout() const {
 }
 
 // ---------------------------------------------------------------------------
-// Thread calls
-//
-// A FIFO of blocks, each holding up to kSlots calls constructed in place.
-// queueThreadCall appends under threadCallLock_ (a fresh block every kSlots
-// calls, taken from the free list); runThreadCalls detaches the whole list
-// under the lock, runs and destroys the calls outside it, and gives the
-// blocks back to the free list. No call is ever moved after it is queued,
-// and a busy reactor allocates nothing once it has as many blocks as its
-// largest batch needs (up to kMaxFreeBlocks are kept).
-
-struct ReactorBase::ThreadCallBlock {
-  static constexpr std::size_t kSlots = 256;  // 16 KiB of 64-byte UniqueFunctions
-  union Slot {
-    Slot() noexcept {}
-    ~Slot() {}
-    UniqueFunction f;  // constructed for indices below `count`
-  };
-  ThreadCallBlock* next = nullptr;
-  std::size_t count = 0;
-  Slot slots[kSlots];
-};
-
-namespace {
-// Free blocks kept for reuse: 16 MiB, a batch of 256k calls. Beyond that a
-// burst's blocks go back to malloc.
-constexpr std::size_t kMaxFreeBlocks = 1024;
-}  // namespace
+// Thread calls (the queue: detail/thread_call_queue.h)
 
 void ReactorBase::queueThreadCall(UniqueFunction f) {
-  bool wasEmpty;
-  {
-    std::lock_guard<std::mutex> lock(threadCallLock_);
-    wasEmpty = threadCallHead_ == nullptr;
-    ThreadCallBlock* tail = threadCallTail_;
-    if (!tail || tail->count == ThreadCallBlock::kSlots) {
-      ThreadCallBlock* b = freeBlocks_;
-      if (b) {
-        freeBlocks_ = b->next;
-        --freeBlockCount_;
-        b->next = nullptr;
-      } else {
-        b = new ThreadCallBlock;  // may throw: nothing has changed yet
-      }
-      if (tail)
-        tail->next = b;
-      else
-        threadCallHead_ = b;
-      threadCallTail_ = tail = b;
-    }
-    ::new (static_cast<void*>(&tail->slots[tail->count].f)) UniqueFunction(std::move(f));
-    ++tail->count;
-    threadCallsQueued_.store(true, std::memory_order_release);
-  }
   // One wake-up per batch: while the queue is non-empty a wake-up is already
   // pending, and the loop thread itself never blocks with calls queued.
-  if (wasEmpty && !isInIOThread()) wakeUp();
-}
-
-ReactorBase::ThreadCallBlock* ReactorBase::takeThreadCalls() noexcept {
-  std::lock_guard<std::mutex> lock(threadCallLock_);
-  ThreadCallBlock* blocks = threadCallHead_;
-  threadCallHead_ = threadCallTail_ = nullptr;
-  threadCallsQueued_.store(false, std::memory_order_relaxed);
-  return blocks;
-}
-
-void ReactorBase::recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
-  ThreadCallBlock* excess = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(threadCallLock_);
-    while (blocks) {
-      ThreadCallBlock* b = blocks;
-      blocks = b->next;
-      b->count = 0;
-      if (freeBlockCount_ < kMaxFreeBlocks) {
-        b->next = freeBlocks_;
-        freeBlocks_ = b;
-        ++freeBlockCount_;
-      } else {
-        b->next = excess;
-        excess = b;
-      }
-    }
-  }
-  destroyThreadCallBlocks(excess);
-}
-
-void ReactorBase::destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
-  while (blocks) {
-    ThreadCallBlock* b = blocks;
-    blocks = b->next;
-    for (std::size_t i = 0; i < b->count; ++i)
-      b->slots[i].f.~UniqueFunction();
-    delete b;
-  }
+  if (threadCalls_.push(std::move(f)) && !isInIOThread()) wakeUp();
 }
 
 void ReactorBase::runThreadCalls() {
-  if (!threadCallsQueued_.load(std::memory_order_acquire)) return;
-  // Only the calls present now run; calls they queue go to new blocks and wait
-  // for the next iteration (no starvation), as in Twisted. The detached
-  // blocks belong to this function alone (a nested iterate() from a call
-  // takes only what was queued since).
-  ThreadCallBlock* batch = takeThreadCalls();
-  for (ThreadCallBlock* b = batch; b; b = b->next) {
-    for (std::size_t i = 0; i < b->count; ++i) {
-      UniqueFunction& f = b->slots[i].f;
-      callLogged(f, "Unhandled error in a thread call");
-      f.~UniqueFunction();
-    }
-    b->count = 0;
-  }
-  recycleThreadCallBlocks(batch);
+  threadCalls_.runQueued();
 }
 
 void ReactorBase::wakeUp() noexcept {

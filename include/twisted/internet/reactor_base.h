@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <twisted/internet/detail/keep_alive.h>
+#include <twisted/internet/detail/thread_call_queue.h>
 #include <twisted/internet/interfaces.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
@@ -248,22 +249,9 @@ class TWISTED_API ReactorBase : public IReactorCore,
   std::size_t writerCount_ = 0;
   std::function<int(int, bool)> registrationFault_;  // setRegistrationFaultForTesting
 
-  // callFromThread queue: a FIFO of fixed-size blocks of in-place
-  // UniqueFunction slots (ThreadCallBlock, in the .cpp). Producers append
-  // under the lock; the loop takes every queued block at once and runs them
-  // outside it, then returns the blocks to a free list for reuse, so nothing
-  // is moved or reallocated as a batch grows.
-  struct ThreadCallBlock;
-  ThreadCallBlock* takeThreadCalls() noexcept;
-  void recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
-  static void destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
-
-  std::mutex threadCallLock_;
-  ThreadCallBlock* threadCallHead_ = nullptr;  // guarded by threadCallLock_
-  ThreadCallBlock* threadCallTail_ = nullptr;  // guarded by threadCallLock_
-  ThreadCallBlock* freeBlocks_ = nullptr;      // guarded by threadCallLock_
-  std::size_t freeBlockCount_ = 0;             // guarded by threadCallLock_
-  std::atomic<bool> threadCallsQueued_{false};
+  // callFromThread queue (detail/thread_call_queue.h): producers append
+  // under its lock, the loop takes every queued call at once.
+  detail::ThreadCallQueue threadCalls_;
 
   static constexpr int threadPoolSize_ = 10;  // Twisted's default maxthreads
   std::unique_ptr<python::ThreadPool> threadPool_;
