@@ -11,8 +11,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <deque>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -22,6 +20,8 @@
 #include <twisted/python/failure.h>
 #include <twisted/python/log.h>
 #include <twisted/python/threadpool.h>
+
+#include "system_event_triggers.h"
 
 namespace twisted::internet {
 
@@ -115,108 +115,23 @@ void ReactorBase::runDelayedCalls() {
 // ---------------------------------------------------------------------------
 // System events
 
-struct ReactorBase::EventTable {
-  struct Trigger {
-    std::uint64_t id;
-    UniqueFunction f;
-  };
-  struct Event {
-    std::deque<Trigger> phases[3];  // before, during, after
-    int waiting = 0;                // delaySystemEvent tokens outstanding
-    bool inBefore = false;
-    UniqueFunction finisher;  // during + after, once `waiting` drops to 0
-  };
-  std::map<std::string, Event, std::less<>> events;
-  std::uint64_t nextId = 1;
-  Event* currentBefore = nullptr;  // the event whose before phase is running
-
-  Event& get(std::string_view name) {
-    auto it = events.find(name);
-    if (it == events.end()) it = events.emplace(std::string(name), Event{}).first;
-    return it->second;
-  }
-};
-
-namespace {
-int phaseIndex(std::string_view phase) {
-  if (phase == "before") return 0;
-  if (phase == "during") return 1;
-  if (phase == "after") return 2;
-  throw std::invalid_argument("Unknown system event phase '" + std::string(phase) +
-                              "' (expected before, during or after)");
-}
-}  // namespace
+// The table: system_event_triggers.h.
 
 TriggerId ReactorBase::addTriggerImpl(std::string_view phase, std::string_view eventType,
                                       UniqueFunction f) {
-  int index = phaseIndex(phase);
-  std::uint64_t id = events_->nextId++;
-  events_->get(eventType).phases[index].push_back({id, std::move(f)});
-  return TriggerId{id};
+  return events_->add(phase, eventType, std::move(f));
 }
 
 void ReactorBase::removeSystemEventTrigger(TriggerId id) {
-  for (auto& [name, event] : events_->events) {
-    for (auto& phase : event.phases) {
-      auto it = std::find_if(phase.begin(), phase.end(),
-                             [&](const EventTable::Trigger& t) { return t.id == id.value; });
-      if (it != phase.end()) {
-        phase.erase(it);
-        return;
-      }
-    }
-  }
-  throw std::invalid_argument("No such system event trigger (already run or removed)");
+  events_->remove(id);
 }
 
 void ReactorBase::fireSystemEvent(std::string_view eventType) {
-  EventTable::Event& event = events_->get(eventType);
-  std::string name(eventType);
-  // Before phase: each trigger is popped before it runs, so triggers added
-  // meanwhile run too and each runs once.
-  EventTable::Event* outer = events_->currentBefore;
-  events_->currentBefore = &event;
-  event.inBefore = true;
-  ++event.waiting;  // held by this function until the before phase is done
-  while (!event.phases[0].empty()) {
-    UniqueFunction f = std::move(event.phases[0].front().f);
-    event.phases[0].pop_front();
-    callLogged(f, "Unhandled error in a system event trigger");
-  }
-  event.inBefore = false;
-  events_->currentBefore = outer;
-  auto finish = [this, name] {
-    EventTable::Event& ev = events_->get(name);
-    for (int phase : {1, 2}) {
-      while (!ev.phases[phase].empty()) {
-        UniqueFunction f = std::move(ev.phases[phase].front().f);
-        ev.phases[phase].pop_front();
-        callLogged(f, "Unhandled error in a system event trigger");
-      }
-    }
-  };
-  if (--event.waiting == 0) {
-    finish();
-  } else {
-    event.finisher = std::move(finish);  // the last token to complete runs it
-  }
+  events_->fire(eventType);
 }
 
 std::function<void()> ReactorBase::delaySystemEvent() {
-  EventTable::Event* event = events_->currentBefore;
-  if (!event || !event->inBefore)
-    throw std::logic_error("delaySystemEvent() called outside a \"before\" system event trigger");
-  ++event->waiting;
-  auto done = std::make_shared<bool>(false);
-  return [this, event, done] {
-    if (*done) return;
-    *done = true;
-    // std::map nodes are stable: `event` stays valid as long as the reactor.
-    if (--event->waiting == 0 && event->finisher) {
-      UniqueFunction finish = std::move(event->finisher);
-      finish();
-    }
-  };
+  return events_->delay();
 }
 
 std::optional<TriggerId> ReactorBase::callWhenRunningImpl(UniqueFunction f) {
@@ -298,7 +213,7 @@ void ReactorBase::handleSignals() {
 ReactorBase::ReactorBase(ReactorOptions options)
     : clock_(std::move(options.clock)),
       timers_(std::make_unique<Timers>(this)),
-      events_(std::make_unique<EventTable>()),
+      events_(std::make_unique<detail::SystemEventTriggers>()),
       signals_(std::make_unique<SignalState>()),
       loopThread_(std::this_thread::get_id()) {
   // Twisted's ReactorBase.__init__: "during startup" sets running() before

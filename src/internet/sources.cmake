@@ -3,6 +3,7 @@ list(APPEND TWISTED_SOURCES
   internet/delayed_call.cpp
   internet/reactor_base.cpp
   internet/thread_call_queue.cpp
+  internet/system_event_triggers.cpp
   internet/epoll_reactor.cpp
   internet/poll_reactor.cpp
   internet/select_reactor.cpp

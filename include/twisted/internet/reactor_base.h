@@ -32,6 +32,10 @@
 
 namespace twisted::internet {
 
+namespace detail {
+class SystemEventTriggers;  // src/internet/system_event_triggers.h
+}  // namespace detail
+
 /// Options for constructing a reactor.
 struct TWISTED_API ReactorOptions {
   /// Replaces the monotonic clock that seconds() reads (tests use a fake
@@ -212,7 +216,6 @@ class TWISTED_API ReactorBase : public IReactorCore,
   };
   class Timers;
   class Waker;
-  struct EventTable;
   struct SignalState;
 
   // Loop phases.
@@ -239,7 +242,7 @@ class TWISTED_API ReactorBase : public IReactorCore,
 
   std::function<double()> clock_;
   std::unique_ptr<Timers> timers_;
-  std::unique_ptr<EventTable> events_;
+  std::unique_ptr<detail::SystemEventTriggers> events_;
   std::unique_ptr<Waker> waker_;
   std::unique_ptr<SignalState> signals_;
 
