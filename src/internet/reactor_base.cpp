@@ -198,6 +198,16 @@ struct ReactorBase::SignalState {
   bool replacedInt = false;
 };
 
+// Puts back the handlers startRunning replaced, if it installed any.
+void ReactorBase::restoreSignals() noexcept {
+  if (!signals_->installed) return;
+  if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
+  ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
+  g_signalWakeFd.store(-1);
+  signals_->installed = false;
+  signals_->replacedInt = false;
+}
+
 void ReactorBase::handleSignals() {
   // A plain load first: the locked exchange only when a signal arrived.
   if (g_pendingSignal.load(std::memory_order_relaxed) == 0) return;
@@ -293,13 +303,7 @@ void ReactorBase::mainLoop() {
     if (!started_) break;
     doIteration(running_ ? timeout() : 0);
   }
-  if (signals_->installed) {
-    if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
-    ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
-    g_signalWakeFd.store(-1);
-    signals_->installed = false;
-    signals_->replacedInt = false;
-  }
+  restoreSignals();
   log::msg("Main loop terminated.");
 }
 
@@ -584,6 +588,27 @@ void ReactorBase::disconnectAll() {
 // ---------------------------------------------------------------------------
 // Poll and dispatch
 
+// With many connections their objects are cold by the time their turn comes
+// (the kernel work of the batch evicts them): start loading ready_[next]'s
+// descriptor, and the slot of the event after it, while the one before is
+// dispatched. A prefetch never faults, so a stale pointer is harmless.
+// Inline: defined ahead of its one caller, doIteration.
+inline void ReactorBase::prefetchReady(std::size_t next) const noexcept {
+  auto fd = static_cast<std::size_t>(ready_[next].fd);
+  if (fd < slots_.size()) {
+    const Slot& s = slots_[fd];
+    if (s.reader) {
+      __builtin_prefetch(s.reader);
+      __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 128);
+    }
+  }
+  if (next + 1 < ready_.size()) {
+    auto after = static_cast<std::size_t>(ready_[next + 1].fd);
+    if (after < slots_.size()) __builtin_prefetch(&slots_[after]);
+  }
+}
+
 void ReactorBase::doIteration(double timeout) {
   ++iterations_;
   ready_.clear();
@@ -593,27 +618,9 @@ void ReactorBase::doIteration(double timeout) {
     std::uint32_t gen = static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].generation : 0;
     ready_.push_back(Ready{fd, gen, events});
   });
-  // With many connections their objects are cold by the time their turn
-  // comes (the kernel work of the batch evicts them): start loading the next
-  // event's slot and descriptor while this one is dispatched. A prefetch
-  // never faults, so a stale pointer is harmless.
   const std::size_t n = ready_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) {
-      auto next = static_cast<std::size_t>(ready_[i + 1].fd);
-      if (next < slots_.size()) {
-        const Slot& s = slots_[next];
-        if (s.reader) {
-          __builtin_prefetch(s.reader);
-          __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 64);
-          __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 128);
-        }
-      }
-      if (i + 2 < n) {
-        auto after = static_cast<std::size_t>(ready_[i + 2].fd);
-        if (after < slots_.size()) __builtin_prefetch(&slots_[after]);
-      }
-    }
+    if (i + 1 < n) prefetchReady(i + 1);
     dispatch(ready_[i]);
   }
 }

@@ -1,13 +1,21 @@
 // ReactorBase: everything the select, poll and epoll reactors share.
 //
 // The loop body is a list of named phases, in Twisted's order
-// (ReactorBase.mainLoop / runUntilCurrent):
-//   1. runThreadCalls     the callFromThread calls queued before this phase
-//   2. runDelayedCalls    every due call scheduled before this phase began
-//   3. shutdown           if stop() was requested, fire "shutdown"
-//   4. poll + dispatch    block until the next due call or I/O (no timers and
-//                         no thread calls: block indefinitely, zero CPU)
-// Backends supply only step 4's wait (waitForEvents) and interest updates.
+// (ReactorBase.mainLoop / runUntilCurrent / doIteration):
+//   1. handleSignals      a SIGINT/SIGTERM recorded by the handler stops the
+//                         reactor
+//   2. runThreadCalls     the callFromThread calls queued before this phase
+//   3. runDelayedCalls    every due call scheduled before this phase began
+//   4. shutdown           if stop() was requested, fire "shutdown"
+//   5. timeout            how long the poll may block (no timers and no
+//                         thread calls: indefinitely, zero CPU)
+//   6. waitForEvents      the backend's poll; the ready fds are collected
+//                         before any dispatch
+//   7. dispatch           each ready fd in turn, prefetchReady warming the
+//                         next ones' slot and descriptor
+// When the loop ends (crash(), which the "during shutdown" trigger calls),
+// restoreSignals puts back the handlers run() installed. Backends supply only
+// step 6's wait and interest updates.
 // Test: tests/internet/test_reactor.cpp (parameterised over every backend).
 #pragma once
 
@@ -226,8 +234,10 @@ class TWISTED_API ReactorBase : public IReactorCore,
   void runDelayedCalls();
   double timeout() const;
   void doIteration(double timeout);
+  void prefetchReady(std::size_t next) const noexcept;
   void dispatch(const Ready& r);
   void handleSignals();
+  void restoreSignals() noexcept;
 
   // FD set bookkeeping.
   Slot* slotFor(const IFileDescriptor* d, int* fdOut);
