@@ -11,8 +11,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <deque>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -22,6 +20,8 @@
 #include <twisted/python/failure.h>
 #include <twisted/python/log.h>
 #include <twisted/python/threadpool.h>
+
+#include "system_event_triggers.h"
 
 namespace twisted::internet {
 
@@ -115,108 +115,23 @@ void ReactorBase::runDelayedCalls() {
 // ---------------------------------------------------------------------------
 // System events
 
-struct ReactorBase::EventTable {
-  struct Trigger {
-    std::uint64_t id;
-    UniqueFunction f;
-  };
-  struct Event {
-    std::deque<Trigger> phases[3];  // before, during, after
-    int waiting = 0;                // delaySystemEvent tokens outstanding
-    bool inBefore = false;
-    UniqueFunction finisher;  // during + after, once `waiting` drops to 0
-  };
-  std::map<std::string, Event, std::less<>> events;
-  std::uint64_t nextId = 1;
-  Event* currentBefore = nullptr;  // the event whose before phase is running
-
-  Event& get(std::string_view name) {
-    auto it = events.find(name);
-    if (it == events.end()) it = events.emplace(std::string(name), Event{}).first;
-    return it->second;
-  }
-};
-
-namespace {
-int phaseIndex(std::string_view phase) {
-  if (phase == "before") return 0;
-  if (phase == "during") return 1;
-  if (phase == "after") return 2;
-  throw std::invalid_argument("Unknown system event phase '" + std::string(phase) +
-                              "' (expected before, during or after)");
-}
-}  // namespace
+// The table: system_event_triggers.h.
 
 TriggerId ReactorBase::addTriggerImpl(std::string_view phase, std::string_view eventType,
                                       UniqueFunction f) {
-  int index = phaseIndex(phase);
-  std::uint64_t id = events_->nextId++;
-  events_->get(eventType).phases[index].push_back({id, std::move(f)});
-  return TriggerId{id};
+  return events_->add(phase, eventType, std::move(f));
 }
 
 void ReactorBase::removeSystemEventTrigger(TriggerId id) {
-  for (auto& [name, event] : events_->events) {
-    for (auto& phase : event.phases) {
-      auto it = std::find_if(phase.begin(), phase.end(),
-                             [&](const EventTable::Trigger& t) { return t.id == id.value; });
-      if (it != phase.end()) {
-        phase.erase(it);
-        return;
-      }
-    }
-  }
-  throw std::invalid_argument("No such system event trigger (already run or removed)");
+  events_->remove(id);
 }
 
 void ReactorBase::fireSystemEvent(std::string_view eventType) {
-  EventTable::Event& event = events_->get(eventType);
-  std::string name(eventType);
-  // Before phase: each trigger is popped before it runs, so triggers added
-  // meanwhile run too and each runs once.
-  EventTable::Event* outer = events_->currentBefore;
-  events_->currentBefore = &event;
-  event.inBefore = true;
-  ++event.waiting;  // held by this function until the before phase is done
-  while (!event.phases[0].empty()) {
-    UniqueFunction f = std::move(event.phases[0].front().f);
-    event.phases[0].pop_front();
-    callLogged(f, "Unhandled error in a system event trigger");
-  }
-  event.inBefore = false;
-  events_->currentBefore = outer;
-  auto finish = [this, name] {
-    EventTable::Event& ev = events_->get(name);
-    for (int phase : {1, 2}) {
-      while (!ev.phases[phase].empty()) {
-        UniqueFunction f = std::move(ev.phases[phase].front().f);
-        ev.phases[phase].pop_front();
-        callLogged(f, "Unhandled error in a system event trigger");
-      }
-    }
-  };
-  if (--event.waiting == 0) {
-    finish();
-  } else {
-    event.finisher = std::move(finish);  // the last token to complete runs it
-  }
+  events_->fire(eventType);
 }
 
 std::function<void()> ReactorBase::delaySystemEvent() {
-  EventTable::Event* event = events_->currentBefore;
-  if (!event || !event->inBefore)
-    throw std::logic_error("delaySystemEvent() called outside a \"before\" system event trigger");
-  ++event->waiting;
-  auto done = std::make_shared<bool>(false);
-  return [this, event, done] {
-    if (*done) return;
-    *done = true;
-    // std::map nodes are stable: `event` stays valid as long as the reactor.
-    if (--event->waiting == 0 && event->finisher) {
-      UniqueFunction finish = std::move(event->finisher);
-      finish();
-    }
-  };
+  return events_->delay();
 }
 
 std::optional<TriggerId> ReactorBase::callWhenRunningImpl(UniqueFunction f) {
@@ -283,6 +198,16 @@ struct ReactorBase::SignalState {
   bool replacedInt = false;
 };
 
+// Puts back the handlers startRunning replaced, if it installed any.
+void ReactorBase::restoreSignals() noexcept {
+  if (!signals_->installed) return;
+  if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
+  ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
+  g_signalWakeFd.store(-1);
+  signals_->installed = false;
+  signals_->replacedInt = false;
+}
+
 void ReactorBase::handleSignals() {
   // A plain load first: the locked exchange only when a signal arrived.
   if (g_pendingSignal.load(std::memory_order_relaxed) == 0) return;
@@ -298,7 +223,7 @@ void ReactorBase::handleSignals() {
 ReactorBase::ReactorBase(ReactorOptions options)
     : clock_(std::move(options.clock)),
       timers_(std::make_unique<Timers>(this)),
-      events_(std::make_unique<EventTable>()),
+      events_(std::make_unique<detail::SystemEventTriggers>()),
       signals_(std::make_unique<SignalState>()),
       loopThread_(std::this_thread::get_id()) {
   // Twisted's ReactorBase.__init__: "during startup" sets running() before
@@ -325,11 +250,7 @@ ReactorBase::~ReactorBase() {
   if (threadPool_) threadPool_->stop();
   // Thread calls never run are destroyed (the pool's threads are joined, so
   // nobody else queues any now).
-  ThreadCallBlock* pending = takeThreadCalls();
-  destroyThreadCallBlocks(pending);
-  destroyThreadCallBlocks(freeBlocks_);
-  freeBlocks_ = nullptr;
-  freeBlockCount_ = 0;
+  threadCalls_.discardQueued();
   int fd = signals_->wakeFd;
   g_signalWakeFd.compare_exchange_strong(fd, -1);
   // Backends close their own fds in their destructors, which ran already.
@@ -382,13 +303,7 @@ void ReactorBase::mainLoop() {
     if (!started_) break;
     doIteration(running_ ? timeout() : 0);
   }
-  if (signals_->installed) {
-    if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
-    ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
-    g_signalWakeFd.store(-1);
-    signals_->installed = false;
-    signals_->replacedInt = false;
-  }
+  restoreSignals();
   log::msg("Main loop terminated.");
 }
 
@@ -423,7 +338,7 @@ void ReactorBase::runUntilCurrent() {
 }
 
 double ReactorBase::timeout() const {
-  if (threadCallsQueued_.load(std::memory_order_acquire) || justStopped_) return 0;
+  if (threadCalls_.queued() || justStopped_) return 0;
   if (timers_->empty()) return -1;  // nothing due: block until I/O (zero CPU)
   const double top = timers_->topTime();
   // Already due at the last reading (a callLater(0) from a call that just
@@ -435,119 +350,16 @@ double ReactorBase::timeout() const {
 }
 
 // ---------------------------------------------------------------------------
-// Thread calls
-//
-// A FIFO of blocks, each holding up to kSlots calls constructed in place.
-// queueThreadCall appends under threadCallLock_ (a fresh block every kSlots
-// calls, taken from the free list); runThreadCalls detaches the whole list
-// under the lock, runs and destroys the calls outside it, and gives the
-// blocks back to the free list. No call is ever moved after it is queued,
-// and a busy reactor allocates nothing once it has as many blocks as its
-// largest batch needs (up to kMaxFreeBlocks are kept).
-
-struct ReactorBase::ThreadCallBlock {
-  static constexpr std::size_t kSlots = 256;  // 16 KiB of 64-byte UniqueFunctions
-  union Slot {
-    Slot() noexcept {}
-    ~Slot() {}
-    UniqueFunction f;  // constructed for indices below `count`
-  };
-  ThreadCallBlock* next = nullptr;
-  std::size_t count = 0;
-  Slot slots[kSlots];
-};
-
-namespace {
-// Free blocks kept for reuse: 16 MiB, a batch of 256k calls. Beyond that a
-// burst's blocks go back to malloc.
-constexpr std::size_t kMaxFreeBlocks = 1024;
-}  // namespace
+// Thread calls (the queue: detail/thread_call_queue.h)
 
 void ReactorBase::queueThreadCall(UniqueFunction f) {
-  bool wasEmpty;
-  {
-    std::lock_guard<std::mutex> lock(threadCallLock_);
-    wasEmpty = threadCallHead_ == nullptr;
-    ThreadCallBlock* tail = threadCallTail_;
-    if (!tail || tail->count == ThreadCallBlock::kSlots) {
-      ThreadCallBlock* b = freeBlocks_;
-      if (b) {
-        freeBlocks_ = b->next;
-        --freeBlockCount_;
-        b->next = nullptr;
-      } else {
-        b = new ThreadCallBlock;  // may throw: nothing has changed yet
-      }
-      if (tail)
-        tail->next = b;
-      else
-        threadCallHead_ = b;
-      threadCallTail_ = tail = b;
-    }
-    ::new (static_cast<void*>(&tail->slots[tail->count].f)) UniqueFunction(std::move(f));
-    ++tail->count;
-    threadCallsQueued_.store(true, std::memory_order_release);
-  }
   // One wake-up per batch: while the queue is non-empty a wake-up is already
   // pending, and the loop thread itself never blocks with calls queued.
-  if (wasEmpty && !isInIOThread()) wakeUp();
-}
-
-ReactorBase::ThreadCallBlock* ReactorBase::takeThreadCalls() noexcept {
-  std::lock_guard<std::mutex> lock(threadCallLock_);
-  ThreadCallBlock* blocks = threadCallHead_;
-  threadCallHead_ = threadCallTail_ = nullptr;
-  threadCallsQueued_.store(false, std::memory_order_relaxed);
-  return blocks;
-}
-
-void ReactorBase::recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
-  ThreadCallBlock* excess = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(threadCallLock_);
-    while (blocks) {
-      ThreadCallBlock* b = blocks;
-      blocks = b->next;
-      b->count = 0;
-      if (freeBlockCount_ < kMaxFreeBlocks) {
-        b->next = freeBlocks_;
-        freeBlocks_ = b;
-        ++freeBlockCount_;
-      } else {
-        b->next = excess;
-        excess = b;
-      }
-    }
-  }
-  destroyThreadCallBlocks(excess);
-}
-
-void ReactorBase::destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept {
-  while (blocks) {
-    ThreadCallBlock* b = blocks;
-    blocks = b->next;
-    for (std::size_t i = 0; i < b->count; ++i)
-      b->slots[i].f.~UniqueFunction();
-    delete b;
-  }
+  if (threadCalls_.push(std::move(f)) && !isInIOThread()) wakeUp();
 }
 
 void ReactorBase::runThreadCalls() {
-  if (!threadCallsQueued_.load(std::memory_order_acquire)) return;
-  // Only the calls present now run; calls they queue go to new blocks and wait
-  // for the next iteration (no starvation), as in Twisted. The detached
-  // blocks belong to this function alone (a nested iterate() from a call
-  // takes only what was queued since).
-  ThreadCallBlock* batch = takeThreadCalls();
-  for (ThreadCallBlock* b = batch; b; b = b->next) {
-    for (std::size_t i = 0; i < b->count; ++i) {
-      UniqueFunction& f = b->slots[i].f;
-      callLogged(f, "Unhandled error in a thread call");
-      f.~UniqueFunction();
-    }
-    b->count = 0;
-  }
-  recycleThreadCallBlocks(batch);
+  threadCalls_.runQueued();
 }
 
 void ReactorBase::wakeUp() noexcept {
@@ -776,6 +588,27 @@ void ReactorBase::disconnectAll() {
 // ---------------------------------------------------------------------------
 // Poll and dispatch
 
+// With many connections their objects are cold by the time their turn comes
+// (the kernel work of the batch evicts them): start loading ready_[next]'s
+// descriptor, and the slot of the event after it, while the one before is
+// dispatched. A prefetch never faults, so a stale pointer is harmless.
+// Inline: defined ahead of its one caller, doIteration.
+inline void ReactorBase::prefetchReady(std::size_t next) const noexcept {
+  auto fd = static_cast<std::size_t>(ready_[next].fd);
+  if (fd < slots_.size()) {
+    const Slot& s = slots_[fd];
+    if (s.reader) {
+      __builtin_prefetch(s.reader);
+      __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 128);
+    }
+  }
+  if (next + 1 < ready_.size()) {
+    auto after = static_cast<std::size_t>(ready_[next + 1].fd);
+    if (after < slots_.size()) __builtin_prefetch(&slots_[after]);
+  }
+}
+
 void ReactorBase::doIteration(double timeout) {
   ++iterations_;
   ready_.clear();
@@ -785,27 +618,9 @@ void ReactorBase::doIteration(double timeout) {
     std::uint32_t gen = static_cast<std::size_t>(fd) < slots_.size() ? slots_[fd].generation : 0;
     ready_.push_back(Ready{fd, gen, events});
   });
-  // With many connections their objects are cold by the time their turn
-  // comes (the kernel work of the batch evicts them): start loading the next
-  // event's slot and descriptor while this one is dispatched. A prefetch
-  // never faults, so a stale pointer is harmless.
   const std::size_t n = ready_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) {
-      auto next = static_cast<std::size_t>(ready_[i + 1].fd);
-      if (next < slots_.size()) {
-        const Slot& s = slots_[next];
-        if (s.reader) {
-          __builtin_prefetch(s.reader);
-          __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 64);
-          __builtin_prefetch(reinterpret_cast<const char*>(s.reader) + 128);
-        }
-      }
-      if (i + 2 < n) {
-        auto after = static_cast<std::size_t>(ready_[i + 2].fd);
-        if (after < slots_.size()) __builtin_prefetch(&slots_[after]);
-      }
-    }
+    if (i + 1 < n) prefetchReady(i + 1);
     dispatch(ready_[i]);
   }
 }

@@ -2,10 +2,12 @@
 list(APPEND TWISTED_SOURCES
   internet/delayed_call.cpp
   internet/reactor_base.cpp
+  internet/thread_call_queue.cpp
+  internet/system_event_triggers.cpp
   internet/epoll_reactor.cpp
   internet/poll_reactor.cpp
   internet/select_reactor.cpp
-  internet/default_reactor.cpp
+  internet/reactor.cpp
   internet/task/clock.cpp
   internet/task/looping_call.cpp
   internet/task/cooperator.cpp

@@ -1,13 +1,21 @@
 // ReactorBase: everything the select, poll and epoll reactors share.
 //
 // The loop body is a list of named phases, in Twisted's order
-// (ReactorBase.mainLoop / runUntilCurrent):
-//   1. runThreadCalls     the callFromThread calls queued before this phase
-//   2. runDelayedCalls    every due call scheduled before this phase began
-//   3. shutdown           if stop() was requested, fire "shutdown"
-//   4. poll + dispatch    block until the next due call or I/O (no timers and
-//                         no thread calls: block indefinitely, zero CPU)
-// Backends supply only step 4's wait (waitForEvents) and interest updates.
+// (ReactorBase.mainLoop / runUntilCurrent / doIteration):
+//   1. handleSignals      a SIGINT/SIGTERM recorded by the handler stops the
+//                         reactor
+//   2. runThreadCalls     the callFromThread calls queued before this phase
+//   3. runDelayedCalls    every due call scheduled before this phase began
+//   4. shutdown           if stop() was requested, fire "shutdown"
+//   5. timeout            how long the poll may block (no timers and no
+//                         thread calls: indefinitely, zero CPU)
+//   6. waitForEvents      the backend's poll; the ready fds are collected
+//                         before any dispatch
+//   7. dispatch           each ready fd in turn, prefetchReady warming the
+//                         next ones' slot and descriptor
+// When the loop ends (crash(), which the "during shutdown" trigger calls),
+// restoreSignals puts back the handlers run() installed. Backends supply only
+// step 6's wait and interest updates.
 // Test: tests/internet/test_reactor.cpp (parameterised over every backend).
 #pragma once
 
@@ -25,11 +33,16 @@
 #include <vector>
 
 #include <twisted/internet/detail/keep_alive.h>
+#include <twisted/internet/detail/thread_call_queue.h>
 #include <twisted/internet/interfaces.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 
 namespace twisted::internet {
+
+namespace detail {
+class SystemEventTriggers;  // src/internet/system_event_triggers.h
+}  // namespace detail
 
 /// Options for constructing a reactor.
 struct TWISTED_API ReactorOptions {
@@ -211,7 +224,6 @@ class TWISTED_API ReactorBase : public IReactorCore,
   };
   class Timers;
   class Waker;
-  struct EventTable;
   struct SignalState;
 
   // Loop phases.
@@ -222,8 +234,10 @@ class TWISTED_API ReactorBase : public IReactorCore,
   void runDelayedCalls();
   double timeout() const;
   void doIteration(double timeout);
+  void prefetchReady(std::size_t next) const noexcept;
   void dispatch(const Ready& r);
   void handleSignals();
+  void restoreSignals() noexcept;
 
   // FD set bookkeeping.
   Slot* slotFor(const IFileDescriptor* d, int* fdOut);
@@ -238,7 +252,7 @@ class TWISTED_API ReactorBase : public IReactorCore,
 
   std::function<double()> clock_;
   std::unique_ptr<Timers> timers_;
-  std::unique_ptr<EventTable> events_;
+  std::unique_ptr<detail::SystemEventTriggers> events_;
   std::unique_ptr<Waker> waker_;
   std::unique_ptr<SignalState> signals_;
 
@@ -248,22 +262,9 @@ class TWISTED_API ReactorBase : public IReactorCore,
   std::size_t writerCount_ = 0;
   std::function<int(int, bool)> registrationFault_;  // setRegistrationFaultForTesting
 
-  // callFromThread queue: a FIFO of fixed-size blocks of in-place
-  // UniqueFunction slots (ThreadCallBlock, in the .cpp). Producers append
-  // under the lock; the loop takes every queued block at once and runs them
-  // outside it, then returns the blocks to a free list for reuse, so nothing
-  // is moved or reallocated as a batch grows.
-  struct ThreadCallBlock;
-  ThreadCallBlock* takeThreadCalls() noexcept;
-  void recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
-  static void destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
-
-  std::mutex threadCallLock_;
-  ThreadCallBlock* threadCallHead_ = nullptr;  // guarded by threadCallLock_
-  ThreadCallBlock* threadCallTail_ = nullptr;  // guarded by threadCallLock_
-  ThreadCallBlock* freeBlocks_ = nullptr;      // guarded by threadCallLock_
-  std::size_t freeBlockCount_ = 0;             // guarded by threadCallLock_
-  std::atomic<bool> threadCallsQueued_{false};
+  // callFromThread queue (detail/thread_call_queue.h): producers append
+  // under its lock, the loop takes every queued call at once.
+  detail::ThreadCallQueue threadCalls_;
 
   static constexpr int threadPoolSize_ = 10;  // Twisted's default maxthreads
   std::unique_ptr<python::ThreadPool> threadPool_;

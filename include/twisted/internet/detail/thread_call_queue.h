@@ -1,0 +1,62 @@
+// ThreadCallQueue: the callFromThread queue a reactor owns. Internal: not
+// part of the API. Test: tests/internet/test_reactor.cpp (callFromThread).
+//
+// A FIFO of fixed-size blocks of in-place UniqueFunction slots (ThreadCallBlock,
+// in src/internet/thread_call_queue.cpp). Producers append under the lock;
+// the loop takes every queued block at once and runs them outside it, then
+// returns the blocks to a free list for reuse, so nothing is moved or
+// reallocated as a batch grows. Waking the loop is the owner's business:
+// push() says whether the queue was empty.
+#pragma once
+
+#include <twisted/export.h>
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+
+#include <twisted/python/detail/unique_function.h>
+
+namespace twisted::internet::detail {
+
+class TWISTED_API ThreadCallQueue {
+ public:
+  ThreadCallQueue() = default;
+  ThreadCallQueue(const ThreadCallQueue&) = delete;
+  ThreadCallQueue& operator=(const ThreadCallQueue&) = delete;
+  /// Destroys the calls never run and every block.
+  ~ThreadCallQueue();
+
+  /// Any thread: appends `f`. Returns true if the queue was empty (the
+  /// caller then wakes the loop: one wake-up per batch).
+  /// @throws std::bad_alloc if a new block is needed and cannot be made;
+  ///         nothing has changed then.
+  bool push(python::detail::UniqueFunction f);
+
+  /// Any thread: true if calls are queued (acquire: the calls are visible).
+  bool queued() const noexcept { return queued_.load(std::memory_order_acquire); }
+
+  /// The loop thread: runs the calls queued now, in order (an exception is
+  /// logged, "Unhandled error in a thread call"); calls they queue wait for
+  /// the next runQueued. Reentrant: a nested runQueued takes only what was
+  /// queued since the outer one began.
+  void runQueued();
+
+  /// Destroys the calls queued now without running them.
+  void discardQueued() noexcept;
+
+ private:
+  struct ThreadCallBlock;
+  ThreadCallBlock* takeThreadCalls() noexcept;
+  void recycleThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
+  static void destroyThreadCallBlocks(ThreadCallBlock* blocks) noexcept;
+
+  std::mutex threadCallLock_;
+  ThreadCallBlock* threadCallHead_ = nullptr;  // guarded by threadCallLock_
+  ThreadCallBlock* threadCallTail_ = nullptr;  // guarded by threadCallLock_
+  ThreadCallBlock* freeBlocks_ = nullptr;      // guarded by threadCallLock_
+  std::size_t freeBlockCount_ = 0;             // guarded by threadCallLock_
+  std::atomic<bool> queued_{false};
+};
+
+}  // namespace twisted::internet::detail
