@@ -165,15 +165,22 @@ class TWISTED_API ReactorBase : public IReactorCore,
   }
 
  protected:
-  /// What a backend reports for one ready descriptor.
+  /// What a backend reports for one ready descriptor: readable.
   static constexpr std::uint32_t kReadable = 1;
+  /// Writable.
   static constexpr std::uint32_t kWritable = 2;
-  static constexpr std::uint32_t kHangup = 4;   // HUP or ERR: the connection is gone
-  static constexpr std::uint32_t kInvalid = 8;  // the fd is not open (POLLNVAL, EBADF)
-  /// The interest a backend must watch an fd for.
+  /// HUP or ERR: the connection is gone.
+  static constexpr std::uint32_t kHangup = 4;
+  /// The fd is not open (POLLNVAL, EBADF).
+  static constexpr std::uint32_t kInvalid = 8;
+  /// The interest a backend must watch an fd for: reading.
   static constexpr std::uint32_t kWantRead = 1;
+  /// Writing.
   static constexpr std::uint32_t kWantWrite = 2;
 
+  /// The state every backend shares; `options` may replace the clock (tests
+  /// inject one). A backend's constructor calls initWaker() once its own
+  /// state exists.
   explicit ReactorBase(ReactorOptions options);
 
   /// Must be called by the concrete backend's constructor, once its own
