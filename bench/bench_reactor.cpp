@@ -41,7 +41,8 @@ void BM_CallLaterCancel(benchmark::State& state) {
   FakeClockReactor f;
   const auto background = static_cast<std::size_t>(state.range(0));
   std::vector<DelayedCall> keep;
-  for (double d : delays(background)) keep.push_back(f.r->callLater(1.0 + d, [] {}));
+  for (double d : delays(background))
+    keep.push_back(f.r->callLater(1.0 + d, [] {}));
   const std::vector<double> ds = delays(1024);
   std::size_t i = 0;
   for (auto _ : state) {
@@ -61,7 +62,8 @@ void BM_CallLaterFire(benchmark::State& state) {
   const std::vector<double> ds = delays(batch);
   std::int64_t fired = 0;
   for (auto _ : state) {
-    for (double d : ds) f.r->callLater(d, [&fired] { ++fired; });
+    for (double d : ds)
+      f.r->callLater(d, [&fired] { ++fired; });
     f.now += 1.0;
     f.r->iterate(0);
   }
@@ -79,7 +81,8 @@ void BM_CallFromThreadSameThread(benchmark::State& state) {
   const auto batch = state.range(0);
   std::int64_t ran = 0;
   for (auto _ : state) {
-    for (std::int64_t i = 0; i < batch; ++i) r->callFromThread([&ran] { ++ran; });
+    for (std::int64_t i = 0; i < batch; ++i)
+      r->callFromThread([&ran] { ++ran; });
     r->iterate(0);
   }
   if (ran != batch * state.iterations()) state.SkipWithError("not every call ran");

@@ -16,7 +16,9 @@ void f(const std::string& s) {
   std::printf("this will run 3.5 seconds after it was scheduled: %s\n", s.c_str());
 }
 
-void g() { std::puts("I'll never run."); }
+void g() {
+  std::puts("I'll never run.");
+}
 
 int main(int argc, char** argv) {
   double scale = argc > 1 ? std::atof(argv[1]) : 1.0;

@@ -10,7 +10,9 @@
 
 using twisted::internet::reactor;
 
-void falldown() { throw std::runtime_error("I'm going down"); }
+void falldown() {
+  throw std::runtime_error("I'm going down");
+}
 
 void upagain() {
   std::puts("But that's not going to keep me down!");

@@ -13,7 +13,7 @@ set -euo pipefail
 # the ELF files with it); pkg-config for the pkg-config consumer build.
 # The README says why each is here.
 PACKAGES=(
-  g++ cmake ninja-build make pkg-config dpkg-dev file
+  g++ cmake ninja-build make pkg-config dpkg-dev file clang-format
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-twisted netcat-openbsd
 )

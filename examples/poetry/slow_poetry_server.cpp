@@ -84,8 +84,7 @@ class PoetryServer : public IReadDescriptor {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(opts_.port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd_, 50) != 0)
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 50) != 0)
       throw std::runtime_error(std::string("cannot listen: ") + std::strerror(errno));
     socklen_t len = sizeof addr;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);

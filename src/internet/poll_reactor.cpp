@@ -67,7 +67,9 @@ void PollReactor::waitForEvents(double timeout,
 }
 
 namespace pollreactor {
-void install() { installReactor(std::make_unique<PollReactor>()); }
+void install() {
+  installReactor(std::make_unique<PollReactor>());
+}
 }  // namespace pollreactor
 
 }  // namespace twisted::internet

@@ -54,7 +54,9 @@ ReactorBase& reactor() {
 }
 
 namespace default_ {
-void install() { installReactor(makeReactor("default")); }
+void install() {
+  installReactor(makeReactor("default"));
+}
 }  // namespace default_
 
 }  // namespace twisted::internet

@@ -82,7 +82,9 @@ void SelectReactor::waitForEvents(double timeout,
 }
 
 namespace selectreactor {
-void install() { installReactor(std::make_unique<SelectReactor>()); }
+void install() {
+  installReactor(std::make_unique<SelectReactor>());
+}
 }  // namespace selectreactor
 
 }  // namespace twisted::internet

@@ -15,7 +15,9 @@ ThreadPool::ThreadPool(int minthreads, int maxthreads, std::string name)
     throw std::invalid_argument("maximum is less than minimum (or than 1)");
 }
 
-ThreadPool::~ThreadPool() { stop(); }
+ThreadPool::~ThreadPool() {
+  stop();
+}
 
 void ThreadPool::start() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -38,7 +40,8 @@ void ThreadPool::stop() {
     threads.swap(threads_);
   }
   workAvailable_.notify_all();
-  for (std::thread& t : threads) t.join();
+  for (std::thread& t : threads)
+    t.join();
 }
 
 void ThreadPool::submit(detail::UniqueFunction f) {

@@ -109,10 +109,12 @@ TEST_F(DelayedCallTest, Reset) {
 // Calls due at the same time run in scheduling order (many of them).
 TEST_F(DelayedCallTest, SameTimeIsFifo) {
   std::vector<int> order;
-  for (int i = 0; i < 100; ++i) r->callLater(1, [&order, i] { order.push_back(i); });
+  for (int i = 0; i < 100; ++i)
+    r->callLater(1, [&order, i] { order.push_back(i); });
   advanceTo(1);
   ASSERT_EQ(order.size(), 100u);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(order[i], i);
 }
 
 // Calls due at the same time after reset()/delay(), as Twisted 22.4's
@@ -180,8 +182,8 @@ TEST_F(DelayedCallTest, CapturesReleasedOnCancelAndAfterCall) {
 TEST_F(DelayedCallTest, ArgumentsAreBoundAtScheduleTime) {
   std::string got;
   std::string arg = "hello, world";
-  r->callLater(3.5, [&](const std::string& s) { got = "this will run 3.5 seconds after: " + s; },
-               arg);
+  r->callLater(
+      3.5, [&](const std::string& s) { got = "this will run 3.5 seconds after: " + s; }, arg);
   arg = "changed";
   advanceTo(3.5);
   EXPECT_EQ(got, "this will run 3.5 seconds after: hello, world");
@@ -235,7 +237,8 @@ TEST_F(DelayedCallTest, MillionCallsHalfCancelled) {
       last = delay;
     }));
   }
-  for (int i = 1; i < kN; i += 2) calls[i].cancel();
+  for (int i = 1; i < kN; i += 2)
+    calls[i].cancel();
   EXPECT_EQ(r->getDelayedCalls().size(), static_cast<std::size_t>(kN / 2));
   advanceTo(1);
   EXPECT_EQ(fired, kN / 2);

@@ -27,9 +27,8 @@ void Clock::scheduleEntry(double delay, detail::TimerEntry* entry) {
 std::vector<DelayedCall> Clock::getDelayedCalls() const {
   std::vector<DelayedCall> calls;
   queue_->forEach([&](detail::TimerEntry* e) { calls.emplace_back(e); });
-  std::sort(calls.begin(), calls.end(), [](const DelayedCall& a, const DelayedCall& b) {
-    return a.getTime() < b.getTime();
-  });
+  std::sort(calls.begin(), calls.end(),
+            [](const DelayedCall& a, const DelayedCall& b) { return a.getTime() < b.getTime(); });
   return calls;
 }
 
@@ -52,7 +51,8 @@ void Clock::advance(double amount) {
 }
 
 void Clock::pump(const std::vector<double>& timings) {
-  for (double t : timings) advance(t);
+  for (double t : timings)
+    advance(t);
 }
 
 }  // namespace twisted::internet::task

@@ -295,8 +295,7 @@ DescriptorResult Connection::bufferDrained() {
     // it wrote is sent (here, or after it resumed and wrote nothing), the
     // connection closes or half-closes as it would without it.
     producers_.bufferDrained();
-    if (!buffer_.empty() || (producers_.producer() && !producers_.streaming()))
-      return std::nullopt;
+    if (!buffer_.empty() || (producers_.producer() && !producers_.streaming())) return std::nullopt;
   }
   if (disconnecting_) return main::CONNECTION_DONE();
   if (writeDisconnecting_ && !writeDisconnected_) {

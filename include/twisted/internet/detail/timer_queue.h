@@ -54,7 +54,9 @@ struct TimerEntryFn final : TimerEntry {
   std::optional<F> fn;
 };
 
-inline void retain(TimerEntry* e) noexcept { ++e->refs; }
+inline void retain(TimerEntry* e) noexcept {
+  ++e->refs;
+}
 inline void unref(TimerEntry* e) noexcept {
   if (--e->refs == 0) delete e;
 }
@@ -102,7 +104,8 @@ class TWISTED_API TimerQueue {
   /// Visits every pending entry (heap order, not time order).
   template <class V>
   void forEach(V&& visit) const {
-    for (const Node& n : heap_) visit(n.entry);
+    for (const Node& n : heap_)
+      visit(n.entry);
   }
 
  private:
