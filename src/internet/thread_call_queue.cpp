@@ -44,7 +44,7 @@ ThreadCallQueue::~ThreadCallQueue() {
   freeBlockCount_ = 0;
 }
 
-bool ThreadCallQueue::push(UniqueFunction f) {
+bool ThreadCallQueue::push(UniqueFunction&& f) {
   std::lock_guard<std::mutex> lock(threadCallLock_);
   const bool wasEmpty = threadCallHead_ == nullptr;
   ThreadCallBlock* tail = threadCallTail_;

@@ -31,7 +31,7 @@ class TWISTED_API ThreadCallQueue {
   /// caller then wakes the loop: one wake-up per batch).
   /// @throws std::bad_alloc if a new block is needed and cannot be made;
   ///         nothing has changed then.
-  bool push(python::detail::UniqueFunction f);
+  bool push(python::detail::UniqueFunction&& f);
 
   /// Any thread: true if calls are queued (acquire: the calls are visible).
   bool queued() const noexcept { return queued_.load(std::memory_order_acquire); }
