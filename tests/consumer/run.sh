@@ -172,6 +172,7 @@ fi
 private_symbols=(
   'twisted::internet::tcp::detail::'
   'twisted::internet::detail::TaskState::'
+  'twisted::internet::detail::SystemEventTriggers::'
   '^twistedSignalHandler$'
 )
 static_lib=$(find "$WORK/static" -name libtwisted.a -print -quit)
