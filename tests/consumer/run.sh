@@ -71,7 +71,10 @@ build_library() {
 # run_echo BINARY: starts the echo server on a free port of 127.0.0.1, sends
 # a line with a Python client, checks the echo, and the server's exit 0.
 run_echo() {
-  local bin=$1 out=$WORK/echo.out port="" pid
+  local bin=$1 out port="" pid
+  # A file of its own: the background job's redirection truncates a reused
+  # one only once it runs, and the loop below could read the last port.
+  out=$(mktemp "$WORK/echo.XXXXXX.out")
   "$bin" >"$out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
