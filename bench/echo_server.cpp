@@ -8,7 +8,10 @@
 // TCP_NODELAY on each connection, on the epoll reactor. SIGTERM/SIGINT stop
 // the reactor (installed by run()), which closes every connection and exits 0.
 //
-// Usage: echo_server [--reactor epoll|poll|select] PORT   (the harness appends PORT)
+// Usage: echo_server [--reactor epoll|poll|select] [--unix PATH] PORT   (the
+// harness appends PORT). With --unix it listens on the Unix socket PATH
+// instead (listenUNIX, same backlog; PORT is then ignored), the server of
+// bench/run_unix_echo.sh.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -25,13 +28,15 @@ using twisted::internet::Factory;
 using twisted::internet::ITCPTransport;
 using twisted::internet::Protocol;
 
+bool unixSocket = false;  // --unix: no TCP_NODELAY (a Unix socket refuses it)
+
 class Echo final : public Protocol {
  public:
   void connectionMade() override {
     // Same socket options as every server of the harness. listenTCP's
     // transports are ITCPTransports, so a static_cast does (a dynamic_cast
     // across the transport's interfaces costs ~100 ns per connection).
-    static_cast<ITCPTransport*>(transport)->setTcpNoDelay(true);
+    if (!unixSocket) static_cast<ITCPTransport*>(transport)->setTcpNoDelay(true);
     // The transport is its own streaming producer: once more than its
     // buffer size (64 KiB) waits for a peer that does not read, it stops
     // reading until the buffer drains, so memory stays bounded. Registration
@@ -44,7 +49,7 @@ class Echo final : public Protocol {
 };
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--reactor epoll|poll|select] PORT\n", argv0);
+  std::fprintf(stderr, "usage: %s [--reactor epoll|poll|select] [--unix PATH] PORT\n", argv0);
   return 2;
 }
 
@@ -52,10 +57,19 @@ int usage(const char* argv0) {
 
 int main(int argc, char** argv) {
   std::string backend = "epoll";
+  std::string unixPath;
   int i = 1;
-  if (argc >= 3 && std::string_view(argv[1]) == "--reactor") {
-    backend = argv[2];
-    i = 3;
+  for (;;) {
+    if (argc >= i + 2 && std::string_view(argv[i]) == "--reactor") {
+      backend = argv[i + 1];
+      i += 2;
+    } else if (argc >= i + 2 && std::string_view(argv[i]) == "--unix") {
+      unixPath = argv[i + 1];
+      unixSocket = true;
+      i += 2;
+    } else {
+      break;
+    }
   }
   if (i != argc - 1) return usage(argv[0]);
   char* end = nullptr;
@@ -67,8 +81,9 @@ int main(int argc, char** argv) {
     internet::installReactor(internet::makeReactor(backend));
     auto factory = Factory::forProtocol<Echo>();
     factory->noisy = false;
-    auto listening =
-        internet::reactor().listenTCP(static_cast<int>(port), factory, 4096, "127.0.0.1");
+    auto listening = unixSocket ? internet::reactor().listenUNIX(unixPath, factory, 4096)
+                                : internet::reactor().listenTCP(static_cast<int>(port), factory,
+                                                                4096, "127.0.0.1");
     internet::reactor().run();  // until SIGTERM / SIGINT
   } catch (const std::exception& e) {
     std::fprintf(stderr, "echo_server: %s\n", e.what());

@@ -65,3 +65,10 @@ install(CODE "
 install(FILES ${PROJECT_BINARY_DIR}/twistedcpp.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
   COMPONENT dev)
+
+# The API reference (TWISTED_BUILD_APIDOCS): HTML under Debian's doc path.
+if(TWISTED_BUILD_APIDOCS)
+  install(DIRECTORY ${TWISTED_APIDOCS_DIR}/html/
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/twistedcpp-doc/html
+    COMPONENT doc)
+endif()

@@ -2,6 +2,7 @@
 #   libtwistedcpp-dev   headers, libtwisted, CMake package + pkg-config file
 #   twistedcpp          the twist runner and its man page
 #   libtwistedcpp<SOVERSION>  libtwisted.so.<SOVERSION> (TWISTED_SHARED builds only)
+#   twistedcpp-doc      the API reference, HTML (TWISTED_BUILD_APIDOCS builds only)
 # Build them with `cpack -G DEB` in a build directory configured with
 # -DCMAKE_INSTALL_PREFIX=/usr (Debian's multiarch libdir), then
 # `apt-get install ./libtwistedcpp-dev_*.deb ./twistedcpp_*.deb`.
@@ -49,5 +50,16 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME twistedcpp)
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "${PROJECT_DESCRIPTION}: the twist service runner
  twist runs one of twistedcpp's network services (chat, echo, discard,
  chargen, qotd, daytime, time, portforward); see twist(1).")
+
+if(TWISTED_BUILD_APIDOCS)
+  list(APPEND CPACK_COMPONENTS_ALL doc)
+  set(CPACK_DEBIAN_DOC_PACKAGE_NAME twistedcpp-doc)
+  set(CPACK_DEBIAN_DOC_PACKAGE_SECTION doc)
+  set(CPACK_DEBIAN_DOC_PACKAGE_ARCHITECTURE all)
+  set(CPACK_DEBIAN_DOC_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_COMPONENT_DOC_DESCRIPTION "${PROJECT_DESCRIPTION}: API reference
+ The reference of every public header, generated from the header comments
+ with Doxygen; open /usr/share/doc/twistedcpp-doc/html/index.html.")
+endif()
 
 include(CPack)

@@ -10,10 +10,11 @@ set -euo pipefail
 # netcat-openbsd: `nc`, what scripts/run tells the user to connect with.
 # Packaging (tests/consumer/run.sh): dpkg-dev (dpkg-shlibdeps, which CPack's
 # DEB generator runs to compute twist's dependencies) and file (CPack finds
-# the ELF files with it); pkg-config for the pkg-config consumer build.
+# the ELF files with it); pkg-config for the pkg-config consumer build;
+# doxygen for the API reference (scripts/apidocs, the twistedcpp-doc package).
 # The README says why each is here.
 PACKAGES=(
-  g++ cmake ninja-build make pkg-config dpkg-dev file clang-format
+  g++ cmake ninja-build make pkg-config dpkg-dev file clang-format doxygen
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-twisted netcat-openbsd
 )

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <typeinfo>
 
+#include <twisted/internet/datagram_protocol.h>
+#include <twisted/internet/process.h>
 #include <twisted/internet/protocol.h>
 
 namespace twisted::internet {
@@ -27,6 +29,12 @@ std::string repr(const Factory& f) {
   char address[32];
   std::snprintf(address, sizeof address, "%p", static_cast<const void*>(&f));
   return "<" + f.logPrefix() + " object at " + address + ">";
+}
+
+std::string repr(const AbstractDatagramProtocol& p) {
+  char address[32];
+  std::snprintf(address, sizeof address, "%p", static_cast<const void*>(&p));
+  return "<" + className(typeid(p)) + " object at " + address + ">";
 }
 }  // namespace
 
@@ -75,6 +83,42 @@ void Factory::doStop() {
 std::string Factory::logPrefix() const {
   return className(typeid(*this));
 }
+
+void AbstractDatagramProtocol::doStart() {
+  // As Twisted: counted after startProtocol(), which sees numPorts == 0.
+  if (numPorts == 0) {
+    if (noisy) python::log::msg("Starting protocol " + repr(*this));
+    startProtocol();
+  }
+  ++numPorts;
+}
+
+void AbstractDatagramProtocol::doStop() {
+  if (numPorts == 0) return;  // Twisted asserts; an extra doStop is ignored
+  --numPorts;
+  transport = nullptr;
+  if (numPorts == 0) {
+    if (noisy) python::log::msg("Stopping protocol " + repr(*this));
+    stopProtocol();
+  }
+}
+
+void AbstractDatagramProtocol::makeConnection(IUDPTransport* t) {
+  transport = t;
+  doStart();
+}
+
+void AbstractDatagramProtocol::datagramReceived(std::string_view, const Address&) {}
+
+std::string DatagramProtocol::logPrefix() const {
+  return className(typeid(*this));
+}
+
+std::string ProcessProtocol::logPrefix() const {
+  return className(typeid(*this));
+}
+
+void ConnectedDatagramProtocol::connectionFailed(const python::Failure&) {}
 
 void ClientFactory::startedConnecting(IConnector&) {}
 void ClientFactory::clientConnectionFailed(IConnector&, const python::Failure&) {}

@@ -634,14 +634,18 @@ void ReactorBase::dispatch(const Ready& r) {
   Slot* s = current();
   if (!s || !s->mask) return;
 
-  if (r.events & (kHangup | kInvalid) && !(r.events & kReadable)) {
+  if (r.events & (kHangup | kInvalid) && !(r.events & kReadable) &&
+      !(!(r.events & kInvalid) && s->reader && s->reader->readsErrors())) {
     // Twisted's _POLL_DISCONNECTED without POLLIN: the connection is gone.
+    // For a reader that is a clean end, all input having been read (a pipe
+    // whose writer closed reports only POLLHUP), so half-close applies; for
+    // a writer alone it is a loss.
     IFileDescriptor* d = s->reader ? asFile(s->reader) : asFile(s->writer);
     IReadDescriptor* reader = s->reader;
     if (r.events & kInvalid)
       disconnectSelectable(d, Failure(error::ConnectionFdescWentAway()), reader);
     else
-      disconnectSelectable(d, main::CONNECTION_LOST(), reader);
+      disconnectSelectable(d, reader ? main::CONNECTION_DONE() : main::CONNECTION_LOST(), reader);
     return;
   }
 

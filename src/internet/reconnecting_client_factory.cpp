@@ -10,7 +10,7 @@
 #include <twisted/internet/reactor.h>
 #include <twisted/python/log.h>
 
-#include "internet/tcp/connector.h"
+#include "internet/stream/connector.h"
 
 namespace twisted::internet {
 
@@ -24,7 +24,7 @@ std::shared_ptr<IConnector> retain(IConnector& c) {
   if (auto* s = dynamic_cast<std::enable_shared_from_this<IConnector>*>(&c)) {
     if (auto p = s->weak_from_this().lock()) return p;
   }
-  if (auto* tcp = dynamic_cast<tcp::detail::Connector*>(&c)) {
+  if (auto* tcp = dynamic_cast<stream::detail::Connector*>(&c)) {
     if (auto p = tcp->weak_from_this().lock()) return p;
   }
   return std::shared_ptr<IConnector>(std::shared_ptr<void>(), &c);

@@ -15,11 +15,19 @@ list(APPEND TWISTED_SOURCES
   internet/defer/state.cpp
   internet/address.cpp
   internet/protocol.cpp
-  internet/tcp/sockets.cpp
-  internet/tcp/connection.cpp
-  internet/tcp/port.cpp
-  internet/tcp/connector.cpp
+  internet/stream/sockets.cpp
+  internet/stream/connection.cpp
+  internet/stream/port.cpp
+  internet/stream/connector.cpp
   internet/tcp/tcp.cpp
+  internet/udp/inet.cpp
+  internet/udp/port.cpp
+  internet/udp/udp.cpp
+  internet/unix/lockfile.cpp
+  internet/unix/unix.cpp
+  internet/unix/datagram.cpp
+  internet/stdio.cpp
+  internet/process.cpp
   internet/threads.cpp
   internet/threaded_resolver.cpp
 )

@@ -77,8 +77,14 @@ void appendDouble(std::string& out, double d) {
     out += d > 0 ? "Infinity" : "-Infinity";
   else if (d == std::floor(d) && std::fabs(d) < 1e15)
     out += fmt::format("{:.1f}", d);  // keeps "2.0" a float when read back
-  else
-    out += fmt::format("{}", d);
+  else {
+    // The shortest form; an integral value below 1e16 has no '.' or 'e'
+    // ("1000000000000000"), so add ".0" as Python does, or it reads back as
+    // an integer.
+    const std::string text = fmt::format("{}", d);
+    out += text;
+    if (text.find_first_of(".e") == std::string::npos) out += ".0";
+  }
 }
 
 void appendValue(std::string& out, const LogValue& value) {

@@ -8,6 +8,7 @@ list(APPEND TWISTED_SOURCES
   logger/logger.cpp
   logger/format.cpp
   logger/file_log_observer.cpp
+  logger/log_sink.cpp
   logger/filtering_log_observer.cpp
   logger/json.cpp
 )

@@ -1,16 +1,14 @@
 // twisted.python.log. Test: tests/python/test_log.cpp
 #include <twisted/python/log.h>
 
-#include <cerrno>
-#include <cstring>
-#include <iostream>
-#include <mutex>
 #include <ostream>
 
 #include <twisted/logger/file_log_observer.h>
 #include <twisted/logger/format.h>
 #include <twisted/logger/log_beginner.h>
 #include <twisted/python/logfile.h>
+
+#include "logger/log_sink.h"
 
 namespace twisted::python::log {
 
@@ -118,22 +116,17 @@ std::string textFromEventDict(const logger::LogEvent& event) {
 
 // --- FileLogObserver ---------------------------------------------------------
 
-struct FileLogObserver::Sink {
-  std::mutex mutex;  // one event's line is written whole
-  std::ostream* out = nullptr;
-  LogFile* file = nullptr;
-  bool dropped = false;  // a write failed: drop every later event (see write())
+struct FileLogObserver::Sink : logger::detail::LogSink {
+  using LogSink::LogSink;
 };
 
 FileLogObserver::FileLogObserver(std::ostream& out)
-    : sink_(std::make_unique<Sink>()), timeFormat_(logger::timeFormatRFC3339) {
-  sink_->out = &out;
-}
+    : sink_(std::make_unique<Sink>(out)), timeFormat_(logger::timeFormatRFC3339) {}
 
 FileLogObserver::FileLogObserver(LogFile& file)
-    : sink_(std::make_unique<Sink>()), timeFormat_(logger::timeFormatRFC3339) {
-  sink_->file = &file;
-}
+    : sink_(std::make_unique<Sink>([&file](std::string_view text) { file.write(text); },
+                                   [&file] { file.flush(); })),
+      timeFormat_(logger::timeFormatRFC3339) {}
 
 FileLogObserver::~FileLogObserver() {
   stop();
@@ -151,29 +144,7 @@ void FileLogObserver::emit(const logger::LogEvent& event) {
 }
 
 void FileLogObserver::write(std::string_view text) {
-  std::lock_guard<std::mutex> lock(sink_->mutex);
-  if (sink_->dropped) return;
-  // A failed write (EPIPE from a closed pipe, a full disk) drops the
-  // observer with one line on stderr rather than failing on every event.
-  std::string why;
-  try {
-    if (sink_->out != nullptr) {
-      errno = 0;
-      *sink_->out << text;
-      sink_->out->flush();
-      if (!*sink_->out) why = errno != 0 ? std::strerror(errno) : "the stream failed";
-    } else {
-      sink_->file->write(text);
-      sink_->file->flush();
-    }
-  } catch (const std::exception& e) {
-    why = e.what();
-  }
-  if (why.empty()) return;
-  sink_->dropped = true;
-  std::cerr << "twisted.python.log.FileLogObserver: cannot write the log (" << why
-            << "); dropping this observer\n"
-            << std::flush;
+  sink_->write(text, "twisted.python.log.FileLogObserver");
 }
 
 void FileLogObserver::start() {

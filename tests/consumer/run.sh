@@ -5,7 +5,8 @@
 #   2. pkg-config, a plain g++ command line (static)
 #   3. find_package + pkg-config again with the shared libtwisted.so
 #   4. FetchContent of this source tree (no install, no network)
-#   5. the Debian packages from cpack: contents and dependencies checked, then
+#   5. the Debian packages from cpack (libtwistedcpp-dev, twistedcpp and
+#      twistedcpp-doc, the API reference): contents and dependencies checked, then
 #      find_package + pkg-config against them. By default the .debs are
 #      unpacked into a temporary root (dpkg-deb -x); with
 #      TWISTED_CONSUMER_APT=1 they are installed into the system with
@@ -150,7 +151,7 @@ found_in() {
 pcdir() { dirname "$(find "$1" -name twistedcpp.pc -print -quit)"; }
 
 step "static libtwisted: build, install into $WORK/static"
-build_library static
+build_library static -DTWISTED_BUILD_APIDOCS=ON  # + the API reference (twistedcpp-doc)
 step "find_package, static"
 consumer_cmake package-static -DCMAKE_PREFIX_PATH="$WORK/static"
 found_in package-static "$WORK/static"
@@ -166,16 +167,21 @@ so=$(find "$WORK/shared" -name 'libtwisted.so.*.*.*' -print -quit)
 [[ -n $so ]] || fail "no versioned libtwisted.so installed"
 soname=$(readelf -d "$so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 echo "   $(basename "$so"), SONAME $soname, $(nm -D --defined-only "$so" | wc -l) exported symbols"
-if nm -D --defined-only "$so" | grep -q '_ZN7twisted8internet3tcp6detail'; then
-  fail "internal symbols (twisted::internet::tcp::detail) are exported"
+if nm -D --defined-only "$so" | grep -qE '_ZN7twisted8internet(6stream|5unix_)6detail'; then
+  fail "internal symbols (twisted::internet::stream::detail, unix_::detail) are exported"
 fi
 # Every function and variable the static library defines must be exported
 # by the shared one (TWISTED_API in its header), except what is declared in
 # src/'s private headers, listed here (demangled, extended regexes).
 private_symbols=(
-  'twisted::internet::tcp::detail::'
+  'twisted::internet::stream::detail::'
+  'twisted::internet::unix_::detail::'
+  'twisted::logger::detail::LogSink::'
+  'twisted::internet::udp::detail::'
+  'twisted::internet::process::detail::'
   'twisted::internet::detail::TaskState::'
   'twisted::internet::detail::SystemEventTriggers::'
+  'twisted::logger::detail::LogSink::'
   '^twistedSignalHandler$'
 )
 static_lib=$(find "$WORK/static" -name libtwisted.a -print -quit)
@@ -216,7 +222,8 @@ step "Debian packages (cpack -G DEB)"
 (cd "$WORK/build-static" && quiet "$WORK/cpack.log" cpack -G DEB)
 dev_deb=$(ls "$WORK"/build-static/libtwistedcpp-dev_*.deb)
 run_deb=$(ls "$WORK"/build-static/twistedcpp_*.deb)
-for deb in "$dev_deb" "$run_deb"; do
+doc_deb=$(ls "$WORK"/build-static/twistedcpp-doc_*_all.deb)
+for deb in "$dev_deb" "$run_deb" "$doc_deb"; do
   echo "   $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
 done
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
@@ -234,16 +241,20 @@ check_contents "$dev_deb" include/twisted/internet/reactor.h include/twisted/exp
   "lib/$multiarch/cmake/twistedcpp/twistedcppConfigVersion.cmake" \
   "lib/$multiarch/cmake/twistedcpp/twistedcppTargets.cmake"
 check_contents "$run_deb" bin/twist share/man/man1/twist.1.gz
+check_contents "$doc_deb" share/doc/twistedcpp-doc/html/index.html
+grep -q 'html/classtwisted_1_1internet_1_1Protocol\.html$' <<<"$(dpkg-deb -c "$doc_deb")" ||
+  fail "twistedcpp-doc lacks the page of twisted::internet::Protocol"
 dpkg-deb -f "$dev_deb" Depends | grep -q libfmt-dev || fail "libtwistedcpp-dev does not depend on libfmt-dev"
 dpkg-deb -f "$run_deb" Depends | grep -q libfmt || fail "twistedcpp does not depend on libfmt"
 
 if [[ $APT == 1 ]]; then
   step "apt-get install the .debs into the system"
-  for p in libtwistedcpp-dev twistedcpp; do
+  for p in libtwistedcpp-dev twistedcpp twistedcpp-doc; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || INSTALLED_BY_US+=("$p")
   done
   quiet "$WORK/apt.log" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    "$dev_deb" "$run_deb"
+    "$dev_deb" "$run_deb" "$doc_deb"
+  [[ -f /usr/share/doc/twistedcpp-doc/html/index.html ]] || fail "twistedcpp-doc installed no index.html"
   root=/usr
   prefix_args=()
 else

@@ -3,6 +3,8 @@
 // one round trip on a real reactor.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 
@@ -215,6 +217,46 @@ TEST(ClientCreatorTCP, RefusedConnectionErrbacks) {
   if (guard.active()) guard.cancel();
   ASSERT_TRUE(failure);
   EXPECT_TRUE(failure->check<error::ConnectionRefusedError>()) << failure->getErrorMessage();
+}
+
+TEST(ClientCreatorUNIX, ConnectsOverAUnixSocketAndFails) {
+  auto r = makeReactor("epoll");
+  char dir[] = "/tmp/twistedcpp-cc-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/sock";
+  {
+    auto port = r->listenUNIX(path, Factory::forProtocol<Echo>());
+    ClientCreator<Collector> cc(*r, r.get());
+    bool fired = false;
+    cc.connectUNIX(path).addCallback([&](Collector* c) {
+      fired = true;
+      EXPECT_NE(dynamic_cast<IUNIXTransport*>(c->transport), nullptr);
+      c->transport->write("ping");
+    });
+    auto guard = r->callLater(10, [&] { r->stop(); });
+    r->run(false);
+    EXPECT_TRUE(guard.active()) << "timed out";
+    if (guard.active()) guard.cancel();
+    EXPECT_TRUE(fired);
+    port->stopListening();
+  }
+  ClientCreator<Echo> cc(*r);
+  std::optional<Failure> failure;
+  cc.connectUNIX(std::string(dir) + "/nobody").addErrback([&](Failure f) -> Echo* {
+    failure = f;
+    return nullptr;
+  });
+  for (int i = 0; i < 100 && !failure; ++i)
+    r->iterate(0.01);
+  ASSERT_TRUE(failure);
+  EXPECT_TRUE(failure->check<error::ConnectError>()) << failure->getErrorMessage();
+  ::rmdir(dir);
+}
+
+TEST(ClientCreatorUNIX, AReactorWithoutIReactorUNIXRefuses) {
+  twisted::testing::MemoryReactorClock reactor;
+  ClientCreator<Echo> cc(reactor);
+  EXPECT_THROW(cc.connectUNIX("/nowhere"), std::logic_error);
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ struct Options {
   std::string role, framing, scenario = "echo";
   int port = 0, chunk = 0, connections = 1;
   bool halfclose = false;
+  std::string unix;  // --unix PATH: a Unix socket instead of TCP
 };
 Options opts;
 
@@ -111,7 +112,9 @@ class NetstringBase : public NetstringReceiver {
 template <class Base>
 class Peer : public Base {
  public:
-  void setup() { tcp(this->transport).setTcpNoDelay(true); }
+  void setup() {
+    if (opts.unix.empty()) tcp(this->transport).setTcpNoDelay(true);  // Unix refuses it
+  }
   void send(std::string_view msg) {
     if (!opts.chunk) return this->sendFramed(msg);
     bool start = drip_.empty();
@@ -275,8 +278,14 @@ int runServer() {
   std::shared_ptr<Factory> factory = opts.halfclose ? Factory::forProtocol<HalfCloseServer<Base>>()
                                                     : Factory::forProtocol<Server<Base>>();
   factory->noisy = false;
-  auto port = reactor().listenTCP(0, factory, 50, "127.0.0.1");
-  std::printf("server: listening on port %d.\n", portOf(port->getHost()));
+  std::shared_ptr<IListeningPort> port;
+  if (!opts.unix.empty()) {
+    port = reactor().listenUNIX(opts.unix, factory);
+    std::printf("server: listening on unix %s.\n", opts.unix.c_str());
+  } else {
+    port = reactor().listenTCP(0, factory, 50, "127.0.0.1");
+    std::printf("server: listening on port %d.\n", portOf(port->getHost()));
+  }
   std::fflush(stdout);
   reactor().run();
   std::printf("server: done\n");
@@ -286,8 +295,13 @@ int runServer() {
 template <class Base>
 int runClient() {
   int connections = opts.scenario == "many" ? opts.connections : 1;
-  for (int conn = 0; conn < connections; ++conn)
-    reactor().connectTCP("127.0.0.1", opts.port, std::make_shared<PeerClientFactory<Base>>(conn));
+  for (int conn = 0; conn < connections; ++conn) {
+    auto factory = std::make_shared<PeerClientFactory<Base>>(conn);
+    if (!opts.unix.empty())
+      reactor().connectUNIX(opts.unix, factory);
+    else
+      reactor().connectTCP("127.0.0.1", opts.port, factory);
+  }
   reactor().run();
 
   for (const auto& e : results.errors)
@@ -340,6 +354,8 @@ int main(int argc, char** argv) {
       opts.connections = std::stoi(value());
     else if (a == "--halfclose")
       opts.halfclose = true;
+    else if (a == "--unix")
+      opts.unix = value();
     else
       usage("unknown option " + a);
   }

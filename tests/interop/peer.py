@@ -54,6 +54,9 @@ def reason_name(reason):
     return reason.type.__name__
 
 
+args_unix = False
+
+
 def rst_abort(transport):
     """abortConnection with SO_LINGER 0, so the peer surely gets a RST."""
     transport.getHandle().setsockopt(
@@ -67,7 +70,8 @@ class Peer:
     chunk = 0
 
     def setup(self):
-        self.transport.setTcpNoDelay(True)
+        if not args_unix:  # a Unix transport refuses TCP_NODELAY (OSError)
+            self.transport.setTcpNoDelay(True)
         self.drip = b""
 
     def send(self, msg):
@@ -163,8 +167,12 @@ def run_server(args):
     protocol = implementer(IHalfCloseableProtocol)(Server) if args.halfclose else Server
     factory = Factory.forProtocol(protocol)
     factory.noisy = False
-    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
-    print("server: listening on port %d." % port.getHost().port, flush=True)
+    if args.unix:
+        reactor.listenUNIX(args.unix, factory)
+        print("server: listening on unix %s." % args.unix, flush=True)
+    else:
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        print("server: listening on port %d." % port.getHost().port, flush=True)
     reactor.run()
     print("server: done", flush=True)
 
@@ -253,7 +261,10 @@ def run_client(args):
             finish("connection %d failed: %s" % (self.conn, reason.getErrorMessage()))
 
     for conn in range(connections):
-        reactor.connectTCP("127.0.0.1", args.port, Factory_(conn))
+        if args.unix:
+            reactor.connectUNIX(args.unix, Factory_(conn))
+        else:
+            reactor.connectTCP("127.0.0.1", args.port, Factory_(conn))
     reactor.run()
 
     for error in results["errors"]:
@@ -277,7 +288,10 @@ def main():
     parser.add_argument("--chunk", type=int, default=0)
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--halfclose", action="store_true")
+    parser.add_argument("--unix", default="", help="a Unix socket path instead of TCP")
     args = parser.parse_args()
+    global args_unix
+    args_unix = bool(args.unix)
     (run_server if args.role == "server" else run_client)(args)
 
 

@@ -2,9 +2,10 @@
 # One interop case: a server and a client of peer.py (Python Twisted) and
 # interop_peer (twistedcpp), one of each, with the framing and scenario
 # given; both must see the right data and the right connectionLost reason.
-# Usage: run.sh twisted_to_cpp|cpp_to_twisted FRAMING SCENARIO INTEROP_PEER PEER_PY
+# Usage: run.sh twisted_to_cpp|cpp_to_twisted FRAMING SCENARIO INTEROP_PEER PEER_PY [unix]
+# With "unix", over a Unix socket in a temporary directory instead of TCP.
 set -euo pipefail
-direction=$1 framing=$2 scenario=$3 cpp=$4 peer=$5
+direction=$1 framing=$2 scenario=$3 cpp=$4 peer=$5 transport=${6:-tcp}
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 server_pid=
@@ -30,12 +31,16 @@ case $scenario in
   many) server_args+=(--connections 50) client_args+=(--connections 50) ;;
   halfclose) server_args+=(--halfclose) ;;
 esac
+if [[ $transport == unix ]]; then
+  server_args+=(--unix "$tmp/sock") client_args+=(--unix "$tmp/sock")
+fi
 
 "${server[@]}" "${server_args[@]}" >"$tmp/server" 2>&1 &
 server_pid=$!
 port=
 for _ in $(seq 300); do
   port=$(sed -n 's/^server: listening on port \([0-9]*\)\.$/\1/p' "$tmp/server" || true)
+  grep -q '^server: listening on unix ' "$tmp/server" && port=0
   [[ -n $port ]] && break
   kill -0 "$server_pid" 2>/dev/null || fail "the server exited"
   sleep 0.05

@@ -898,6 +898,19 @@ TEST(Json, SpecialValues) {
   EXPECT_EQ(*back.get<std::string>("ctl"), "\x01\t");
 }
 
+// An integral double of 1e15 or more stays a double when read back (found by
+// fuzz_json_log_reader: 1e15 was written as "1000000000000000").
+TEST(Json, LargeIntegralDoublesStayDoubles) {
+  for (double d : {1e15, -1e15, 1234567890123456.0, 9007199254740992.0, 1e16, 1e300}) {
+    const std::string json = eventAsJSON(eventWith("", {field("d", d)}));
+    LogEvent back = eventFromJSON(json);
+    ASSERT_NE(back.get<double>("d"), nullptr) << json;
+    EXPECT_EQ(*back.get<double>("d"), d) << json;
+  }
+  EXPECT_THAT(eventAsJSON(eventWith("", {field("d", 1e15)})),
+              HasSubstr(R"("d": 1000000000000000.0)"));
+}
+
 // Malformed input is rejected with invalid_argument.
 TEST(Json, RejectsMalformed) {
   for (const char* bad : {"", "[]", "{", R"({"a": })", R"({"a": 1} x)", R"({"a": "\q"})",

@@ -552,6 +552,26 @@ TEST(LineOnlyReceiverTest, StopsWhenDisconnectingAndDropsTheChunksLines) {
   EXPECT_EQ(a.received, (std::vector<std::string>{"a", "quit"}));
 }
 
+// After a too-long line the kept remainder follows the last delimiter of a
+// left-to-right split, as Twisted's split() has it: with the self-overlapping
+// delimiter "aa", "aaab" is a delimiter and "ab" (found by
+// fuzz_line_only_receiver: the 'a' was dropped).
+TEST(LineOnlyReceiverTest, RemainderAfterTooLongLineWithOverlappingDelimiter) {
+  class Keeper : public LineOnlyTester {
+    void lineLengthExceeded(std::string_view line) override {
+      received.push_back("X" + std::string(line));
+    }
+  };
+  StringTransport t;
+  Keeper a;
+  a.delimiter = "aa";
+  a.MAX_LENGTH = 3;
+  a.makeConnection(&t);
+  a.dataReceived("toolongaaxaaab");
+  a.dataReceived("aa");
+  EXPECT_EQ(a.received, (std::vector<std::string>{"Xtoolong", "ab"}));
+}
+
 TEST(LineOnlyReceiverTest, SendLineUsesWriteSequence) {
   StringTransport t;
   LineOnlyTester a;

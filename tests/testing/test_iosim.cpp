@@ -328,12 +328,16 @@ TEST(IOPump, StreamingProducerIsPausedWhenTheBufferIsFullAndResumedWhenDrained) 
   auto c = peers();
   StrictPushProducer producer;
   c.server->transport->registerProducer(&producer, true);
+  EXPECT_TRUE(c.serverTransport->streamingProducer());
   c.server->transport->write(std::string(FakeTransport::bufferSize, 'x'));
   EXPECT_EQ(producer.state, "running");
+  EXPECT_FALSE(c.serverTransport->producerPaused());
   c.server->transport->write("y");
   EXPECT_EQ(producer.state, "paused");
+  EXPECT_TRUE(c.serverTransport->producerPaused());
   EXPECT_TRUE(c.pump.pump());
   EXPECT_EQ(producer.state, "running");
+  EXPECT_FALSE(c.serverTransport->producerPaused());
   EXPECT_EQ(c.client->all().size(), FakeTransport::bufferSize + 1);
   c.server->transport->unregisterProducer();
 }

@@ -43,16 +43,23 @@ struct TWISTED_API UNIXAddress {
   friend bool operator==(const UNIXAddress&, const UNIXAddress&) = default;
 };
 
+/// The address of standard I/O (stdio::StandardIO's getPeer/getHost): a pipe
+/// has none. Mirrors twisted.internet._posixstdio.PipeAddress.
+struct TWISTED_API PipeAddress {
+  /// All pipe addresses are equal.
+  friend bool operator==(const PipeAddress&, const PipeAddress&) = default;
+};
+
 /// Any endpoint address (Twisted's IAddress providers).
-using Address = std::variant<IPv4Address, IPv6Address, UNIXAddress>;
+using Address = std::variant<IPv4Address, IPv6Address, UNIXAddress, PipeAddress>;
 
 /// Twisted's repr: "IPv4Address(type='TCP', host='127.0.0.1', port=8000)".
 TWISTED_API std::string toString(const Address& address);
 TWISTED_API std::ostream& operator<<(std::ostream& out, const Address& address);
 
-/// The host part (IPv4/IPv6 host, or the UNIX path).
+/// The host part (IPv4/IPv6 host, the UNIX path, "" for a pipe).
 TWISTED_API std::string hostOf(const Address& address);
-/// The port, or 0 for a UNIX address.
+/// The port, or 0 for a UNIX or pipe address.
 TWISTED_API int portOf(const Address& address);
 
 }  // namespace twisted::internet

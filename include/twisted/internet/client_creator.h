@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -26,6 +27,7 @@
 #include <twisted/internet/defer/deferred.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_time.h>
+#include <twisted/internet/interfaces/ireactor_unix.h>
 #include <twisted/internet/protocol.h>
 
 namespace twisted::internet {
@@ -42,7 +44,8 @@ TWISTED_API defer::Deferred<Protocol*> clientCreatorConnect(
 /// Makes one protocol instance per connect call and hands it back through a
 /// Deferred once connected.
 ///
-/// Mirrors: twisted.internet.protocol.ClientCreator. As in Twisted:
+/// Mirrors: twisted.internet.protocol.ClientCreator (connectTCP, and
+/// connectUNIX when the reactor is an IReactorUNIX). As in Twisted:
 /// - the Deferred fires with the protocol via callLater(0) after its
 ///   connectionMade (so connectionMade has run when callbacks see it);
 /// - a failed connection errbacks with the factory's reason
@@ -67,7 +70,7 @@ class ClientCreator {
       std::decay_t<A>
   &... > explicit ClientCreator(R& reactor, A&&... args)
       : tcp_(reactor),
-  clock_(reactor),
+  clock_(reactor), unixReactor_(asUNIX(reactor)),
   build_([... a = std::forward<A>(args)]() { return std::unique_ptr<P>(new P(a...)); }) {}
 
   /// Each connect calls `builder()` for the protocol (for protocols that are
@@ -78,6 +81,7 @@ class ClientCreator {
       ClientCreator(R& reactor, B builder)
       : tcp_(reactor),
         clock_(reactor),
+        unixReactor_(asUNIX(reactor)),
         build_([b = std::move(builder)]() mutable { return std::unique_ptr<P>(b()); }) {}
 
   /// Connects to `host`:`port`; the parameters are those of
@@ -99,9 +103,41 @@ class ClientCreator {
     }
   }
 
+  /// Connects to the Unix socket `address`; the parameters are those of
+  /// IReactorUNIX::connectUNIX without the factory.
+  /// Mirrors ClientCreator.connectUNIX.
+  /// @throws std::logic_error if the reactor is not an IReactorUNIX.
+  defer::Deferred<P*> connectUNIX(std::string_view address, double timeout = 30,
+                                  bool checkPID = false) {
+    if (!unixReactor_)
+      throw std::logic_error(
+          "ClientCreator::connectUNIX: the reactor does not provide IReactorUNIX");
+    IReactorUNIX& reactor = *unixReactor_;
+    std::string a(address);
+    auto d = detail::clientCreatorConnect(
+        clock_, build_(), [&reactor, &a, timeout, checkPID](std::shared_ptr<ClientFactory> f) {
+          return reactor.connectUNIX(a, std::move(f), timeout, checkPID);
+        });
+    if constexpr (std::is_same_v<P, Protocol>) {
+      return d;
+    } else {
+      return d.addCallback([](Protocol* p) { return static_cast<P*>(p); });
+    }
+  }
+
  private:
+  template <class R>
+  static IReactorUNIX* asUNIX(R& reactor) {
+    if constexpr (std::is_base_of_v<IReactorUNIX, R>) {
+      return &reactor;
+    } else {
+      return nullptr;
+    }
+  }
+
   IReactorTCP& tcp_;
   IReactorTime& clock_;
+  IReactorUNIX* unixReactor_;  // null if the reactor has no connectUNIX
   std::function<std::unique_ptr<P>()> build_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <twisted/export.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -84,6 +85,62 @@ class TWISTED_API ConnectionDone : public ConnectionClosed {
       : ConnectionClosed(what) {}
 };
 
+/// Mirrors twisted.internet.error.ProcessDone: the child exited with status
+/// 0 (processExited/processEnded's reason). Its message is Twisted's,
+/// "process finished with exit code 0".
+class TWISTED_API ProcessDone : public ConnectionDone {
+ public:
+  /// `status` is the raw wait status (as waitpid's).
+  explicit ProcessDone(int waitStatus = 0)
+      : ConnectionDone("process finished with exit code 0"), status(waitStatus) {}
+  /// Always 0. Mirrors ProcessDone.exitCode.
+  int exitCode = 0;
+  /// Always empty. Mirrors ProcessDone.signal.
+  std::optional<int> signal;
+  /// The raw wait status. Mirrors ProcessDone.status.
+  int status;
+};
+
+/// Mirrors twisted.internet.error.ProcessTerminated: the child exited with a
+/// non-zero status or was killed by a signal. Its message is Twisted's:
+/// "process ended with exit code 1", "process ended by signal 15".
+class TWISTED_API ProcessTerminated : public ConnectionLost {
+ public:
+  /// Mirrors ProcessTerminated(exitCode, signal, status).
+  explicit ProcessTerminated(std::optional<int> code = std::nullopt,
+                             std::optional<int> signalNumber = std::nullopt,
+                             std::optional<int> waitStatus = std::nullopt)
+      : ConnectionLost(message(code, signalNumber)),
+        exitCode(code),
+        signal(signalNumber),
+        status(waitStatus) {}
+  /// The exit code, if the child exited. Mirrors ProcessTerminated.exitCode.
+  std::optional<int> exitCode;
+  /// The signal that killed it, if any. Mirrors ProcessTerminated.signal.
+  std::optional<int> signal;
+  /// The raw wait status. Mirrors ProcessTerminated.status.
+  std::optional<int> status;
+
+ private:
+  static std::string message(std::optional<int> code, std::optional<int> signalNumber) {
+    std::string s = "process ended";
+    if (code) s += " with exit code " + std::to_string(*code);
+    if (signalNumber) s += " by signal " + std::to_string(*signalNumber);
+    return s;
+  }
+};
+
+/// Mirrors twisted.internet.error.ProcessExitedAlready: signalProcess after the
+/// child was reaped.
+class TWISTED_API ProcessExitedAlready : public std::runtime_error {
+ public:
+  /// Constructs it with the message `what`.
+  explicit ProcessExitedAlready(const std::string& what =
+                                    "The process has already exited and the operation requested "
+                                    "can no longer be performed.")
+      : std::runtime_error(what) {}
+};
+
 /// Mirrors twisted.internet.error.ConnectionFdescWentAway: the descriptor's fileno() became -1
 /// while it was still registered with the reactor.
 class TWISTED_API ConnectionFdescWentAway : public ConnectionLost {
@@ -120,14 +177,29 @@ class TWISTED_API CannotListenError : public BindError {
                   ":" + std::to_string(port) + ": " + reason + "."),
         interface_(std::move(interface)),
         port_(port) {}
+  /// A Unix socket `path` that could not be bound: "Couldn't listen on
+  /// any:\<path\>: \<reason\>." (Twisted's CannotListenError(None, path,
+  /// reason)); port() is 0 and path() names it.
+  static CannotListenError forPath(const std::string& path, const std::string& reason) {
+    CannotListenError e("", path, reason);
+    return e;
+  }
   /// The interface asked for; empty means any (Twisted's "").
   const std::string& interface() const noexcept { return interface_; }
-  /// The port asked for.
+  /// The port asked for (0 for a Unix socket).
   int port() const noexcept { return port_; }
+  /// The Unix socket path asked for; empty for TCP.
+  const std::string& path() const noexcept { return path_; }
 
  private:
+  CannotListenError(std::string interface, const std::string& path, const std::string& reason)
+      : BindError("Couldn't listen on any:" + path + ": " + reason + "."),
+        interface_(std::move(interface)),
+        port_(0),
+        path_(path) {}
   std::string interface_;
   int port_;
+  std::string path_;
 };
 
 /// Mirrors twisted.internet.error.ConnectError: a connection attempt failed.
@@ -254,6 +326,27 @@ class TWISTED_API DNSLookupError : public std::runtime_error {
       : std::runtime_error("DNS lookup failed: " + detail + ".") {}
 };
 
+/// Mirrors twisted.internet.error.BadFileError: connectUNIX(checkPID=true)
+/// found no live server holding the socket's lock file.
+class TWISTED_API BadFileError : public ConnectError {
+ public:
+  /// `osError` and `detail` complete Twisted's message.
+  explicit BadFileError(const std::string& osError = {}, const std::string& detail = {})
+      : ConnectError("File used for UNIX socket is no good", osError, detail) {}
+};
+
+/// Mirrors twisted.internet.error.FileDescriptorOverrun: more file
+/// descriptors were queued with sendFileDescriptor than bytes written to
+/// carry them (each descriptor travels with one byte of data).
+class TWISTED_API FileDescriptorOverrun : public ConnectionLost {
+ public:
+  /// Constructs it with Twisted's message, or `what`.
+  explicit FileDescriptorOverrun(
+      const std::string& what =
+          "A mis-use of IUNIXTransport.sendFileDescriptor caused the connection to be closed.")
+      : ConnectionLost(what) {}
+};
+
 /// Mirrors twisted.internet.error.NotConnectingError: stopConnecting() while not connecting.
 class TWISTED_API NotConnectingError : public std::runtime_error {
  public:
@@ -271,6 +364,57 @@ class TWISTED_API NotListeningError : public std::runtime_error {
   explicit NotListeningError(
       const std::string& what = "The Port was not listening when it was asked to stop listening")
       : std::runtime_error(what) {}
+};
+
+/// Mirrors twisted.internet.error.InvalidAddressError (a ValueError): an
+/// address that is not an IP literal, or of the wrong family for the port.
+class TWISTED_API InvalidAddressError : public std::invalid_argument {
+ public:
+  /// `address` was given; `message` says what is wrong with it.
+  InvalidAddressError(std::string address, std::string message)
+      : std::invalid_argument("Invalid address " + address + ": " + message),
+        address_(std::move(address)),
+        message_(std::move(message)) {}
+  /// The address that was provided. Mirrors InvalidAddressError.address.
+  const std::string& address() const noexcept { return address_; }
+  /// What is wrong with it. Mirrors InvalidAddressError.message.
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string address_;
+  std::string message_;
+};
+
+/// Mirrors twisted.internet.error.MessageLengthError: a datagram too long to
+/// send (EMSGSIZE). The message is Twisted's: "Message is too long to send:
+/// \<detail\>.".
+class TWISTED_API MessageLengthError : public std::runtime_error {
+ public:
+  /// `detail` (Twisted's write passes "message too long") completes the message.
+  explicit MessageLengthError(const std::string& detail = {})
+      : std::runtime_error("Message is too long to send" +
+                           (detail.empty() ? std::string() : ": " + detail) + ".") {}
+};
+
+/// Mirrors twisted.internet.error.MulticastJoinError: joining (or leaving) a
+/// multicast group failed.
+class TWISTED_API MulticastJoinError : public std::runtime_error {
+ public:
+  /// The `group` and `interface` asked for and the OS's `reason`.
+  MulticastJoinError(std::string group, std::string interface, const std::string& reason)
+      : std::runtime_error("Couldn't join multicast group " + group + " on " +
+                           (interface.empty() ? std::string("any interface") : interface) + ": " +
+                           reason + "."),
+        group_(std::move(group)),
+        interface_(std::move(interface)) {}
+  /// The group address.
+  const std::string& group() const noexcept { return group_; }
+  /// The interface ("" = the kernel's choice).
+  const std::string& interface() const noexcept { return interface_; }
+
+ private:
+  std::string group_;
+  std::string interface_;
 };
 
 }  // namespace twisted::internet::error

@@ -35,8 +35,14 @@
 #include <twisted/internet/detail/keep_alive.h>
 #include <twisted/internet/detail/thread_call_queue.h>
 #include <twisted/internet/interfaces.h>
+#include <twisted/internet/interfaces/ireactor_multicast.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
+#include <twisted/internet/interfaces/ireactor_process.h>
+#include <twisted/internet/interfaces/ireactor_socket.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/internet/interfaces/ireactor_udp.h>
+#include <twisted/internet/interfaces/ireactor_unix.h>
+#include <twisted/internet/interfaces/ireactor_unix_datagram.h>
 
 namespace twisted::internet {
 
@@ -56,7 +62,10 @@ struct TWISTED_API ReactorOptions {
 /// dispatch rules. Instantiate a concrete backend (EPollReactor, PollReactor,
 /// SelectReactor) or use the process-wide reactor().
 ///
-/// Mirrors: twisted.internet.base.ReactorBase + posixbase.PosixReactorBase.
+/// Mirrors: twisted.internet.base.ReactorBase + posixbase.PosixReactorBase
+/// (IReactorCore, IReactorTime, IReactorFDSet, IReactorThreads, IReactorTCP,
+/// IReactorUDP, IReactorMulticast, IReactorUNIX, IReactorUNIXDatagram,
+/// IReactorSocket, IReactorPluggableResolver, IReactorProcess).
 /// Thread affinity: the reactor belongs to the thread that runs it (before
 /// run(), to the thread that created it); only callFromThread and
 /// callInThread may be called from other threads.
@@ -65,7 +74,13 @@ class TWISTED_API ReactorBase : public IReactorCore,
                                 public IReactorFDSet,
                                 public IReactorThreads,
                                 public IReactorTCP,
-                                public IReactorPluggableResolver {
+                                public IReactorUDP,
+                                public IReactorMulticast,
+                                public IReactorUNIX,
+                                public IReactorUNIXDatagram,
+                                public IReactorSocket,
+                                public IReactorPluggableResolver,
+                                public IReactorProcess {
  public:
   ReactorBase(const ReactorBase&) = delete;
   ReactorBase& operator=(const ReactorBase&) = delete;
@@ -107,6 +122,49 @@ class TWISTED_API ReactorBase : public IReactorCore,
   std::shared_ptr<IConnector> connectTCP(
       std::string_view host, int port, std::shared_ptr<ClientFactory> factory, double timeout = 30,
       std::optional<std::pair<std::string, int>> bindAddress = {}) override;
+
+  // IReactorUDP (src/internet/udp/)
+  std::shared_ptr<IUDPPort> listenUDP(int port, std::shared_ptr<DatagramProtocol> protocol,
+                                      std::string_view interface = "",
+                                      int maxPacketSize = 8192) override;
+
+  // IReactorMulticast (src/internet/udp/)
+  std::shared_ptr<IMulticastPort> listenMulticast(int port,
+                                                  std::shared_ptr<DatagramProtocol> protocol,
+                                                  std::string_view interface = "",
+                                                  int maxPacketSize = 8192,
+                                                  bool listenMultiple = false) override;
+  // IReactorUNIX (src/internet/unix/)
+  std::shared_ptr<IListeningPort> listenUNIX(std::string_view address,
+                                             std::shared_ptr<Factory> factory, int backlog = 50,
+                                             int mode = 0666, bool wantPID = false) override;
+  std::shared_ptr<IConnector> connectUNIX(std::string_view address,
+                                          std::shared_ptr<ClientFactory> factory,
+                                          double timeout = 30, bool checkPID = false) override;
+
+  // IReactorSocket (src/internet/unix/unix.cpp, datagram.cpp)
+  std::shared_ptr<IListeningPort> adoptStreamPort(int fileDescriptor, int addressFamily,
+                                                  std::shared_ptr<Factory> factory) override;
+  void adoptStreamConnection(int fileDescriptor, int addressFamily,
+                             std::shared_ptr<Factory> factory) override;
+  std::shared_ptr<IUDPPort> adoptDatagramPort(int fileDescriptor, int addressFamily,
+                                              std::shared_ptr<DatagramProtocol> protocol,
+                                              int maxPacketSize = 8192) override;
+
+  // IReactorUNIXDatagram (src/internet/unix/datagram.cpp)
+  std::shared_ptr<IUDPPort> listenUNIXDatagram(std::string_view address,
+                                               std::shared_ptr<DatagramProtocol> protocol,
+                                               int maxPacketSize = 8192, int mode = 0666) override;
+  std::shared_ptr<IUDPPort> connectUNIXDatagram(std::string_view address,
+                                                std::shared_ptr<ConnectedDatagramProtocol> protocol,
+                                                int maxPacketSize = 8192, int mode = 0666,
+                                                std::string_view bindAddress = "") override;
+
+  // IReactorProcess (src/internet/process.cpp)
+  std::shared_ptr<IProcessTransport> spawnProcess(
+      std::shared_ptr<ProcessProtocol> protocol, std::string executable,
+      std::vector<std::string> args, process::Environment env = {}, std::string path = {},
+      std::optional<process::ChildFDs> childFDs = std::nullopt) override;
 
   // IReactorPluggableResolver. The default resolver, made on first use, is a
   // ThreadedResolver on this reactor (getaddrinfo in the thread pool).

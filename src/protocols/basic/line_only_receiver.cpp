@@ -44,7 +44,14 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
   while (buffer_.extend()) {
   }
   std::string_view all = buffer_.unparsed();
-  buffer_.consume(all.rfind(delimiter) + delimiter.size());
+  // The remainder starts after the last delimiter of a left-to-right,
+  // non-overlapping split (not at rfind(): with a self-overlapping delimiter
+  // such as "aa", "aaa" is one delimiter and an 'a').
+  const std::size_t d = delimiter.size();
+  std::size_t end = length + d;
+  for (std::size_t next; (next = all.find(delimiter, end)) != std::string_view::npos;)
+    end = next + d;
+  buffer_.consume(end);
   scanned_ = 0;
   if (!closing) lineLengthExceeded(all.substr(0, length));
 }

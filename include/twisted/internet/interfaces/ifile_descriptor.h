@@ -48,6 +48,16 @@ class TWISTED_API IReadDescriptor : public virtual IFileDescriptor {
   /// (e.g. main::CONNECTION_DONE() at end of file); an exception also
   /// disconnects, with the exception as the reason, and is logged.
   virtual DescriptorResult doRead() = 0;
+  /// True if an error or hang-up the backend reports without readability
+  /// (POLLERR/EPOLLERR, POLLHUP) goes to doRead, which reads the pending
+  /// error itself, instead of disconnecting the descriptor. Default false:
+  /// for a stream it means the connection is gone. A datagram socket says
+  /// true: its error is an earlier datagram's ICMP refusal, reported by the
+  /// next recv (connectionRefused in connected mode). No Twisted
+  /// equivalent: Twisted's select reactor hands such a socket to doRead,
+  /// its poll and epoll reactors drop the port; here every backend does
+  /// what select does.
+  virtual bool readsErrors() const noexcept { return false; }
 };
 
 /// Mirrors: twisted.internet.interfaces.IWriteDescriptor.

@@ -13,7 +13,11 @@
 namespace twisted::protocols::basic {
 
 /// A protocol that receives only lines: the lean sibling of LineReceiver.
-/// O(chunk) per chunk, at most MAX_LENGTH + delimiter bytes buffered.
+/// O(chunk) per chunk. Between chunks at most MAX_LENGTH + delimiter bytes
+/// stay buffered, except after a call that stopped early (a line over
+/// MAX_LENGTH, a lost connection): as in Twisted, that chunk's unterminated
+/// remainder is kept unchecked until the next chunk, so the bound is then
+/// the size of the chunk.
 ///
 /// Mirrors: twisted.protocols.basic.LineOnlyReceiver.
 class TWISTED_API LineOnlyReceiver : public internet::Protocol {

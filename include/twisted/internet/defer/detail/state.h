@@ -400,7 +400,6 @@ class TWISTED_API DeferredState {
   bool called() const noexcept { return called_; }
   int paused() const noexcept { return paused_; }
   TypeTag chainType() const noexcept { return chainType_; }
-  TypeTag initialType() const noexcept { return initialType_; }
   const Result& result() const noexcept { return result_; }
   Result& mutableResult() noexcept { return result_; }
   std::size_t pendingCallbacks() const noexcept { return callbacks_.size(); }

@@ -162,8 +162,6 @@ class TWISTED_API ReceiveBuffer {
   /// view of unparsed() checks it after each callback to know the view is
   /// still the buffer.
   std::uint64_t generation() const noexcept { return generation_; }
-  /// Bytes queued by callbacks during this parse.
-  bool hasPending() const noexcept { return !pending_.empty(); }
   bool busy() const noexcept { return busy_; }
 
   /// RAII for enter()/leave().

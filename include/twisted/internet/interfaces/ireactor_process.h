@@ -1,0 +1,45 @@
+// IReactorProcess: starting child processes.
+#pragma once
+
+#include <twisted/export.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <twisted/internet/process.h>
+
+namespace twisted::internet {
+
+/// Mirrors: twisted.internet.interfaces.IReactorProcess (without usePTY,
+/// uid and gid).
+class TWISTED_API IReactorProcess {
+ public:
+  virtual ~IReactorProcess() = default;
+
+  /// Starts `executable` (a path: no $PATH search, as Twisted) with argv
+  /// `args` (args[0] is argv[0]), exactly the environment `env` (empty by
+  /// default; process::parentEnvironment() to inherit), in the working
+  /// directory `path` (this process's if empty), with the descriptors
+  /// `childFDs` (default {0: Write, 1: Read, 2: Read}); every other
+  /// descriptor is closed in the child. `protocol->makeConnection` runs
+  /// before this returns.
+  ///
+  /// The reactor keeps the process (and a share of `protocol`) until
+  /// processEnded has returned; the returned transport may be kept longer.
+  /// A missing executable or a bad `path` is reported as Twisted's child
+  /// reports its failed exec: ProcessTerminated with exit code 1, through
+  /// processExited and processEnded; "Upon exec of EXE: REASON" arrives on
+  /// the child's fd 2 (where Twisted's child writes its traceback) and is logged.
+  /// If the reactor is destroyed while a child runs, the child is left
+  /// running (not signalled), as Twisted does; see docs/process.md.
+  /// Mirrors IReactorProcess.spawnProcess.
+  /// @throws std::system_error if the pipes or the pidfd cannot be made.
+  virtual std::shared_ptr<IProcessTransport> spawnProcess(
+      std::shared_ptr<ProcessProtocol> protocol, std::string executable,
+      std::vector<std::string> args, process::Environment env = {}, std::string path = {},
+      std::optional<process::ChildFDs> childFDs = std::nullopt) = 0;
+};
+
+}  // namespace twisted::internet

@@ -1,0 +1,214 @@
+// A connected stream socket (TCP, or Unix: the family is a constructor
+// argument): the transport a protocol writes to, and the descriptor the
+// reactor reads and writes. Mirrors twisted.internet.tcp.Connection (with its
+// Server and Client subclasses folded in) and, for AF_UNIX, unix.Server /
+// unix.Client's _SendmsgMixin (recvmsg/sendmsg carrying SCM_RIGHTS).
+// unix_::detail::UNIXConnection adds the IUNIXTransport face; everything
+// else (buffering, producers, half-close, close/abort) is this one class.
+//
+// Pipes (stdio::StandardIO; a child process's pipes, one-way each) are the same transport in
+// pipe mode (the pipe constructor): it reads fd_ with read(2) and writes
+// writeFd_ with write(2)/writev(2), the write fd registered through its own
+// descriptor (writeSide_), and "closing" a pipe fd puts /dev/null in its
+// place (see closeFd). Buffering, producers, half-close and closing are the
+// same code for every kind.
+//
+// Lifetime: the reactor keeps a Connection alive (keepAlive_) from start()
+// until its connectionLost has returned, and the Connection owns its
+// protocol; both are destroyed together at the end of connectionLost, never
+// inside another protocol callback, or with the reactor if it is destroyed
+// first.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <twisted/internet/detail/producer_registration.h>
+#include <twisted/internet/interfaces/ifile_descriptor.h>
+#include <twisted/internet/interfaces/itransport.h>
+#include <twisted/internet/interfaces/iunix_transport.h>
+#include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor_base.h>
+
+#include "internet/stream/write_buffer.h"
+
+namespace twisted::internet::stream::detail {
+
+class Connector;
+
+class Connection : public ITCPTransport,
+                   public IReadWriteDescriptor,
+                   public IHalfCloseableDescriptor,
+                   public std::enable_shared_from_this<Connection> {
+ public:
+  /// A connection on the connected socket `fd` (owned from now on), whose
+  /// peer is `peer` (`peerLength` bytes; AF_UNIX makes it a Unix transport).
+  /// `sessionno` >= 0 for accepted connections (logPrefix "Proto,N,host");
+  /// `connector` for outgoing ones ("Proto,client").
+  Connection(ReactorBase& reactor, int fd, const sockaddr* peer, socklen_t peerLength,
+             std::shared_ptr<Factory> factory, int sessionno, std::shared_ptr<Connector> connector);
+  /// Pipe mode: reads `readFd`, writes `writeFd` (both used, not owned:
+  /// made non-blocking now, their flags restored and /dev/null put in their
+  /// place when the transport closes them). getPeer()/getHost() are
+  /// PipeAddress; TCP options are refused. Either may be -1: a read-only
+  /// or write-only pipe (a child process's stdout, its stdin). `owned`
+  /// (process pipes): the fds are ours, closed with close(2).
+  struct Pipes {
+    int readFd;
+    int writeFd;
+    bool owned = false;
+  };
+  Connection(ReactorBase& reactor, Pipes pipes);
+  ~Connection() override;
+
+  /// Starts reading, takes `protocol` and calls protocol->makeConnection()
+  /// with this as an ITCPTransport (also for a Unix connection, so
+  /// static_cast<ITCPTransport*>(transport) is right for every stream
+  /// transport; a Unix one is dynamic_cast to IUNIXTransport).
+  /// Throws, having done nothing else (the socket closes with the last
+  /// reference, `protocol` is destroyed unconnected), if the reactor cannot
+  /// watch the socket.
+  static void start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol);
+
+  // ITransport / ITCPTransport
+  void write(std::string_view data) override;
+  void writeSequence(std::span<const std::string_view> data) override;
+  void loseConnection() override;
+  void abortConnection() override;
+  void loseWriteConnection() override;
+  Address getPeer() const override;
+  Address getHost() const override;
+  bool disconnecting() const override { return disconnecting_; }
+  bool getTcpNoDelay() const override;
+  void setTcpNoDelay(bool enabled) override;
+  bool getTcpKeepAlive() const override;
+  void setTcpKeepAlive(bool enabled) override;
+
+  // IConsumer / IPushProducer (the transport pauses reading for its consumer)
+  void registerProducer(IProducer* producer, bool streaming) override;
+  void unregisterProducer() override;
+  void pauseProducing() override;
+  void resumeProducing() override;
+  void stopProducing() override;
+
+  // IFileDescriptor, driven by the reactor
+  int fileno() const override { return fd_; }
+  DescriptorResult doRead() override;
+  DescriptorResult doWrite() override;
+  void connectionLost(const python::Failure& reason) override;
+  void readConnectionLost(const python::Failure& reason) override;
+  void writeConnectionLost(const python::Failure& reason) override;
+  IHalfCloseableDescriptor* halfCloseable() noexcept override { return this; }
+  std::string logPrefix() const override;
+
+  /// Twisted's FileDescriptor.bufferSize: a streaming producer is paused
+  /// above this many buffered bytes and resumed when the buffer empties.
+  static constexpr std::size_t kBufferSize = 64 * 1024;
+
+ protected:
+  /// Makes this a Unix transport whatever the peer address said (recvmsg,
+  /// descriptor passing, no TCP options).
+  void setUnix() noexcept { isUnix_ = true; }
+  /// IUNIXTransport.sendFileDescriptor: queues a close-on-exec duplicate.
+  void queueFileDescriptor(int fd);
+  /// SO_PEERCRED of the socket (nullopt once closed or if not Unix).
+  std::optional<PeerCredentials> peerCredentials() const;
+
+ private:
+  // recv, or for a Unix socket recvmsg, whose descriptors are delivered (or
+  // closed) here before the data.
+  ssize_t receive();
+  void deliverDescriptors(const msghdr& msg);
+  // Sends the queued descriptors, one byte of the buffer each (Twisted's
+  // _SendmsgMixin.writeSomeData).
+  DescriptorResult sendQueuedDescriptors();
+  void startReading();
+  void stopReading();
+  void startWriting();
+  void stopWriting();
+  // The fd written to and the descriptor registered for it.
+  int writeFd() const noexcept { return isPipe_ ? writeFd_ : fd_; }
+  IWriteDescriptor* writer() noexcept;
+  // Closes `fd` (a pipe's: restores its flags and puts /dev/null there).
+  void closeFd(int& fd) noexcept;
+  // A pipe whose write side is already closed cannot report the end of a
+  // loseConnection through doWrite: connectionLost(ConnectionDone) next turn.
+  void finishWithoutWriter();
+  // Sends what the kernel takes now; buffers the rest. False on a fatal error.
+  bool sendNow(const iovec* iov, int count, std::size_t total);
+  void failWrite(int err);
+  void afterBuffered();
+  DescriptorResult bufferDrained();
+
+  // Hot members first (what a read, an echo and a write touch), so one
+  // connection's turn costs few cache lines; the reactor prefetches them.
+  ReactorBase& reactor_;
+  int fd_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool disconnecting_ = false;
+  bool disconnected_ = false;
+  bool aborted_ = false;
+  bool writeDisconnecting_ = false;                   // loseWriteConnection asked
+  bool writeDisconnected_ = false;                    // SHUT_WR done
+  bool readDisconnected_ = false;                     // the peer's EOF was seen (half-close)
+  bool readPaused_ = false;                           // pauseProducing() on the transport
+  bool isUnix_ = false;                               // AF_UNIX: recvmsg, descriptor passing
+  bool isPipe_ = false;                               // read(2) fd_, write(2) writeFd_
+  bool fdsQueued_ = false;                            // !fdQueue_.empty(): writes buffer
+  internet::detail::ProducerRegistration producers_;  // registerProducer's
+  // Declared before protocol_ so it is destroyed after it: protocol_->factory
+  // stays valid through the protocol's destructor.
+  std::shared_ptr<Factory> factory_;
+  std::unique_ptr<Protocol> protocol_;
+  WriteBuffer buffer_;
+  std::optional<python::Failure> writeFailure_;
+  // Cold: used when the connection starts, ends or logs.
+  int sessionno_;
+  std::shared_ptr<Connector> connector_;
+  internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
+  std::vector<int> fdQueue_;                   // sendFileDescriptor's duplicates, in order
+  // An IPv4/IPv6 address or a Unix path kept compactly (not a
+  // sockaddr_storage; a Unix path on the heap, only for Unix sockets), so
+  // getPeer(), getHost() and the log prefix still work once the socket is
+  // gone (after abortConnection).
+  struct CompactAddress {
+    std::uint8_t family = 0;  // 0: unknown
+    std::uint16_t port = 0;   // host order
+    std::uint32_t scope = 0;  // IPv6 scope id (link-local)
+    std::array<unsigned char, 16> ip{};
+    std::unique_ptr<std::string> path;  // AF_UNIX: the name ("" if unbound)
+    void set(const sockaddr* sa, socklen_t length);
+    std::optional<Address> get() const;
+  };
+  CompactAddress peer_;          // from accept()/connect
+  mutable CompactAddress host_;  // on the first getHost() (or an abort)
+
+  // Pipe mode: the write fd and the descriptor the reactor watches for it
+  // (a descriptor has one fileno(); it forwards to this connection).
+  class WriteSide final : public IWriteDescriptor {
+   public:
+    explicit WriteSide(Connection& c) noexcept : c_(c) {}
+    int fileno() const override { return c_.writeFd_; }
+    DescriptorResult doWrite() override { return c_.doWrite(); }
+    void connectionLost(const python::Failure& reason) override { c_.connectionLost(reason); }
+    IHalfCloseableDescriptor* halfCloseable() noexcept override { return nullptr; }
+    std::string logPrefix() const override { return c_.logPrefix(); }
+
+   private:
+    Connection& c_;
+  };
+  int writeFd_ = -1;
+  int readFlags_ = -1;  // the pipe fds' file status flags before us
+  int writeFlags_ = -1;
+  bool ownsPipes_ = false;  // pipe mode: the fds are ours to close(2) (process pipes)
+  WriteSide writeSide_{*this};
+};
+
+}  // namespace twisted::internet::stream::detail
