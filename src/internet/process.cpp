@@ -575,7 +575,12 @@ std::shared_ptr<IProcessTransport> spawn(ReactorBase& reactor,
 std::shared_ptr<IProcessTransport> ReactorBase::spawnProcess(
     std::shared_ptr<ProcessProtocol> protocol, std::string executable,
     std::vector<std::string> args, process::Environment env, std::string path,
+    std::optional<uid_t> uid, std::optional<gid_t> gid, bool usePTY,
     std::optional<process::ChildFDs> childFDs) {
+  if (usePTY && childFDs) throw std::invalid_argument("spawnProcess: usePTY and childFDs together");
+  // TODO(issue 12): uid/gid and usePTY are being implemented.
+  if (uid || gid || usePTY)
+    throw std::invalid_argument("spawnProcess: uid, gid and usePTY are not supported yet");
   return process::detail::spawn(*this, std::move(protocol), std::move(executable), std::move(args),
                                 std::move(env), std::move(path), std::move(childFDs));
 }

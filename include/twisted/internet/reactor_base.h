@@ -161,10 +161,12 @@ class TWISTED_API ReactorBase : public IReactorCore,
                                                 std::string_view bindAddress = "") override;
 
   // IReactorProcess (src/internet/process.cpp)
+  using IReactorProcess::spawnProcess;
   std::shared_ptr<IProcessTransport> spawnProcess(
       std::shared_ptr<ProcessProtocol> protocol, std::string executable,
       std::vector<std::string> args, process::Environment env = {}, std::string path = {},
-      std::optional<process::ChildFDs> childFDs = std::nullopt) override;
+      std::optional<uid_t> uid = std::nullopt, std::optional<gid_t> gid = std::nullopt,
+      bool usePTY = false, std::optional<process::ChildFDs> childFDs = std::nullopt) override;
 
   // IReactorPluggableResolver. The default resolver, made on first use, is a
   // ThreadedResolver on this reactor (getaddrinfo in the thread pool).

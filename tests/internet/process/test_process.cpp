@@ -67,7 +67,7 @@ class ProcessTest : public testing_internal::RealReactorTest {
                                          process::Environment env = {}, std::string path = {},
                                          std::optional<process::ChildFDs> fds = std::nullopt) {
     auto t = r->spawnProcess(p, std::move(exe), std::move(args), std::move(env), std::move(path),
-                             std::move(fds));
+                             std::nullopt, std::nullopt, false, std::move(fds));
     spinUntil([&] { return p->ended.has_value(); });
     return t;
   }
