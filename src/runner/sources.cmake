@@ -1,0 +1,4 @@
+# Sources of twisted/runner (paths relative to src/).
+list(APPEND TWISTED_SOURCES
+  runner/procmon.cpp
+)
