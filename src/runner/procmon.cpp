@@ -237,7 +237,8 @@ void ProcessMonitor::scheduledStart(const std::string& name) {
     log.failure("Failed to start process {name}", python::Failure(), logger::LogLevel::error,
                 logger::field("name", name));
     if (running_ && processList_.contains(name))
-      restart_[name] = clock_.callLater(backoff(name, true), [this, name] { scheduledStart(name); });
+      restart_[name] =
+          clock_.callLater(backoff(name, true), [this, name] { scheduledStart(name); });
   }
 }
 
@@ -263,8 +264,7 @@ void ProcessMonitor::startProcess(const std::string& name) {
 }
 
 void ProcessMonitor::stopProcess(const std::string& name) {
-  if (!processList_.contains(name))
-    throw std::out_of_range("Unrecognized process name: " + name);
+  if (!processList_.contains(name)) throw std::out_of_range("Unrecognized process name: " + name);
   auto it = transports_.find(name);
   if (it == transports_.end()) return;
   std::shared_ptr<internet::IProcessTransport> proc = it->second;

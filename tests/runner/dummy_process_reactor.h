@@ -46,9 +46,9 @@ class DummyProcess : public twisted::internet::IProcessTransport {
     ended_ = true;
     pid_.reset();
     using namespace twisted::internet::error;
-    twisted::python::Failure reason =
-        status == 0 ? twisted::python::Failure(ProcessDone(0))
-                    : twisted::python::Failure(ProcessTerminated(status));
+    twisted::python::Failure reason = status == 0
+                                          ? twisted::python::Failure(ProcessDone(0))
+                                          : twisted::python::Failure(ProcessTerminated(status));
     proto_->processEnded(reason);
   }
 
@@ -108,8 +108,8 @@ class DummyProcessReactor : public twisted::testing::MemoryReactorClock,
   using IReactorProcess::spawnProcess;
   std::shared_ptr<twisted::internet::IProcessTransport> spawnProcess(
       std::shared_ptr<twisted::internet::ProcessProtocol> protocol, std::string executable,
-      std::vector<std::string> args, twisted::internet::process::Environment env,
-      std::string path, std::optional<uid_t> uid, std::optional<gid_t> gid, bool,
+      std::vector<std::string> args, twisted::internet::process::Environment env, std::string path,
+      std::optional<uid_t> uid, std::optional<gid_t> gid, bool,
       std::optional<twisted::internet::process::ChildFDs>) override {
     auto proc = std::make_shared<DummyProcess>(*this, protocol);
     proc->executable = std::move(executable);

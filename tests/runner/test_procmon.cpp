@@ -492,7 +492,7 @@ TEST(ProcmonDestruction, CancelsTimersAndDetachesProtocols) {
     pm.startService();
     proto = pm.protocols().at("foo");
     pm.protocols().at("bar")->processEnded(Failure(error::ProcessDone(0)));  // restart pending
-    pm.stopProcess("foo");                // foo: a KILL is pending
+    pm.stopProcess("foo");  // foo: a KILL is pending
     // bar's restart, foo's KILL and the DummyProcess's own TERM timer.
     EXPECT_EQ(reactor.getDelayedCalls().size(), 3u);
   }
