@@ -92,6 +92,25 @@ CLI::Validator endpointValidator() {
       "");
 }
 
+// A service that does not listen: Twist.startService's order (start it,
+// then a "before shutdown" trigger that waits for its stopService).
+int runService(ServiceMaker& maker) {
+  logger::Logger log("twist");
+  std::unique_ptr<Service> service = maker.makeService();
+  try {
+    service->startService();
+  } catch (const std::exception& e) {
+    log.critical("{error}", logger::field("error", std::string(e.what())));
+    std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
+    return 1;
+  }
+  reactor().addSystemEventTrigger("before", "shutdown",
+                                  [&service] { return service->stopService(); });
+  log.info("Starting reactor...");
+  reactor().run();
+  return 0;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv) {
@@ -123,15 +142,16 @@ int run(int argc, const char* const* argv) {
     ServiceMaker& maker = *makers[i];
     CLI::App* command = app.add_subcommand(maker.tapname(), maker.description());
     std::optional<std::string> fallback = maker.defaultListen();
-    command
-        ->add_option("--listen", listens[i],
-                     "Listen on this endpoint (repeatable); default: " +
-                         fallback.value_or(std::string("none")))
-        ->type_name("tcp:PORT[:interface=ADDR]")
-        ->expected(1)
-        ->take_all()
-        ->allow_extra_args(false)
-        ->check(endpointValidator());
+    if (maker.listens())
+      command
+          ->add_option("--listen", listens[i],
+                       "Listen on this endpoint (repeatable); default: " +
+                           fallback.value_or(std::string("none")))
+          ->type_name("tcp:PORT[:interface=ADDR]")
+          ->expected(1)
+          ->take_all()
+          ->allow_extra_args(false)
+          ->check(endpointValidator());
     maker.options(*command);
     commands.push_back(command);
   }
@@ -163,7 +183,7 @@ int run(int argc, const char* const* argv) {
   }
   ServiceMaker& maker = *makers[chosen];
   std::vector<std::string> descriptions = listens[chosen];
-  if (descriptions.empty()) {
+  if (maker.listens() && descriptions.empty()) {
     std::optional<std::string> fallback = maker.defaultListen();
     if (!fallback) return usageError(app, "nothing to listen on; give --listen");
     descriptions.push_back(*fallback);
@@ -192,6 +212,8 @@ int run(int argc, const char* const* argv) {
     return kLogFileError;
   }
   logger::Logger log("twist");
+
+  if (!maker.listens()) return runService(maker);
 
   std::shared_ptr<internet::Factory> factory = maker.makeFactory();
   std::vector<std::shared_ptr<IListeningPort>> ports;

@@ -14,6 +14,7 @@ std::unique_ptr<ServiceMaker> makeQotdService();
 std::unique_ptr<ServiceMaker> makeDaytimeService();
 std::unique_ptr<ServiceMaker> makeTimeService();
 std::unique_ptr<ServiceMaker> makePortforwardService();
+std::unique_ptr<ServiceMaker> makeProcmonService();
 
 std::vector<std::unique_ptr<ServiceMaker>> serviceMakers() {
   std::vector<std::unique_ptr<ServiceMaker>> makers;
@@ -25,6 +26,7 @@ std::vector<std::unique_ptr<ServiceMaker>> serviceMakers() {
   makers.push_back(makeDaytimeService());
   makers.push_back(makeTimeService());
   makers.push_back(makePortforwardService());
+  makers.push_back(makeProcmonService());
   return makers;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the `twist` program for real: command-line errors, `twist chat` with
-# Python clients, shutdown on SIGINT/SIGTERM, logging to a file.
+# Python clients, shutdown on SIGINT/SIGTERM, logging to a file, `twist
+# procmon` keeping a crashing child alive.
 # Usage: twist.sh MODE TWIST_BINARY
 set -euo pipefail
 mode=$1 twist=$2
@@ -47,6 +48,27 @@ stop() {
   [[ $rc == 0 ]] || fail "twist exited with $rc after SIG$1"
 }
 
+# start_logging NAME ARGS...: runs twist in the background like start, for
+# a service that does not listen (procmon); sets $pid.
+start_logging() {
+  local name=$1
+  shift
+  env --default-signal=INT "$twist" "$@" >"$tmp/$name.out" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+}
+
+# wait_lines FILE COUNT PATTERN: waits until FILE has COUNT lines matching
+# the fixed string PATTERN (while twist runs).
+wait_lines() {
+  for _ in $(seq 400); do
+    [[ $(grep -cF -- "$3" "$1" || true) -ge $2 ]] && return 0
+    kill -0 "$pid" 2>/dev/null || fail "twist exited early"
+    sleep 0.05
+  done
+  fail "no $2 lines '$3' in $1"
+}
+
 expect_rc() {  # expect_rc CODE ARGS...: twist ARGS exits with CODE.
   local code=$1 rc=0
   shift
@@ -83,6 +105,15 @@ case $mode in
     expect_rc 64 chat extra
     expect_rc 64 --reactor nosuch chat
     expect_rc 64 --log-level loud chat
+    # procmon takes a command line, not --listen.
+    expect_rc 64 procmon
+    grep -q 'COMMAND is required' "$tmp/cli.out" || fail "procmon without a command"
+    grep -q '^Usage: twist procmon \[OPTIONS\] COMMAND' "$tmp/cli.out" || fail "no procmon usage"
+    expect_rc 64 procmon --bogus /bin/true
+    expect_rc 64 procmon --listen tcp:1 /bin/true
+    expect_rc 64 procmon --threshold soon /bin/true
+    expect_rc 0 procmon --help
+    grep -q -- '-M,--maxrestartdelay FLOAT=3600' "$tmp/cli.out" || fail "procmon --help"
     TWISTED_REACTOR=nosuch expect_rc 64 chat
     grep -q "TWISTED_REACTOR=nosuch names no reactor" "$tmp/cli.out" || fail "bad TWISTED_REACTOR"
     # A log file that cannot be opened: EX_IOERR (74), Twisted's message.
@@ -275,6 +306,47 @@ case $mode in
     grep -q 'Unable to connect to peer: Connection was refused by other side' "$tmp/refused.out" ||
       fail "no 'Unable to connect to peer: Connection was refused' logged"
     stop TERM
+    ;;
+
+  procmon)
+    # A child that crashes at once is restarted again and again (backoff
+    # from 0.05 s, doubling up to 0.2 s); its stdout and stderr are logged
+    # line by line, tagged with its command line.
+    script='echo started; echo oops >&2; exit 1'
+    start_logging procmon procmon --threshold 60 --minrestartdelay 0.05 -M 0.2 \
+      /bin/sh -c "$script"
+    out=$tmp/procmon.out
+    wait_lines "$out" 4 "[/bin/sh -c $script] started"
+    stop INT
+    grep -qF "[twisted.runner.procmon.ProcessMonitor#info] [/bin/sh -c $script] oops" "$out" ||
+      fail "stderr not logged with the name as prefix"
+    for line in 'Starting reactor...' 'Received SIGINT, shutting down.' 'Main loop terminated.'; do
+      grep -qF "$line" "$out" || fail "no '$line' in the log"
+    done
+    # Everything from COMMAND on is the child's, options included; "--"
+    # ends twist's options; a command without a slash is looked up as
+    # Twisted's child does (/bin, /usr/bin).
+    start_logging argv procmon /bin/echo --threshold 5 -k
+    wait_lines "$tmp/argv.out" 2 '[/bin/echo --threshold 5 -k] --threshold 5 -k'
+    stop TERM
+    start_logging dashdash procmon -m 60 -- echo -n --killtime
+    wait_lines "$tmp/dashdash.out" 1 '[echo -n --killtime] --killtime'
+    stop TERM
+    ;;
+
+  procmon-kill)
+    # On SIGTERM, a child that traps TERM gets KILL after --killtime; twist
+    # waits for it before exiting, and leaves no child behind.
+    start_logging procmon-kill procmon --killtime 0.5 /bin/sh -c \
+      'trap "echo got TERM" TERM; echo "pid $$"; while :; do sleep 0.05; done'
+    out=$tmp/procmon-kill.out
+    wait_lines "$out" 1 '] pid '
+    child=$(sed -n 's/.*\] pid \([0-9]*\)$/\1/p' "$out" | head -1)
+    kill -0 "$child" || fail "no child $child"
+    stop TERM
+    grep -qF '] got TERM' "$out" || fail "the child did not get TERM first"
+    ! kill -0 "$child" 2>/dev/null || fail "child $child still runs after twist exited"
+    [[ $(grep -cF '] pid ' "$out") == 1 ]] || fail "the child was restarted while stopping"
     ;;
 
   *)
