@@ -51,21 +51,25 @@ class ProcmonService : public ServiceMaker {
   }
   bool listens() const override { return false; }
   void options(CLI::App& command) override {
-    command.add_option("-t,--threshold", threshold_,
-                       "How long a process has to live before the death is considered instant, "
-                       "in seconds")
+    command
+        .add_option("-t,--threshold", threshold_,
+                    "How long a process has to live before the death is considered instant, "
+                    "in seconds")
         ->capture_default_str();
-    command.add_option("-k,--killtime", killTime_,
-                       "How long a process being killed has to get its affairs in order before "
-                       "it gets killed with an unmaskable signal")
+    command
+        .add_option("-k,--killtime", killTime_,
+                    "How long a process being killed has to get its affairs in order before "
+                    "it gets killed with an unmaskable signal")
         ->capture_default_str();
-    command.add_option("-m,--minrestartdelay", minRestartDelay_,
-                       "The minimum time (in seconds) to wait before attempting to restart a "
-                       "process")
+    command
+        .add_option("-m,--minrestartdelay", minRestartDelay_,
+                    "The minimum time (in seconds) to wait before attempting to restart a "
+                    "process")
         ->capture_default_str();
-    command.add_option("-M,--maxrestartdelay", maxRestartDelay_,
-                       "The maximum time (in seconds) to wait before attempting to restart a "
-                       "process")
+    command
+        .add_option("-M,--maxrestartdelay", maxRestartDelay_,
+                    "The maximum time (in seconds) to wait before attempting to restart a "
+                    "process")
         ->capture_default_str();
     // Everything from the first positional on is the child's command line,
     // options included, as Twisted's getopt-style parsing does ("--" ends
