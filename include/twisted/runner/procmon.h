@@ -30,9 +30,9 @@ class ProcessMonitor;
 /// Logs each line of one of a child's output streams as
 /// "[{tag}] {line}" (fields `tag`, `line`, `stream`) at info level. A line
 /// that is not valid UTF-8 is logged as Python's repr of its bytes
-/// (`b'\xffhello'`), as Twisted does. A line that grows past MAX_LENGTH
-/// without ending is logged in MAX_LENGTH-byte pieces (Twisted's LineLogger
-/// has no transport to drop and raises instead, losing the data).
+/// (b'...', other bytes than printable ASCII as hex escapes), as Twisted does. A line that grows
+/// past MAX_LENGTH without ending is logged in MAX_LENGTH-byte pieces (Twisted's LineLogger has no
+/// transport to drop and raises instead, losing the data).
 ///
 /// Mirrors: twisted.runner.procmon.LineLogger.
 class TWISTED_API LineLogger : public protocols::basic::LineReceiver {

@@ -332,6 +332,10 @@ case $mode in
     start_logging dashdash procmon -m 60 -- echo -n --killtime
     wait_lines "$tmp/dashdash.out" 1 '[echo -n --killtime] --killtime'
     stop TERM
+    # A command named like a twist service is still the child's.
+    start_logging subname procmon -m 60 echo chat
+    wait_lines "$tmp/subname.out" 1 '[echo chat] chat'
+    stop TERM
     ;;
 
   procmon-kill)
