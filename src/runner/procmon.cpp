@@ -137,7 +137,9 @@ void LoggingProtocol::errReceived(std::string_view data) {
 void LoggingProtocol::processEnded(const python::Failure&) {
   output_.flush();
   error_.flush();
-  if (service != nullptr) service->connectionLost(name);
+  // A copy: connectionLost drops the monitor's share of this protocol.
+  std::string processName = name;
+  if (service != nullptr) service->connectionLost(processName);
 }
 
 ProcessMonitor::ProcessMonitor() : ProcessMonitor(internet::reactor(), internet::reactor()) {}
