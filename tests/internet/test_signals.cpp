@@ -163,7 +163,7 @@ TEST_P(ReactorSignalsTest, RemovalInsideAHandler) {
   SignalHandlerId first, second, third;
   first = r->addSignalHandler(SIGUSR1, [&](int) {
     calls.push_back("first");
-    EXPECT_TRUE(r->removeSignalHandler(first));  // itself
+    EXPECT_TRUE(r->removeSignalHandler(first));   // itself
     EXPECT_TRUE(r->removeSignalHandler(second));  // one not yet called
   });
   second = r->addSignalHandler(SIGUSR1, [&](int) { calls.push_back("second"); });
