@@ -2,7 +2,8 @@
 // loop and not in signal context, several per signal in order, removal
 // restores the previous disposition (also from inside a handler), signals
 // from other threads, coalescing, the one-owner-per-signal rule, and run()'s
-// own SIGINT/SIGTERM handlers going through the same mechanism.
+// own SIGINT/SIGTERM handlers going through the same mechanism; and the
+// example of docs/signals.md.
 #include <signal.h>
 
 #include <atomic>
@@ -19,6 +20,37 @@
 #include <twisted/testing/event_logging_observer.h>
 
 #include "internet/reactor_fixture.h"
+
+// docs/signals.md, verbatim.
+#include <csignal>
+#include <functional>
+#include <utility>
+
+#include <twisted/internet/reactor.h>
+#include <twisted/python/log.h>
+
+using twisted::internet::ReactorBase;
+using twisted::internet::SignalHandlerId;
+
+// Reloads a configuration on SIGHUP for as long as it exists.
+class ReloadOnHangup {
+ public:
+  ReloadOnHangup(ReactorBase& reactor, std::function<void()> reload)
+      : reactor_(reactor), reload_(std::move(reload)) {
+    id_ = reactor_.addSignalHandler(SIGHUP, [this](int) {
+      reload_();  // in the reactor thread, not in the signal handler
+      twisted::python::log::msg("Received SIGHUP, configuration reloaded.");
+    });
+  }
+  ~ReloadOnHangup() { reactor_.removeSignalHandler(id_); }
+  ReloadOnHangup(const ReloadOnHangup&) = delete;
+  ReloadOnHangup& operator=(const ReloadOnHangup&) = delete;
+
+ private:
+  ReactorBase& reactor_;
+  std::function<void()> reload_;
+  SignalHandlerId id_;
+};
 
 namespace twisted::internet {
 namespace {
@@ -258,6 +290,20 @@ TEST_P(ReactorSignalsTest, RunSigintStopsAndIsRestored) {
   guard.cancel();
   EXPECT_TRUE(logged(logs, "Received SIGINT, shutting down."));
   EXPECT_EQ(dispositionOf(SIGINT), SIG_DFL);
+}
+
+// docs/signals.md's ReloadOnHangup: reloads on SIGHUP while it exists; the
+// default disposition is back after it.
+TEST_P(ReactorSignalsTest, DocExample) {
+  testing::EventLoggingObserver logs;
+  int reloads = 0;
+  {
+    ReloadOnHangup watcher(*r, [&] { ++reloads; });
+    ::raise(SIGHUP);
+    spinUntil([&] { return reloads == 1; });
+    EXPECT_TRUE(logged(logs, "Received SIGHUP, configuration reloaded."));
+  }
+  EXPECT_EQ(dispositionOf(SIGHUP), SIG_DFL);
 }
 
 TWISTED_INSTANTIATE_BACKENDS(ReactorSignalsTest);
