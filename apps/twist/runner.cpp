@@ -71,6 +71,9 @@ class LogSetup {
     for (auto h : handles_)
       logger::globalLogPublisher().removeObserver(h);
   }
+
+  /// The log file, or null when logging to stdout.
+  python::LogFile* file() const noexcept { return file_.get(); }
   LogSetup(const LogSetup&) = delete;
   LogSetup& operator=(const LogSetup&) = delete;
 
@@ -240,8 +243,27 @@ int run(int argc, const char* const* argv) {
     return internet::defer::gatherResults(std::move(stopped));
   });
 
+  // SIGHUP reopens the log file at its path, so logrotate's "move it away,
+  // then HUP" goes on in a new file (twistd does the like on SIGUSR1, by
+  // rotating). Added last: no early return leaves it behind.
+  std::optional<internet::SignalHandlerId> hup;
+  if (python::LogFile* file = logging->file()) {
+    hup = reactor().addSignalHandler(SIGHUP, [file, &log](int) {
+      try {
+        file->reopen();
+      } catch (const std::system_error& e) {
+        // Nowhere else to say it: the log file is what failed.
+        std::cerr << "twist: cannot reopen log file '" << file->path().string()
+                  << "': " << e.code().message() << "\n";
+        return;
+      }
+      log.info("Received SIGHUP, reopened the log file.");
+    });
+  }
+
   log.info("Starting reactor...");
   reactor().run();
+  if (hup) reactor().removeSignalHandler(*hup);
   return 0;
 }
 

@@ -7,7 +7,8 @@ namespace twisted::twist {
 /// [options]`: installs the reactor, starts logging (text lines on stdout
 /// or a rotating LogFile, filtered by level), listens with the service's
 /// factory on every --listen endpoint, runs the reactor until SIGINT/SIGTERM
-/// (or reactor().stop()), and returns the exit status: 0 after a clean
+/// (or reactor().stop()), reopening the log file on SIGHUP (C++ addition,
+/// for logrotate; twistd rotates on SIGUSR1), and returns the exit status: 0 after a clean
 /// shutdown or --help, 64 (EX_USAGE, after the error and the usage on
 /// stderr) for a command-line error, 74 (EX_IOERR) if the log file cannot
 /// be opened, 1 if a port cannot be opened. The reactor is --reactor, else

@@ -12,7 +12,10 @@
 // signal mask and default dispositions as spawn actions. Reaping is a pidfd
 // registered as a reader: readable once the child exited, then
 // waitid(P_PIDFD) reaps exactly that child (no SIGCHLD handler, nobody
-// else's children touched, no zombie).
+// else's children touched, no zombie). Without pidfd_open (Linux before 5.3:
+// ENOSYS) each such Process adds a SIGCHLD handler (IReactorSignals) that
+// reaps its own pid with waitpid(pid, WNOHANG); never waitpid(-1), which
+// would take the exit status of the program's other children.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -215,7 +219,10 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
       fds.push_back(fd);
     return fds;
   }
+  void watchChild();
   DescriptorResult reap();
+  void reapByPid();
+  void removeSigchldHandler() noexcept;
   void reaperLost();
   void closePidfd() noexcept;
   void exited(int waitStatus);
@@ -226,6 +233,7 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
   int pid_ = 0;
   int pidfd_ = -1;
   bool watching_ = false;
+  SignalHandlerId sigchld_;  // the SIGCHLD fallback's handler, while unreaped
   bool disconnecting_ = false;
   bool ended_ = false;
   bool held_ = false;  // the reactor's keep-alive was taken
@@ -262,7 +270,11 @@ Process::~Process() {
   if (pid_ > 0 && pidfd_ >= 0) {
     siginfo_t info{};
     ::waitid(P_PIDFD, static_cast<id_t>(pidfd_), &info, WEXITED | WNOHANG);
+  } else if (pid_ > 0 && sigchld_.value) {
+    ::waitpid(pid_, nullptr, WNOHANG);
   }
+  // A reactor being destroyed removed every signal handler already.
+  if (!reactorGone) removeSigchldHandler();
   if (reactorGone || !watching_) {
     if (pidfd_ >= 0) ::close(pidfd_);
     pidfd_ = -1;
@@ -420,17 +432,74 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
     return;
   }
   pid_ = child;
-  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
-  if (pidfd_ < 0) {
-    int err = errno;
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    pid_ = 0;
-    throw std::system_error(err, std::generic_category(), "spawnProcess: pidfd_open");
+  watchChild();
+}
+
+namespace {
+// Test seam: with TWISTED_TEST_SIGCHLD_REAPING set (read once, at the first
+// spawn), every child is reaped by the SIGCHLD fallback, as on a kernel
+// without pidfd_open.
+bool pidfdDisabled() {
+  static const bool disabled = [] {
+    const char* v = std::getenv("TWISTED_TEST_SIGCHLD_REAPING");
+    return v && *v && std::string_view(v) != "0";
+  }();
+  return disabled;
+}
+}  // namespace
+
+// Starts watching the child pid_ for its exit: its pidfd as a reader, else
+// (no pidfd_open) a SIGCHLD handler.
+void Process::watchChild() {
+  pidfd_ = pidfdDisabled() ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd_ >= 0) {
+    ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
+    reactor_.addReader(&reaper_);
+    watching_ = true;
+    return;
   }
-  ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
-  reactor_.addReader(&reaper_);
-  watching_ = true;
+  const int err = pidfdDisabled() ? ENOSYS : errno;
+  try {
+    if (err != ENOSYS)
+      throw std::system_error(err, std::generic_category(), "spawnProcess: pidfd_open");
+    std::weak_ptr<Process> weak = weak_from_this();
+    sigchld_ = reactor_.addSignalHandler(SIGCHLD, [weak](int) {
+      if (auto self = weak.lock()) self->reapByPid();
+    });
+    // The child may have exited before the handler existed (its SIGCHLD
+    // then found the old disposition): look once from the loop. (Twisted's
+    // registerReapProcessHandler also reaps at once, synchronously.)
+    reactor_.callLater(0, [weak] {
+      if (auto self = weak.lock()) self->reapByPid();
+    });
+  } catch (...) {
+    removeSigchldHandler();
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+    throw;
+  }
+}
+
+// The SIGCHLD fallback: reaps pid_ if it has exited. Called for every
+// SIGCHLD, which may be any child's: only our own pid is waited for.
+void Process::reapByPid() {
+  if (pid_ <= 0) return;  // reaped already
+  int status = 0;
+  const pid_t got = ::waitpid(pid_, &status, WNOHANG);
+  if (got == 0) return;                   // still running
+  if (got < 0 && errno == EINTR) return;  // the next SIGCHLD or check retries
+  removeSigchldHandler();
+  pid_ = 0;
+  // ECHILD: someone else reaped it (SIGCHLD ignored, a waitpid(-1)
+  // elsewhere); the status is unknown, as in reap().
+  exited(got > 0 ? status : 1 << 8);
+}
+
+void Process::removeSigchldHandler() noexcept {
+  if (!sigchld_.value) return;
+  reactor_.removeSignalHandler(sigchld_);
+  sigchld_ = {};
 }
 
 DescriptorResult Process::reap() {
@@ -539,6 +608,16 @@ void Process::signalProcess(std::string_view signalName) {
 }
 
 void Process::signalProcess(int signalNumber) {
+  if (pidfd_ < 0 && pid_ > 0) {
+    // The SIGCHLD fallback: until we reap it, the pid is our child's (an
+    // exited child stays a zombie holding it), never a recycled one.
+    if (::kill(pid_, signalNumber) != 0) {
+      int err = errno;
+      if (err == ESRCH) throw error::ProcessExitedAlready();
+      throw std::system_error(err, std::generic_category(), "signalProcess");
+    }
+    return;
+  }
   if (pidfd_ < 0) throw error::ProcessExitedAlready();
   // Through the pidfd: never a recycled pid.
   if (::syscall(SYS_pidfd_send_signal, pidfd_, signalNumber, nullptr, 0) != 0) {

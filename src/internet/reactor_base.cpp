@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/threaded_resolver.h>
@@ -171,50 +172,182 @@ class ReactorBase::Waker final : public IReadDescriptor {
 };
 
 // ---------------------------------------------------------------------------
-// Signals: SIGINT/SIGTERM stop the reactor that installed the handlers. The
-// handler only records the signal and writes the waker (async-signal-safe);
-// the loop does the rest.
+// Signals (IReactorSignals). The process-wide handler only sets the signal's
+// pending flag and writes the owning reactor's waker (both async-signal-safe);
+// handleSignals, the loop's first phase, runs the handlers.
+//
+// The waker is a self-pipe (an eventfd), not a signalfd: a signalfd sees a
+// signal only while it is blocked in every thread of the process (else a
+// thread that has it unblocked takes it with its default action), and a
+// library cannot block signals in threads it did not start.
 
 namespace {
-std::atomic<int> g_pendingSignal{0};
-// The waker fd of the reactor whose run() installed the handlers, or -1.
-std::atomic<int> g_signalWakeFd{-1};
+// Indexed by signal number; lock-free atomics, so usable in a signal handler.
+std::atomic<bool> g_pending[NSIG];
+// The owning reactor's waker fd plus one: the zero-initialised table means
+// "no owner" before any constructor has run.
+std::atomic<int> g_wakeFdPlusOne[NSIG];
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+
+// The reactor owning each signal (IReactorSignals' rule). Never read by the
+// signal handler; the mutex orders two reactors claiming one from two threads.
+std::mutex g_ownersMutex;
+const void* g_owners[NSIG];
 
 extern "C" void twistedSignalHandler(int sig) {
-  g_pendingSignal.store(sig, std::memory_order_relaxed);
-  int fd = g_signalWakeFd.load(std::memory_order_relaxed);
-  if (fd >= 0) {
+  const int savedErrno = errno;  // the interrupted code may be about to read it
+  g_pending[sig].store(true, std::memory_order_release);
+  if (int fd = g_wakeFdPlusOne[sig].load(std::memory_order_acquire) - 1; fd >= 0) {
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(fd, &one, sizeof one);
   }
+  errno = savedErrno;
+}
+
+bool ownedByAnother(int sig, const void* self) {
+  std::lock_guard lock(g_ownersMutex);
+  return g_owners[sig] && g_owners[sig] != self;
 }
 }  // namespace
 
 struct ReactorBase::SignalState {
-  bool installed = false;
+  struct Handler {
+    SignalHandlerId id;
+    int signum;
+    std::function<void(int)> fn;
+    bool removed = false;  // seen by a dispatch already holding it
+  };
+  // A signal this reactor owns, and the disposition its first handler replaced.
+  struct Owned {
+    int signum;
+    struct sigaction previous;
+  };
+  // Shared, so a dispatch keeps the handler it is calling alive while that
+  // handler adds or removes others.
+  std::vector<std::shared_ptr<Handler>> handlers;  // registration order
+  std::vector<Owned> owned;
+  std::uint64_t nextId = 1;
   int wakeFd = -1;
-  struct sigaction oldInt {};
-  struct sigaction oldTerm {};
-  bool replacedInt = false;
+  std::vector<SignalHandlerId> shutdownHandlers;  // run()'s SIGINT/SIGTERM ones
 };
 
-// Puts back the handlers startRunning replaced, if it installed any.
-void ReactorBase::restoreSignals() noexcept {
-  if (!signals_->installed) return;
-  if (signals_->replacedInt) ::sigaction(SIGINT, &signals_->oldInt, nullptr);
-  ::sigaction(SIGTERM, &signals_->oldTerm, nullptr);
-  g_signalWakeFd.store(-1);
-  signals_->installed = false;
-  signals_->replacedInt = false;
+SignalHandlerId ReactorBase::addSignalHandler(int signum, std::function<void(int)> handler) {
+  if (signum <= 0 || signum >= NSIG)
+    throw std::invalid_argument("addSignalHandler: no signal " + std::to_string(signum));
+  // SIGKILL and SIGSTOP cannot be caught; after a fault's handler returns the
+  // faulting instruction runs again, so it cannot wait for the loop.
+  for (int bad : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+    if (signum == bad)
+      throw std::invalid_argument(std::string("addSignalHandler: ") + ::strsignal(signum) +
+                                  " cannot be handled in the reactor loop");
+  if (!handler) throw std::logic_error("addSignalHandler: empty handler");
+  SignalState& st = *signals_;
+  auto owns = [&] {
+    return std::any_of(st.owned.begin(), st.owned.end(),
+                       [&](const SignalState::Owned& o) { return o.signum == signum; });
+  };
+  if (!owns()) {
+    std::lock_guard lock(g_ownersMutex);
+    if (g_owners[signum])
+      throw std::logic_error(std::string("addSignalHandler: ") + ::strsignal(signum) +
+                             " is handled by another reactor");
+    // Forget a delivery meant for a previous owner; wake us from now on.
+    g_pending[signum].store(false, std::memory_order_relaxed);
+    g_wakeFdPlusOne[signum].store(st.wakeFd + 1, std::memory_order_release);
+    struct sigaction sa {};
+    sa.sa_handler = twistedSignalHandler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;  // other threads' system calls are not interrupted
+    SignalState::Owned owned{signum, {}};
+    if (::sigaction(signum, &sa, &owned.previous) != 0) {
+      int err = errno;
+      g_wakeFdPlusOne[signum].store(0, std::memory_order_release);
+      throw std::system_error(err, std::generic_category(),
+                              "addSignalHandler: sigaction(" + std::to_string(signum) + ")");
+    }
+    g_owners[signum] = this;
+    st.owned.push_back(owned);
+  }
+  SignalHandlerId id{st.nextId++};
+  st.handlers.push_back(
+      std::make_shared<SignalState::Handler>(SignalState::Handler{id, signum, std::move(handler)}));
+  return id;
+}
+
+bool ReactorBase::removeSignalHandler(SignalHandlerId id) {
+  SignalState& st = *signals_;
+  auto it = std::find_if(st.handlers.begin(), st.handlers.end(),
+                         [&](const auto& h) { return h->id == id; });
+  if (it == st.handlers.end()) return false;
+  (*it)->removed = true;
+  const int signum = (*it)->signum;
+  st.handlers.erase(it);
+  if (std::none_of(st.handlers.begin(), st.handlers.end(),
+                   [&](const auto& h) { return h->signum == signum; }))
+    releaseSignal(signum);
+  return true;
+}
+
+// The last handler of `signum` is gone: put back the disposition it replaced.
+void ReactorBase::releaseSignal(int signum) noexcept {
+  SignalState& st = *signals_;
+  auto it = std::find_if(st.owned.begin(), st.owned.end(),
+                         [&](const SignalState::Owned& o) { return o.signum == signum; });
+  if (it == st.owned.end()) return;
+  std::lock_guard lock(g_ownersMutex);
+  ::sigaction(signum, &it->previous, nullptr);
+  // After the restore: a delivery racing with it still finds our waker open.
+  g_wakeFdPlusOne[signum].store(0, std::memory_order_release);
+  g_pending[signum].store(false, std::memory_order_relaxed);
+  g_owners[signum] = nullptr;
+  st.owned.erase(it);
 }
 
 void ReactorBase::handleSignals() {
-  // A plain load first: the locked exchange only when a signal arrived.
-  if (g_pendingSignal.load(std::memory_order_relaxed) == 0) return;
-  int sig = g_pendingSignal.exchange(0, std::memory_order_relaxed);
-  if (sig == 0 || !signals_->installed) return;
-  log::msg(std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down.");
-  if (started_ && !stopped_) stop();
+  SignalState& st = *signals_;
+  // The common case, every iteration: a relaxed load per owned signal.
+  bool any = false;
+  for (const SignalState::Owned& o : st.owned)
+    any |= g_pending[o.signum].load(std::memory_order_relaxed);
+  if (!any) return;
+  std::vector<int> signums;  // handlers may release (and so erase) owned signals
+  for (const SignalState::Owned& o : st.owned)
+    signums.push_back(o.signum);
+  for (int signum : signums) {
+    auto stillOwned = std::any_of(st.owned.begin(), st.owned.end(),
+                                  [&](const SignalState::Owned& o) { return o.signum == signum; });
+    if (!stillOwned || !g_pending[signum].exchange(false, std::memory_order_acquire)) continue;
+    std::vector<std::shared_ptr<SignalState::Handler>> batch;
+    for (const auto& h : st.handlers)
+      if (h->signum == signum) batch.push_back(h);
+    for (const auto& h : batch)
+      if (!h->removed) callLogged([&] { h->fn(signum); }, "Unhandled error in a signal handler");
+  }
+}
+
+// Twisted's _SignalReactorMixin._handleSignals: SIGINT only if nobody took it
+// over (it is at its default disposition), SIGTERM always. A signal another
+// reactor owns is left to it: the first reactor to run() with signal
+// handlers keeps them until it stops.
+void ReactorBase::installShutdownHandlers() {
+  auto shutdown = [this](int signum) {
+    log::msg(std::string("Received ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") +
+             ", shutting down.");
+    if (started_ && !stopped_) stop();
+  };
+  struct sigaction sigint {};
+  ::sigaction(SIGINT, nullptr, &sigint);
+  if (sigint.sa_handler == SIG_DFL && !ownedByAnother(SIGINT, this))
+    signals_->shutdownHandlers.push_back(addSignalHandler(SIGINT, shutdown));
+  if (!ownedByAnother(SIGTERM, this))
+    signals_->shutdownHandlers.push_back(addSignalHandler(SIGTERM, shutdown));
+}
+
+// Removes the handlers installShutdownHandlers added.
+void ReactorBase::restoreSignals() noexcept {
+  for (SignalHandlerId id : signals_->shutdownHandlers)
+    removeSignalHandler(id);
+  signals_->shutdownHandlers.clear();
 }
 
 // ---------------------------------------------------------------------------
@@ -251,8 +384,10 @@ ReactorBase::~ReactorBase() {
   // Thread calls never run are destroyed (the pool's threads are joined, so
   // nobody else queues any now).
   threadCalls_.discardQueued();
-  int fd = signals_->wakeFd;
-  g_signalWakeFd.compare_exchange_strong(fd, -1);
+  // Before the waker closes (a member destroyed after this body).
+  signals_->handlers.clear();
+  while (!signals_->owned.empty())
+    releaseSignal(signals_->owned.back().signum);
   // Backends close their own fds in their destructors, which ran already.
 }
 
@@ -269,22 +404,7 @@ void ReactorBase::startRunning(bool installSignalHandlers) {
   started_ = true;
   stopped_ = false;
   loopThread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-  if (installSignalHandlers && g_signalWakeFd.load() < 0) {
-    struct sigaction sa {};
-    sa.sa_handler = twistedSignalHandler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    // SIGINT only if nobody took it over already (Twisted does the same).
-    struct sigaction current {};
-    ::sigaction(SIGINT, nullptr, &current);
-    if (current.sa_handler == SIG_DFL) {
-      ::sigaction(SIGINT, &sa, &signals_->oldInt);
-      signals_->replacedInt = true;
-    }
-    ::sigaction(SIGTERM, &sa, &signals_->oldTerm);
-    g_signalWakeFd.store(signals_->wakeFd);
-    signals_->installed = true;
-  }
+  if (installSignalHandlers) installShutdownHandlers();
   fireSystemEvent("startup");
 }
 

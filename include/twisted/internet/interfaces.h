@@ -10,6 +10,7 @@
 #include <twisted/internet/interfaces/ireactor_fdset.h>
 #include <twisted/internet/interfaces/ireactor_multicast.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
+#include <twisted/internet/interfaces/ireactor_signals.h>
 #include <twisted/internet/interfaces/ireactor_socket.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_threads.h>

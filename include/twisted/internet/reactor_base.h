@@ -2,8 +2,9 @@
 //
 // The loop body is a list of named phases, in Twisted's order
 // (ReactorBase.mainLoop / runUntilCurrent / doIteration):
-//   1. handleSignals      a SIGINT/SIGTERM recorded by the handler stops the
-//                         reactor
+//   1. handleSignals      the handlers (addSignalHandler) of every signal
+//                         that arrived since the last pass; SIGINT/SIGTERM
+//                         stop the reactor through one of them
 //   2. runThreadCalls     the callFromThread calls queued before this phase
 //   3. runDelayedCalls    every due call scheduled before this phase began
 //   4. shutdown           if stop() was requested, fire "shutdown"
@@ -14,7 +15,7 @@
 //   7. dispatch           each ready fd in turn, prefetchReady warming the
 //                         next ones' slot and descriptor
 // When the loop ends (crash(), which the "during shutdown" trigger calls),
-// restoreSignals puts back the handlers run() installed. Backends supply only
+// restoreSignals removes the SIGINT/SIGTERM handlers run() added. Backends supply only
 // step 6's wait and interest updates.
 // Test: tests/internet/test_reactor.cpp (parameterised over every backend).
 #pragma once
@@ -38,6 +39,7 @@
 #include <twisted/internet/interfaces/ireactor_multicast.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_process.h>
+#include <twisted/internet/interfaces/ireactor_signals.h>
 #include <twisted/internet/interfaces/ireactor_socket.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_udp.h>
@@ -65,7 +67,8 @@ struct TWISTED_API ReactorOptions {
 /// Mirrors: twisted.internet.base.ReactorBase + posixbase.PosixReactorBase
 /// (IReactorCore, IReactorTime, IReactorFDSet, IReactorThreads, IReactorTCP,
 /// IReactorUDP, IReactorMulticast, IReactorUNIX, IReactorUNIXDatagram,
-/// IReactorSocket, IReactorPluggableResolver, IReactorProcess).
+/// IReactorSocket, IReactorPluggableResolver, IReactorProcess), plus
+/// IReactorSignals (a C++ addition).
 /// Thread affinity: the reactor belongs to the thread that runs it (before
 /// run(), to the thread that created it); only callFromThread and
 /// callInThread may be called from other threads.
@@ -80,11 +83,13 @@ class TWISTED_API ReactorBase : public IReactorCore,
                                 public IReactorUNIXDatagram,
                                 public IReactorSocket,
                                 public IReactorPluggableResolver,
-                                public IReactorProcess {
+                                public IReactorProcess,
+                                public IReactorSignals {
  public:
   ReactorBase(const ReactorBase&) = delete;
   ReactorBase& operator=(const ReactorBase&) = delete;
   /// Stops and joins the thread pool; pending calls count as cancelled.
+  /// Removes every signal handler (restoring the dispositions they replaced).
   /// Registered descriptors are not touched (the reactor does not own them).
   ~ReactorBase() override;
 
@@ -167,6 +172,10 @@ class TWISTED_API ReactorBase : public IReactorCore,
       std::vector<std::string> args, process::Environment env = {}, std::string path = {},
       std::optional<uid_t> uid = std::nullopt, std::optional<gid_t> gid = std::nullopt,
       bool usePTY = false, std::optional<process::ChildFDs> childFDs = std::nullopt) override;
+
+  // IReactorSignals
+  SignalHandlerId addSignalHandler(int signum, std::function<void(int)> handler) override;
+  bool removeSignalHandler(SignalHandlerId id) override;
 
   // IReactorPluggableResolver. The default resolver, made on first use, is a
   // ThreadedResolver on this reactor (getaddrinfo in the thread pool).
@@ -304,7 +313,9 @@ class TWISTED_API ReactorBase : public IReactorCore,
   void prefetchReady(std::size_t next) const noexcept;
   void dispatch(const Ready& r);
   void handleSignals();
+  void installShutdownHandlers();
   void restoreSignals() noexcept;
+  void releaseSignal(int signum) noexcept;
 
   // FD set bookkeeping.
   Slot* slotFor(const IFileDescriptor* d, int* fdOut);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the `twist` program for real: command-line errors, `twist chat` with
-# Python clients, shutdown on SIGINT/SIGTERM, logging to a file, `twist
-# procmon` keeping a crashing child alive.
+# Python clients, shutdown on SIGINT/SIGTERM, logging to a file (reopened
+# on SIGHUP), `twist procmon` keeping a crashing child alive.
 # Usage: twist.sh MODE TWIST_BINARY
 set -euo pipefail
 mode=$1 twist=$2
@@ -192,6 +192,28 @@ case $mode in
     [[ ! -s $tmp/logfile.out ]] || fail "--log-file still wrote to stdout"
     grep -q 'ChatFactory starting on' "$tmp/logfile.log" || fail "log file lacks the port"
     grep -q 'Main loop terminated.' "$tmp/logfile.log" || fail "log file lacks shutdown"
+    ;;
+
+  sighup)
+    # logrotate's way: move the log file away, then SIGHUP. twist reopens
+    # the path, so what it logs from then on lands in a new file there.
+    log=$tmp/sighup.log
+    start sighup --log-file "$log" chat --listen tcp:0:interface=127.0.0.1
+    mv "$log" "$tmp/sighup.moved"
+    kill -HUP "$pid"
+    for _ in $(seq 200); do
+      grep -qs 'Received SIGHUP, reopened the log file.' "$log" && break
+      kill -0 "$pid" 2>/dev/null || fail "twist died of SIGHUP"
+      sleep 0.05
+    done
+    grep -qs 'Received SIGHUP, reopened the log file.' "$log" || fail "no new log file after SIGHUP"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client after SIGHUP"
+    stop TERM
+    for line in 'alice joined' 'bob left' 'Main loop terminated.'; do
+      grep -qF "$line" "$log" || fail "the new log file lacks '$line'"
+      ! grep -qF "$line" "$tmp/sighup.moved" || fail "'$line' went to the moved file"
+    done
+    grep -q 'ChatFactory starting on' "$tmp/sighup.moved" || fail "the moved file lost its lines"
     ;;
 
   sigpipe)

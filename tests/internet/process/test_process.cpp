@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -151,6 +152,51 @@ TEST_P(ProcessTest, SignalProcessAfterExitRaisesProcessExitedAlready) {
   auto t = run(p, "/bin/true", {"true"});
   EXPECT_THROW(t->signalProcess("TERM"), error::ProcessExitedAlready);
   EXPECT_THROW(t->signalProcess(SIGKILL), error::ProcessExitedAlready);
+}
+
+// The test_process.sigchld run sets TWISTED_TEST_SIGCHLD_REAPING: children
+// are then reaped by the SIGCHLD fallback (IReactorSignals) instead of a pidfd.
+bool sigchldReaping() {
+  const char* v = std::getenv("TWISTED_TEST_SIGCHLD_REAPING");
+  return v && *v && std::string_view(v) != "0";
+}
+
+void (*sigchldDisposition())(int) {
+  struct sigaction sa {};
+  ::sigaction(SIGCHLD, nullptr, &sa);
+  return sa.sa_handler;
+}
+
+// Which reaping path runs: the fallback's SIGCHLD handler exists exactly
+// while one of its children is unreaped; the pidfd path never touches SIGCHLD.
+TEST_P(ProcessTest, SigchldHandlerOnlyWhileAFallbackChildRuns) {
+  ASSERT_EQ(sigchldDisposition(), SIG_DFL);
+  auto p = std::make_shared<Recorder>();
+  auto t = r->spawnProcess(p, "/bin/cat", {"cat"});
+  if (sigchldReaping())
+    EXPECT_NE(sigchldDisposition(), SIG_DFL);
+  else
+    EXPECT_EQ(sigchldDisposition(), SIG_DFL);
+  t->closeStdin();
+  spinUntil([&] { return p->ended.has_value(); });
+  EXPECT_TRUE(p->ended->check<error::ProcessDone>());
+  EXPECT_EQ(sigchldDisposition(), SIG_DFL);
+}
+
+// A child the program started itself keeps its exit status: reaping ours
+// (pidfd or waitpid(pid)) never waits for any child.
+TEST_P(ProcessTest, OtherChildrenOfTheProgramAreNotReaped) {
+  const pid_t other = ::fork();
+  ASSERT_GE(other, 0);
+  if (other == 0) ::_exit(7);
+  auto p = std::make_shared<Recorder>();
+  run(p, "/bin/sh", sh("exit 3"));
+  ASSERT_TRUE(p->ended->check<error::ProcessTerminated>());
+  EXPECT_EQ(p->ended->valueAs<error::ProcessTerminated>()->exitCode, 3);
+  int status = 0;
+  ASSERT_EQ(::waitpid(other, &status, 0), other);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 7);
 }
 
 TEST_P(ProcessTest, CloseStdinGivesTheChildEOF) {

@@ -35,7 +35,9 @@ class TWISTED_API IReactorCore {
   /// Fires the "startup" event, then runs the event loop until stop() or
   /// crash(). With `installSignalHandlers`, SIGINT (if at its default
   /// disposition) and SIGTERM stop the reactor cleanly, shutdown triggers
-  /// included; the previous handlers are restored when run() returns.
+  /// included; the previous handlers are restored when run() returns. These
+  /// are IReactorSignals handlers: a signal another reactor owns is left to
+  /// it, and a SIGINT handler added before run() replaces the shutdown.
   /// Mirrors IReactorCore.run.
   /// @throws error::ReactorAlreadyRunning if running, error::ReactorNotRestartable
   ///         if it was stopped before (a crash() does not prevent a later run()).

@@ -43,6 +43,9 @@ class TWISTED_API IReactorProcess {
   ///         (as Twisted's ValueError).
   /// @throws std::system_error if the pipes, the terminal or the pidfd
   ///         cannot be made.
+  /// @throws std::logic_error on a kernel without pidfds (children are then
+  ///         reaped from SIGCHLD) if another reactor owns SIGCHLD
+  ///         (IReactorSignals); the child is killed and reaped.
   virtual std::shared_ptr<IProcessTransport> spawnProcess(
       std::shared_ptr<ProcessProtocol> protocol, std::string executable,
       std::vector<std::string> args, process::Environment env = {}, std::string path = {},
