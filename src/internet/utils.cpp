@@ -23,10 +23,18 @@ std::string bytesRepr(std::string_view s) {
   r += quote;
   for (unsigned char c : s) {
     switch (c) {
-      case '\n': r += "\\n"; break;
-      case '\r': r += "\\r"; break;
-      case '\t': r += "\\t"; break;
-      case '\\': r += "\\\\"; break;
+      case '\n':
+        r += "\\n";
+        break;
+      case '\r':
+        r += "\\r";
+        break;
+      case '\t':
+        r += "\\t";
+        break;
+      case '\\':
+        r += "\\\\";
+        break;
       default:
         if (c == static_cast<unsigned char>(quote)) {
           r += '\\';
@@ -53,7 +61,8 @@ std::vector<std::string> argv(const std::string& executable, std::vector<std::st
 // Mirrors utils._BackRelay.
 class BackRelay : public ProcessProtocol {
  public:
-  BackRelay(Deferred<std::string> d, bool errortoo) : deferred_(std::move(d)), errortoo_(errortoo) {}
+  BackRelay(Deferred<std::string> d, bool errortoo)
+      : deferred_(std::move(d)), errortoo_(errortoo) {}
 
   void outReceived(std::string_view data) override { s_.append(data); }
 
@@ -122,7 +131,8 @@ class EverythingGetter : public ProcessProtocol {
   void processEnded(const Failure& reason) override {
     const auto* t = reason.valueAs<error::ProcessTerminated>();
     if (t && t->signal) {
-      deferred_.errback(Failure(ProcessEndedBySignal(std::move(out_), std::move(err_), *t->signal)));
+      deferred_.errback(
+          Failure(ProcessEndedBySignal(std::move(out_), std::move(err_), *t->signal)));
       return;
     }
     int code = t && t->exitCode ? *t->exitCode : 0;

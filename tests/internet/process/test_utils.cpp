@@ -75,9 +75,9 @@ TEST_P(UtilsTest, OutputAfterDeathBySignalIsStillTheOutput) {
 
 TEST_P(UtilsTest, ErrortooCollectsStderrToo) {
   // The same bytes on both: the order of two pipes is not defined.
-  EXPECT_EQ(value(utils::getProcessOutput("/bin/sh", sh("printf foo; printf foo >&2"), {}, {}, *r,
-                                          true)),
-            "foofoo");
+  EXPECT_EQ(
+      value(utils::getProcessOutput("/bin/sh", sh("printf foo; printf foo >&2"), {}, {}, *r, true)),
+      "foofoo");
 }
 
 TEST_P(UtilsTest, StderrErrbacksAndProcessEndedGivesProcessDone) {
@@ -112,9 +112,9 @@ TEST_P(UtilsTest, StderrClosesThePipesSoAWritingChildDiesOfSIGPIPE) {
 
 TEST_P(UtilsTest, ValueIsTheExitCode) {
   for (int code : {0, 1, 2, 127, 128, 255})
-    EXPECT_EQ(value(utils::getProcessValue("/bin/sh", sh("exit " + std::to_string(code)), {}, {},
-                                           *r)),
-              code);
+    EXPECT_EQ(
+        value(utils::getProcessValue("/bin/sh", sh("exit " + std::to_string(code)), {}, {}, *r)),
+        code);
 }
 
 TEST_P(UtilsTest, ValueAfterDeathBySignalIsNone) {
@@ -154,9 +154,9 @@ TEST_P(UtilsTest, WithoutStdinBytesStdinStaysOpen) {
   // The child ends only at EOF on stdin, which never comes while it runs:
   // the Deferred is still waiting when the timeout (not a measure, only a
   // way out) cancels it. Destroying the reactor then closes the pipe.
-  Failure f = failure(utils::getProcessOutputAndValue("/bin/sh", sh("read x; echo never"), {}, {},
-                                                      *r)
-                          .addTimeout(0.3, *r));
+  Failure f =
+      failure(utils::getProcessOutputAndValue("/bin/sh", sh("read x; echo never"), {}, {}, *r)
+                  .addTimeout(0.3, *r));
   EXPECT_TRUE(f.check<defer::TimeoutError>()) << f.getErrorMessage();
 }
 
@@ -181,7 +181,8 @@ TEST_P(UtilsTest, EnvIsExactlyTheGivenOneAndEmptyByDefault) {
   EXPECT_EQ(value(utils::getProcessOutput("/usr/bin/env", {}, {{"A", "1"}, {"B", "two"}}, {}, *r)),
             "A=1\nB=two\n");
   ::setenv("TWISTED_UTILS_TEST", "inherited", 1);
-  auto out = value(utils::getProcessOutput("/usr/bin/env", {}, process::parentEnvironment(), {}, *r));
+  auto out =
+      value(utils::getProcessOutput("/usr/bin/env", {}, process::parentEnvironment(), {}, *r));
   EXPECT_NE(out.find("TWISTED_UTILS_TEST=inherited\n"), std::string::npos);
 }
 
