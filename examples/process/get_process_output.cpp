@@ -18,10 +18,9 @@ int main(int argc, char** argv) {
     // The arguments come after argv[0] (utils passes the executable as
     // argv[0]); the environment is empty unless given.
     utils::getProcessOutput("/bin/ls", {"-l", dir}, {{"LC_ALL", "C"}})
-        .addCallbacks([](const std::string& out) { std::printf("%s", out.c_str()); },
-                      [](const Failure& f) {
-                        std::printf("ls failed: %s\n", f.getErrorMessage().c_str());
-                      })
+        .addCallbacks(
+            [](const std::string& out) { std::printf("%s", out.c_str()); },
+            [](const Failure& f) { std::printf("ls failed: %s\n", f.getErrorMessage().c_str()); })
         .addBoth([] { reactor().stop(); });
   });
   reactor().run();

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/utils.h>
+#include <twisted/logger/log_event.h>
+#include <twisted/python/log.h>
 
 #include "internet/reactor_fixture.h"
 
@@ -213,6 +216,29 @@ TEST_P(UtilsTest, MissingExecutable) {
   EXPECT_EQ(res.out, "");
   EXPECT_NE(res.err.find("/nonexistent/x"), std::string::npos) << res.err;
   EXPECT_EQ(res.code, 1);
+}
+
+TEST_P(UtilsTest, UnwatchedProcessEndedIsLoggedAsUnhandled) {
+  // Nobody adds an errback to processEnded: when the child has ended its
+  // ProcessDone is an unhandled error, logged as Twisted does. (It is logged
+  // while the process is destroyed: that must not touch the dying process.)
+  std::vector<std::string> formats;
+  auto handle = twisted::python::log::addObserver(
+      [&](const twisted::logger::LogEvent& e) { formats.push_back(e.format); });
+  bool errbacked = false;
+  std::size_t ends = 0;
+  utils::getProcessOutput("/bin/sh", sh("echo e >&2"), {}, {}, *r)
+      .addErrback([&](const Failure& f) {
+        errbacked = f.check<utils::UnexpectedErrorOutput>();
+        return std::string();
+      });
+  spinUntil([&] {
+    ends = std::count(formats.begin(), formats.end(), "Unhandled error in Deferred:");
+    return ends > 0;
+  });
+  twisted::python::log::removeObserver(handle);
+  EXPECT_TRUE(errbacked);
+  EXPECT_EQ(ends, 1u);
 }
 
 TWISTED_INSTANTIATE_BACKENDS(UtilsTest);
