@@ -551,6 +551,10 @@ void Process::exited(int waitStatus) {
   for (auto& [fd, pipe] : pipes_)
     if (auto c = pipe.conn.lock(); c && pipe.writer) c->loseConnection();
   maybeCallProcessEnded();
+  // The last reference may go here: what the protocol's destructor logs must
+  // not ask this dying Process (the Reaper's context) for its logPrefix.
+  log::LoggingContextScope noContext(nullptr);
+  keep.reset();
 }
 
 void Process::pipeData(int childFD, std::string_view data) {
@@ -577,6 +581,8 @@ void Process::pipeLost(int childFD) {
     }
   }
   maybeCallProcessEnded();
+  log::LoggingContextScope noContext(nullptr);  // as in exited()
+  keep.reset();
 }
 
 void Process::maybeCallProcessEnded() {
