@@ -9,7 +9,8 @@
 // "pipes": three pipe2(O_CLOEXEC) per child mapped to 0, 1, 2 with dup2
 // spawn actions (the same childFDs as Twisted's default); stdout and stderr
 // are read to EOF, stdin is closed once the child exited, and the next child
-// starts when all three are done. "devnull": one /dev/null fd dup2'ed to
+// starts when all three are done. Each fd leaves the epoll set with
+// EPOLL_CTL_DEL before its close (see drop()). "devnull": one /dev/null fd dup2'ed to
 // 0, 1, 2; done when reaped. No other spawn attribute (the parent has no
 // signal handler and no other fd without O_CLOEXEC).
 //
@@ -51,7 +52,6 @@ void reap(int pidfd) {
   siginfo_t info{};
   if (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0) fail(kImpl, "waitid");
   if (info.si_code != CLD_EXITED || info.si_status != 0) fail(kImpl, "a child did not exit 0");
-  ::close(pidfd);
 }
 
 // --- spawn -------------------------------------------------------------------
@@ -111,6 +111,16 @@ struct Spawner {
     }
   }
 
+  // EPOLL_CTL_DEL before close: closing alone does not take an fd out of the
+  // epoll set while another open file refers to it, and a child spawned a
+  // moment ago may still hold a copy (exec lets the vfork parent go before
+  // it closes the close-on-exec fds); the stale registration then reports
+  // events for a recycled fd number. (Without this, runs fail.)
+  void drop(int fd) {
+    ::epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+  }
+
   void finishOne(std::size_t i) {
     if (--slots[i].open > 0) return;
     ++ended;
@@ -133,8 +143,9 @@ struct Spawner {
         std::size_t i = evs[k].data.u64 >> 2;
         Slot& s = slots[i];
         switch (evs[k].data.u64 & 3) {
-          case 0:  // exited; closing the pidfd takes it out of the epoll set
+          case 0:  // exited
             reap(s.pidfd);
+            drop(s.pidfd);
             s.pidfd = -1;
             if (s.in >= 0) ::close(s.in);
             s.in = -1;
@@ -146,7 +157,7 @@ struct Spawner {
             ssize_t r = ::read(fd, buf, sizeof buf);
             if (r > 0) fail(kImpl, "/bin/true wrote something");
             if (r < 0) fail(kImpl, "read");
-            ::close(fd);  // EOF
+            drop(fd);  // EOF
             fd = -1;
             finishOne(i);
             break;
@@ -243,6 +254,7 @@ int runCat(const Args& a) {
     }
   }
   reap(pidfd);
+  ::close(pidfd);
   Sample t1 = sample();
   if (sent != a.bytes || received != a.bytes) fail(kImpl, "byte count is not exact");
   reportCat(kImpl, a, t0, t1);
