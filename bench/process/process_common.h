@@ -34,9 +34,9 @@ namespace process_bench {
 
 struct Args {
   enum class Test { Spawn, Cat } test;
-  long n = 0;         // spawn: processes
-  int inflight = 0;   // spawn: at once
-  bool pipes = true;  // spawn: pipes (true) or /dev/null
+  long n = 0;           // spawn: processes
+  int inflight = 0;     // spawn: at once
+  bool pipes = true;    // spawn: pipes (true) or /dev/null
   long long bytes = 0;  // cat
 };
 

@@ -32,7 +32,9 @@ char* kCatArgv[] = {const_cast<char*>("/bin/cat"), nullptr};
 char* kEmptyEnv[] = {nullptr};
 char gReadBuf[kChunk];
 
-void allocCb(uv_handle_t*, size_t, uv_buf_t* buf) { *buf = uv_buf_init(gReadBuf, kChunk); }
+void allocCb(uv_handle_t*, size_t, uv_buf_t* buf) {
+  *buf = uv_buf_init(gReadBuf, kChunk);
+}
 
 // --- spawn -------------------------------------------------------------------
 
@@ -90,8 +92,8 @@ void Spawner::start(Slot& s) {
     for (int i = 0; i < 3; ++i) {
       uv_pipe_init(loop, pipes[i], 0);
       pipes[i]->data = &s;
-      stdio[i].flags =
-          static_cast<uv_stdio_flags>(UV_CREATE_PIPE | (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE));
+      stdio[i].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE |
+                                                   (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE));
       stdio[i].data.stream = reinterpret_cast<uv_stream_t*>(pipes[i]);
     }
   } else {
