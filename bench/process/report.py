@@ -42,7 +42,7 @@ def ratio(a, b):
     return "%.2fx" % (statistics.median(a) / statistics.median(b))
 
 
-for variant in sorted({r.get("variant") for r in rows if r["test"] == "spawn"}):
+for variant in sorted({r.get("variant") for r in rows if r["test"] == "spawn"}, key=lambda v: v != "pipes"):
     some = next(r for r in rows if r["test"] == "spawn" and r["variant"] == variant)
     print("### spawn + reap of /bin/true, %s, %s in flight (runs: %d per peer)\n"
           % (variant, some["inflight"], len(vals("spawn", peers[0], "procs_per_s", variant))))
