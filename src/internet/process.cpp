@@ -16,9 +16,18 @@
 // ENOSYS) each such Process adds a SIGCHLD handler (IReactorSignals) that
 // reaps its own pid with waitpid(pid, WNOHANG); never waitpid(-1), which
 // would take the exit status of the program's other children.
+// A child that changes its user or group cannot be started by posix_spawn:
+// that case alone forks, and the child makes only raw system calls before
+// its exec (see forkChild). usePTY gives the child a new session whose
+// controlling terminal is a pseudo-terminal's slave on fds 0, 1 and 2; the
+// parent reads and writes the master through one pipe-mode Connection.
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,23 +120,37 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
       : reactor_(reactor), protocol_(std::move(protocol)) {}
   ~Process() override;
 
+  struct Identity {
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
+  };
   void spawn(const std::string& executable, const std::vector<std::string>& args,
-             const Environment& env, const std::string& path, const ChildFDs& childFDs);
+             const Environment& env, const std::string& path, const ChildFDs& childFDs,
+             Identity ids, bool usePTY);
 
   // IProcessTransport
   std::optional<int> pid() const override {
     if (pid_ > 0) return pid_;
     return std::nullopt;
   }
-  void closeStdin() override { closeChildFD(0); }
-  void closeStdout() override { closeChildFD(1); }
-  void closeStderr() override { closeChildFD(2); }
+  // A terminal has no separate stdin, stdout and stderr to close (Twisted's
+  // PTYProcess ignores these too): loseConnection closes it.
+  void closeStdin() override {
+    if (!pty_) closeChildFD(0);
+  }
+  void closeStdout() override {
+    if (!pty_) closeChildFD(1);
+  }
+  void closeStderr() override {
+    if (!pty_) closeChildFD(2);
+  }
   void closeChildFD(int childFD) override {
     auto it = pipes_.find(childFD);
     if (it == pipes_.end()) return;
     if (auto c = it->second.conn.lock()) c->loseConnection();
   }
   void writeToChild(int childFD, std::string_view data) override {
+    if (pty_ && childFD == 0) return write(data);
     auto it = pipes_.find(childFD);
     if (it == pipes_.end() || !it->second.writer)
       throw std::out_of_range("writeToChild: no pipe the parent writes to child fd " +
@@ -210,8 +233,8 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
   };
 
   std::shared_ptr<Connection> stdinPipe() {
-    auto it = pipes_.find(0);
-    return it != pipes_.end() && it->second.writer ? it->second.conn.lock() : nullptr;
+    auto it = pipes_.find(pty_ ? 1 : 0);  // a terminal's master is read and written
+    return it != pipes_.end() && (pty_ || it->second.writer) ? it->second.conn.lock() : nullptr;
   }
   std::vector<int> childFDs() const {
     std::vector<int> fds;
@@ -235,6 +258,7 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
   bool watching_ = false;
   SignalHandlerId sigchld_;  // the SIGCHLD fallback's handler, while unreaped
   bool disconnecting_ = false;
+  bool pty_ = false;  // usePTY: pipes_[1] is the terminal's master, read and written
   bool ended_ = false;
   bool held_ = false;  // the reactor's keep-alive was taken
   std::optional<Failure> exitReason_;
@@ -244,8 +268,8 @@ class Process final : public IProcessTransport, public std::enable_shared_from_t
 
   friend std::shared_ptr<IProcessTransport> spawn(ReactorBase&, std::shared_ptr<ProcessProtocol>,
                                                   std::string, std::vector<std::string>,
-                                                  Environment, std::string,
-                                                  std::optional<ChildFDs>);
+                                                  Environment, std::string, std::optional<ChildFDs>,
+                                                  Process::Identity, bool);
 };
 
 void PipeProtocol::dataReceived(std::string_view data) {
@@ -316,8 +340,147 @@ struct SpawnAttr {
 };
 }  // namespace
 
+namespace {
+// Twisted's child runs os.execvpe: a name without a slash is looked up in
+// the child's own PATH (os.defpath, "/bin:/usr/bin", if it has none). Done
+// here, before spawning: the first executable regular file wins, else the
+// first that exists (its exec then fails with the reason), else the name.
+std::string resolveExecutable(const std::string& executable, const Environment& env) {
+  if (executable.empty() || executable.find('/') != std::string::npos) return executable;
+  auto it = env.find("PATH");
+  std::string_view dirs = it != env.end() ? std::string_view(it->second) : "/bin:/usr/bin";
+  std::string existing;
+  for (;;) {
+    auto colon = dirs.find(':');
+    std::string_view dir = dirs.substr(0, colon);
+    std::string candidate = dir.empty() ? executable : std::string(dir) + "/" + executable;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0) {
+      if (S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+      if (existing.empty()) existing = candidate;
+    }
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return existing.empty() ? executable : existing;
+}
+
+// What the forked child needs, prepared by the parent: after fork() in a
+// threaded program the child may only make async-signal-safe calls, so
+// nothing here allocates, locks or looks up a user.
+struct ForkPlan {
+  struct Dup {
+    int from, to;
+  };
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  const Dup* dups;
+  std::size_t dupCount;
+  const int* closeBelow;  // fds under the highest target the child was not given
+  std::size_t closeCount;
+  int keepFrom;          // close every fd from here up, but errorFd
+  const char* ptySlave;  // usePTY: opened after setsid(), becomes fds 0-2
+  const char* chdirTo;   // or null
+  bool switchIds;
+  bool setGroups;
+  const gid_t* groups;
+  std::size_t groupCount;
+  gid_t gid;
+  bool setUid;
+  uid_t uid;
+  int errorFd;  // close-on-exec: EOF on success; {step, errno} on failure
+};
+
+// Why the forked child failed, as it tells the parent.
+enum ForkStep : int { kExec = 0, kChdir, kGroups, kGid, kUid, kTerminal };
+
+[[noreturn]] void forkChildFailed(int errorFd, int step) noexcept {
+  int report[2] = {step, errno};
+  (void)!::write(errorFd, report, sizeof report);
+  ::_exit(1);  // as Twisted's child after its failed exec
+}
+
+[[noreturn]] void forkChild(const ForkPlan& plan) noexcept {
+  auto fail = [&](int step) { forkChildFailed(plan.errorFd, step); };
+  // Default dispositions and an empty mask, as the spawn attributes give.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (plan.ptySlave) {
+    // A session leader opening a terminal without O_NOCTTY makes it its
+    // controlling terminal.
+    if (::setsid() < 0) fail(kTerminal);
+    int fd = ::open(plan.ptySlave, O_RDWR);
+    if (fd < 0) fail(kTerminal);
+    for (int target = 0; target < 3; ++target)
+      if (fd != target && ::dup2(fd, target) < 0) fail(kTerminal);
+    if (fd > 2) ::close(fd);
+  }
+  for (std::size_t i = 0; i < plan.dupCount; ++i)
+    if (::dup2(plan.dups[i].from, plan.dups[i].to) < 0) fail(kExec);
+  for (std::size_t i = 0; i < plan.closeCount; ++i)
+    ::close(plan.closeBelow[i]);
+  if (plan.errorFd > plan.keepFrom) ::syscall(SYS_close_range, plan.keepFrom, plan.errorFd - 1, 0);
+  ::syscall(SYS_close_range, plan.errorFd + 1, ~0U, 0);
+  if (plan.chdirTo && ::chdir(plan.chdirTo) != 0) fail(kChdir);
+  if (plan.switchIds) {
+    // Raw system calls: glibc's wrappers would signal the parent's other
+    // threads (they set the ids of every thread of a process).
+    if (plan.setGroups && ::syscall(SYS_setgroups, plan.groupCount, plan.groups) != 0)
+      fail(kGroups);
+    if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) fail(kGid);
+    if (plan.setUid && ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) fail(kUid);
+  }
+  ::execve(plan.program, plan.argv, plan.envp);
+  forkChildFailed(plan.errorFd, kExec);
+}
+
+// The supplementary groups of `uid`'s user with `gid` (Twisted's
+// initgroups(uid, gid)); just `gid` for a uid without a passwd entry.
+std::vector<gid_t> groupsOf(uid_t uid, gid_t gid) {
+  std::vector<char> buf(4096);
+  passwd pw{};
+  passwd* found = nullptr;
+  while (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == ERANGE)
+    buf.resize(buf.size() * 2);
+  if (!found) return {gid};
+  int n = 32;
+  std::vector<gid_t> groups(static_cast<std::size_t>(n));
+  while (::getgrouplist(pw.pw_name, gid, groups.data(), &n) < 0)
+    groups.resize(static_cast<std::size_t>(n));
+  groups.resize(static_cast<std::size_t>(n));
+  return groups;
+}
+
+// A pseudo-terminal's master (close-on-exec, non-blocking later by its
+// Connection) and its slave's path.
+std::pair<int, std::string> openPty() {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    throw std::system_error(errno, std::generic_category(), "spawnProcess: posix_openpt");
+  char name[128];
+  if (::grantpt(master) != 0 || ::unlockpt(master) != 0 ||
+      ::ptsname_r(master, name, sizeof name) != 0) {
+    int err = errno;
+    ::close(master);
+    throw std::system_error(err, std::generic_category(), "spawnProcess: pseudo-terminal");
+  }
+  return {master, name};
+}
+}  // namespace
+
 void Process::spawn(const std::string& executable, const std::vector<std::string>& args,
-                    const Environment& env, const std::string& path, const ChildFDs& childFDs) {
+                    const Environment& env, const std::string& path, const ChildFDs& givenFDs,
+                    Identity ids, bool usePTY) {
+  const std::string program = resolveExecutable(executable, env);
+  // A terminal: the child's fds 0-2 are its slave, opened by the child.
+  const ChildFDs childFDs = usePTY ? ChildFDs{} : givenFDs;
+  std::string ptySlave;
   // The child's side of each entry, above every target fd (so no dup2 of
   // the spawn actions overwrites another's source): as it is if it already
   // is (a new pipe's end usually is), else duplicated there, close-on-exec.
@@ -342,6 +505,11 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
   };
   std::vector<ParentEnd> parentEnds;
   try {
+    if (usePTY) {
+      auto [master, slave] = openPty();
+      parentEnds.push_back({1, master, false});
+      ptySlave = std::move(slave);
+    }
     for (auto& [target, spec] : childFDs) {
       int childSide;
       bool ownChildSide = true;
@@ -377,24 +545,6 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
     throw;
   }
 
-  FileActions actions;
-  for (auto& s : sources)
-    posix_spawn_file_actions_adddup2(&actions.a, s.fd, s.target);
-  // Every descriptor the child was not given is closed: those below the
-  // highest target that are not targets, and all above it.
-  for (int fd = 0; fd < maxTarget; ++fd)
-    if (!childFDs.count(fd)) posix_spawn_file_actions_addclose(&actions.a, fd);
-  posix_spawn_file_actions_addclosefrom_np(&actions.a, maxTarget + 1);
-  if (!path.empty()) posix_spawn_file_actions_addchdir_np(&actions.a, path.c_str());
-
-  SpawnAttr attr;
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr.a, &none);
-  posix_spawnattr_setsigdefault(&attr.a, &all);
-  posix_spawnattr_setflags(&attr.a, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
@@ -407,24 +557,148 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
   for (auto& e : envStrings)
     envp.push_back(e.data());
   envp.push_back(nullptr);
+  std::vector<int> closeBelow;  // fds under the highest target that are not targets
+  for (int fd = 0; fd < maxTarget; ++fd)
+    if (!childFDs.count(fd) && !(usePTY && fd < 3)) closeBelow.push_back(fd);
 
   pid_t child = 0;
-  int rc = ::posix_spawn(&child, executable.c_str(), &actions.a, &attr.a, argv.data(), envp.data());
-  if (rc != 0) {
+  int rc = 0;              // posix_spawn's error: no child
+  std::string failedStep;  // the forked child's failure, if any (it exits 1)
+  if (!ids.uid && !ids.gid) {
+    FileActions actions;
+    for (auto& s : sources)
+      posix_spawn_file_actions_adddup2(&actions.a, s.fd, s.target);
+    if (usePTY) {
+      // After POSIX_SPAWN_SETSID (glibc starts the session before the file
+      // actions): opened without O_NOCTTY, the slave becomes the
+      // controlling terminal.
+      posix_spawn_file_actions_addopen(&actions.a, 0, ptySlave.c_str(), O_RDWR, 0);
+      posix_spawn_file_actions_adddup2(&actions.a, 0, 1);
+      posix_spawn_file_actions_adddup2(&actions.a, 0, 2);
+    }
+    // Every descriptor the child was not given is closed: those below the
+    // highest target that are not targets, and all above it.
+    for (int fd : closeBelow)
+      posix_spawn_file_actions_addclose(&actions.a, fd);
+    posix_spawn_file_actions_addclosefrom_np(&actions.a, maxTarget + 1);
+    if (!path.empty()) posix_spawn_file_actions_addchdir_np(&actions.a, path.c_str());
+
+    SpawnAttr attr;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr.a, &none);
+    posix_spawnattr_setsigdefault(&attr.a, &all);
+    posix_spawnattr_setflags(&attr.a, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                          (usePTY ? POSIX_SPAWN_SETSID : 0));
+    rc = ::posix_spawn(&child, program.c_str(), &actions.a, &attr.a, argv.data(), envp.data());
+  } else {
+    // Twisted's _execChild: the missing one of uid and gid is this process's
+    // effective one; the groups are the user's (initgroups) unless the uid
+    // stays as it is.
+    const uid_t uid = ids.uid.value_or(::geteuid());
+    const gid_t gid = ids.gid.value_or(::getegid());
+    const bool setUid = uid != ::getuid();
+    std::vector<gid_t> groups = setUid ? groupsOf(uid, gid) : std::vector<gid_t>{};
+    std::vector<ForkPlan::Dup> dups;
+    for (auto& s : sources)
+      dups.push_back({s.fd, s.target});
+    int errorPipe[2];
+    if (::pipe2(errorPipe, O_CLOEXEC) != 0) {
+      int err = errno;
+      closeSources();
+      for (auto& p : parentEnds)
+        ::close(p.fd);
+      throw std::system_error(err, std::generic_category(), "spawnProcess: pipe");
+    }
+    // Above every target, so the child's dup2s never land on it.
+    int errorFd = ::fcntl(errorPipe[1], F_DUPFD_CLOEXEC, maxTarget + 1);
+    ::close(errorPipe[1]);
+    ForkPlan plan{program.c_str(),
+                  argv.data(),
+                  envp.data(),
+                  dups.data(),
+                  dups.size(),
+                  closeBelow.data(),
+                  closeBelow.size(),
+                  maxTarget + 1,
+                  usePTY ? ptySlave.c_str() : nullptr,
+                  path.empty() ? nullptr : path.c_str(),
+                  true,
+                  setUid,
+                  groups.data(),
+                  groups.size(),
+                  gid,
+                  setUid,
+                  uid,
+                  errorFd};
+    child = errorFd < 0 ? -1 : ::fork();
+    if (child == 0) forkChild(plan);
+    int forkErr = errno;
+    if (errorFd >= 0) ::close(errorFd);
+    if (child < 0) {
+      ::close(errorPipe[0]);
+      closeSources();
+      for (auto& p : parentEnds)
+        ::close(p.fd);
+      throw std::system_error(forkErr, std::generic_category(), "spawnProcess: fork");
+    }
+    int report[2] = {0, 0};
+    ssize_t n;
+    while ((n = ::read(errorPipe[0], report, sizeof report)) < 0 && errno == EINTR) {
+    }
+    ::close(errorPipe[0]);
+    if (n == static_cast<ssize_t>(sizeof report)) {
+      std::string reason = std::strerror(report[1]);
+      switch (report[0]) {
+        case kGroups:
+          failedStep = "setgroups for uid " + std::to_string(uid) + ": " + reason;
+          break;
+        case kGid:
+          failedStep = "setgid " + std::to_string(gid) + ": " + reason;
+          break;
+        case kUid:
+          failedStep = "setuid " + std::to_string(uid) + ": " + reason;
+          break;
+        case kTerminal:
+          failedStep = "the terminal " + ptySlave + ": " + reason;
+          break;
+        default:
+          failedStep = reason;
+      }
+    }
+  }
+  if (rc != 0 || !failedStep.empty()) {
     // What Twisted's child writes to its stderr when its exec fails (the
-    // pipe is empty, the message far below its capacity: never blocks).
-    const std::string message = "Upon exec of " + executable + (path.empty() ? "" : " in " + path) +
-                                ": " + std::strerror(rc) + "\n";
+    // pipe is empty, the message far below its capacity: never blocks). A
+    // terminal's slave is opened for it: the master reads it.
+    const std::string reason = rc != 0 ? std::string(std::strerror(rc)) : failedStep;
+    const std::string message =
+        "Upon exec of " + executable + (path.empty() ? "" : " in " + path) + ": " + reason + "\n";
+    if (usePTY) {
+      int slave = ::open(ptySlave.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      if (slave >= 0) {
+        (void)!::write(slave, message.data(), message.size());
+        ::close(slave);
+      }
+    }
     for (auto& s : sources)
       if (s.target == 2) (void)!::write(s.fd, message.data(), message.size());
+    log::msg("spawnProcess: cannot run " + executable + (path.empty() ? "" : " in " + path) + ": " +
+             reason);
   }
   closeSources();  // the child has its own copies; ours close, so EOFs reach us
 
   // The pipes, child or not: without a child, their other ends are closed,
-  // so readers see EOF and writers EPIPE, as after a child's failed exec.
+  // so readers see EOF and writers EPIPE, as after a child's failed exec. A
+  // terminal's master is one Connection, read and written (a copy of the fd
+  // for writing: a Connection in pipe mode owns two).
+  pty_ = usePTY;
   for (auto& p : parentEnds) {
+    int writeFd = p.writer ? p.fd : -1;
+    if (usePTY) writeFd = ::fcntl(p.fd, F_DUPFD_CLOEXEC, 0);
     auto conn = std::make_shared<Connection>(
-        reactor_, Connection::Pipes{p.writer ? -1 : p.fd, p.writer ? p.fd : -1, true});
+        reactor_, Connection::Pipes{p.writer ? -1 : p.fd, writeFd, true});
     auto proto = std::make_unique<PipeProtocol>(this, p.target);
     pipes_[p.target] = Pipe{conn, proto.get(), p.writer};
     Connection::start(conn, std::move(proto));
@@ -432,8 +706,6 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
 
   if (rc != 0) {
     // Twisted's child reports the failed exec on stderr and exits 1.
-    log::msg("spawnProcess: cannot run " + executable + (path.empty() ? "" : " in " + path) + ": " +
-             std::strerror(rc));
     reactor_.callLater(0, [self = shared_from_this()] { self->exited(1 << 8); });
     return;
   }
@@ -643,10 +915,11 @@ std::shared_ptr<IProcessTransport> spawn(ReactorBase& reactor,
                                          std::shared_ptr<ProcessProtocol> protocol,
                                          std::string executable, std::vector<std::string> args,
                                          Environment env, std::string path,
-                                         std::optional<ChildFDs> childFDs) {
+                                         std::optional<ChildFDs> childFDs, Process::Identity ids,
+                                         bool usePTY) {
   if (!protocol) throw std::invalid_argument("spawnProcess: null protocol");
   auto p = std::make_shared<Process>(reactor, protocol);
-  p->spawn(executable, args, env, path, childFDs ? *childFDs : defaultChildFDs());
+  p->spawn(executable, args, env, path, childFDs ? *childFDs : defaultChildFDs(), ids, usePTY);
   reactor.holdKeepAlive(p->keepAlive_, p);
   p->held_ = true;
   {
@@ -668,12 +941,11 @@ std::shared_ptr<IProcessTransport> ReactorBase::spawnProcess(
     std::vector<std::string> args, process::Environment env, std::string path,
     std::optional<uid_t> uid, std::optional<gid_t> gid, bool usePTY,
     std::optional<process::ChildFDs> childFDs) {
+  // Twisted: "Using childFDs is not supported with usePTY=True."
   if (usePTY && childFDs) throw std::invalid_argument("spawnProcess: usePTY and childFDs together");
-  // TODO(issue 12): uid/gid and usePTY are being implemented.
-  if (uid || gid || usePTY)
-    throw std::invalid_argument("spawnProcess: uid, gid and usePTY are not supported yet");
   return process::detail::spawn(*this, std::move(protocol), std::move(executable), std::move(args),
-                                std::move(env), std::move(path), std::move(childFDs));
+                                std::move(env), std::move(path), std::move(childFDs), {uid, gid},
+                                usePTY);
 }
 
 }  // namespace twisted::internet

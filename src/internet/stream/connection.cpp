@@ -220,6 +220,8 @@ DescriptorResult Connection::doRead() {
     if (n == 0) return main::CONNECTION_DONE();
     int err = errno;
     if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
+    // A pseudo-terminal's master reads EIO, not 0, once its slave is closed.
+    if (err == EIO && isPipe_) return main::CONNECTION_DONE();
     return lostFailure(err);
   }
   return std::nullopt;
