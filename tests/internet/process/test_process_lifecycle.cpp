@@ -73,7 +73,8 @@ class ProcessLifecycleTest : public testing_internal::RealReactorTest {
     std::vector<std::shared_ptr<Recorder>> all;
     int ended = 0;
     while (ended < count) {
-      while (static_cast<int>(all.size()) < count && static_cast<int>(all.size()) - ended < kInFlight) {
+      while (static_cast<int>(all.size()) < count &&
+             static_cast<int>(all.size()) - ended < kInFlight) {
         all.push_back(std::make_shared<Recorder>());
         spawn(static_cast<int>(all.size()) - 1, all.back());
       }
@@ -216,7 +217,8 @@ TEST_P(ProcessLifecycleTest, SpawningFromOtherThreadsThroughCallFromThread) {
       });
   });
   std::function<void()> poll = [&] {
-    if (std::all_of(protocols.begin(), protocols.end(), [](auto& p) { return p->ended.has_value(); }))
+    if (std::all_of(protocols.begin(), protocols.end(),
+                    [](auto& p) { return p->ended.has_value(); }))
       r->stop();
     else
       r->callLater(0.01, poll);
@@ -263,7 +265,8 @@ TEST_P(ProcessLifecycleTest, ReactorStopWhileChildRunsClosesPipesAndLeavesIt) {
   ASSERT_TRUE(t);
   ASSERT_TRUE(t->pid().has_value());
   const int pid = *t->pid();
-  for (const char* lost : {"childConnectionLost 0", "childConnectionLost 1", "childConnectionLost 2"})
+  for (const char* lost :
+       {"childConnectionLost 0", "childConnectionLost 1", "childConnectionLost 2"})
     EXPECT_GE(p->position(lost), 0) << lost;
   EXPECT_FALSE(p->exited.has_value());
   r.reset();
@@ -287,10 +290,10 @@ TEST_P(ProcessLifecycleTest, ReactorDestroyedHoldingTheOnlyReferenceToARunningCh
                         {1, process::ChildFD::Read},
                         {2, process::ChildFD::Read},
                         {3, gate[0]}};
-  const int pid = *r->spawnProcess(std::make_shared<Recorder>(), "/bin/sh",
-                                   sh("cat; read x <&3; exit 6"), {}, {}, std::nullopt,
-                                   std::nullopt, false, fds)
-                       ->pid();
+  const int pid =
+      *r->spawnProcess(std::make_shared<Recorder>(), "/bin/sh", sh("cat; read x <&3; exit 6"), {},
+                       {}, std::nullopt, std::nullopt, false, fds)
+           ->pid();
   ::close(gate[0]);
   r.reset();
   ASSERT_EQ(::write(gate[1], "x\n", 2), 2);
