@@ -8,6 +8,7 @@ set -euo pipefail
 # CLI11 (twist's command line), GoogleTest/GoogleMock, Google Benchmark.
 # Tests: Python Twisted, the independent peer of the interop tests.
 # netcat-openbsd: `nc`, what scripts/run tells the user to connect with.
+# bc: the interactive child of examples/process/bc_calculator.
 # Packaging (tests/consumer/run.sh): dpkg-dev (dpkg-shlibdeps, which CPack's
 # DEB generator runs to compute twist's dependencies) and file (CPack finds
 # the ELF files with it); pkg-config for the pkg-config consumer build;
@@ -16,7 +17,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build make pkg-config dpkg-dev file clang-format doxygen
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-twisted netcat-openbsd
+  python3 python3-twisted netcat-openbsd bc
 )
 if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
   # The peers that ../shared/bench compares us with.

@@ -318,19 +318,21 @@ struct SpawnAttr {
 
 void Process::spawn(const std::string& executable, const std::vector<std::string>& args,
                     const Environment& env, const std::string& path, const ChildFDs& childFDs) {
-  // The child's side of each entry, duplicated above every target fd (so no
-  // dup2 of the spawn actions overwrites another's source), close-on-exec.
+  // The child's side of each entry, above every target fd (so no dup2 of
+  // the spawn actions overwrites another's source): as it is if it already
+  // is (a new pipe's end usually is), else duplicated there, close-on-exec.
   int maxTarget = 2;
   for (auto& [target, spec] : childFDs)
     maxTarget = std::max(maxTarget, target);
   struct Source {
     int target;
     int fd;
+    bool owned;  // ours to close (a pipe's end or a copy), not the caller's fd
   };
   std::vector<Source> sources;
   auto closeSources = [&] {
     for (auto& s : sources)
-      ::close(s.fd);
+      if (s.owned) ::close(s.fd);
     sources.clear();
   };
   struct ParentEnd {
@@ -356,13 +358,17 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
         childSide = std::get<int>(spec);
         ownChildSide = false;
       }
+      if (childSide > maxTarget) {
+        sources.push_back({target, childSide, ownChildSide});
+        continue;
+      }
       int copy = ::fcntl(childSide, F_DUPFD_CLOEXEC, maxTarget + 1);
       int err = errno;
       if (ownChildSide) ::close(childSide);
       if (copy < 0)
         throw std::system_error(err, std::generic_category(),
                                 "spawnProcess: child fd " + std::to_string(target));
-      sources.push_back({target, copy});
+      sources.push_back({target, copy, true});
     }
   } catch (...) {
     closeSources();
@@ -453,7 +459,7 @@ bool pidfdDisabled() {
 void Process::watchChild() {
   pidfd_ = pidfdDisabled() ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd_ >= 0) {
-    ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
+    // pidfd_open's fd is always close-on-exec.
     reactor_.addReader(&reaper_);
     watching_ = true;
     return;
@@ -551,6 +557,10 @@ void Process::exited(int waitStatus) {
   for (auto& [fd, pipe] : pipes_)
     if (auto c = pipe.conn.lock(); c && pipe.writer) c->loseConnection();
   maybeCallProcessEnded();
+  // The last reference may go here: what the protocol's destructor logs must
+  // not ask this dying Process (the Reaper's context) for its logPrefix.
+  log::LoggingContextScope noContext(nullptr);
+  keep.reset();
 }
 
 void Process::pipeData(int childFD, std::string_view data) {
@@ -577,6 +587,8 @@ void Process::pipeLost(int childFD) {
     }
   }
   maybeCallProcessEnded();
+  log::LoggingContextScope noContext(nullptr);  // as in exited()
+  keep.reset();
 }
 
 void Process::maybeCallProcessEnded() {

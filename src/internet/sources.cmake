@@ -28,6 +28,7 @@ list(APPEND TWISTED_SOURCES
   internet/unix/datagram.cpp
   internet/stdio.cpp
   internet/process.cpp
+  internet/utils.cpp
   internet/threads.cpp
   internet/threaded_resolver.cpp
 )
