@@ -881,14 +881,17 @@ void Process::maybeCallProcessEnded() {
 }
 
 void Process::signalProcess(std::string_view signalName) {
-  static const std::map<std::string_view, int> names{
-      {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},
-      {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"STOP", SIGSTOP},
-      {"CONT", SIGCONT}, {"ALRM", SIGALRM}, {"PIPE", SIGPIPE}, {"ABRT", SIGABRT}};
-  auto it = names.find(signalName);
-  if (it == names.end())
-    throw std::invalid_argument("signalProcess: unknown signal " + std::string(signalName));
-  signalProcess(it->second);
+  // Twisted takes any name its signal module has (getattr(signal, "SIG" +
+  // name)): every number's abbreviation, and the aliases glibc does not
+  // list there.
+  static const std::map<std::string_view, int> aliases{
+      {"IOT", SIGIOT}, {"CLD", SIGCHLD}, {"POLL", SIGPOLL}};
+  if (auto it = aliases.find(signalName); it != aliases.end()) return signalProcess(it->second);
+  for (int number = 1; number < SIGRTMIN; ++number) {
+    const char* name = ::sigabbrev_np(number);
+    if (name && signalName == name) return signalProcess(number);
+  }
+  throw std::invalid_argument("signalProcess: unknown signal " + std::string(signalName));
 }
 
 void Process::signalProcess(int signalNumber) {

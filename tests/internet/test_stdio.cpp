@@ -237,6 +237,21 @@ TEST_P(StdioTest, ClosedReaderIsAConnectionLostNotASigpipe) {
   ::sigaction(SIGPIPE, &old, nullptr);
 }
 
+// As Twisted's StandardIO (its stdout is a ProcessWriter): the reader of a
+// stdout pipe going away is noticed without writing anything, since that
+// is the only thing that makes a pipe's write end readable (select) or in
+// error (poll, epoll). Twisted reports it as ConnectionLost.
+TEST_P(StdioTest, ClosedReaderIsNoticedWithoutAWrite) {
+  Pipe in, out;
+  Record rec;
+  StandardIO io(std::make_unique<Echo>(rec), in.read, out.write, *r);
+  out.closeRead();
+  spinUntil([&] { return rec.lost.has_value(); });
+  ASSERT_TRUE(rec.lost.has_value());
+  EXPECT_TRUE(rec.lost->check<error::ConnectionLost>()) << rec.lost->getErrorMessage();
+  EXPECT_TRUE(isDevNull(out.write));
+}
+
 TEST_P(StdioTest, StreamingProducerIsPausedWhileStdoutIsFull) {
   Pipe in, out;
   Record rec;

@@ -156,6 +156,9 @@ Connection::Connection(ReactorBase& reactor, Pipes pipes)
 }
 
 Connection::~Connection() {
+  // Still registered only when the reactor itself is being destroyed (it
+  // drops its keep-alives): nothing to unregister from.
+  watchesWriteEnd_ = false;
   if (isPipe_) {
     closeFd(fd_);
     closeFd(writeFd_);
@@ -171,7 +174,19 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
   // Registered first: if the reactor cannot watch this socket (select: fd >=
   // FD_SETSIZE; epoll: ENOMEM, ENOSPC) this throws before anything happened,
   // and the socket closes with `self`.
-  c.startReading();
+  // Only a write-only end (a process's stdin pipe, StandardIO's stdout when
+  // a pipe): a terminal's fd is also readable for its input.
+  if (c.isPipe_ && c.writeFd_ >= 0 && (c.writeFlags_ & O_ACCMODE) == O_WRONLY) {
+    c.reactor_.addReader(&c.writeSide_);
+    c.watchesWriteEnd_ = true;
+  }
+  try {
+    c.startReading();
+  } catch (...) {
+    if (c.watchesWriteEnd_) c.reactor_.removeReader(&c.writeSide_);
+    c.watchesWriteEnd_ = false;
+    throw;
+  }
   c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
   c.protocol_ = std::move(protocol);
   log::LoggingContextScope scope(&c);
@@ -371,6 +386,10 @@ IWriteDescriptor* Connection::writer() noexcept {
 
 void Connection::closeFd(int& fd) noexcept {
   if (fd < 0) return;
+  if (&fd == &writeFd_ && watchesWriteEnd_) {
+    reactor_.removeReader(&writeSide_);
+    watchesWriteEnd_ = false;
+  }
   reactor_.descriptorClosing(fd);
   if (!isPipe_ || ownsPipes_) {
     ::close(fd);
@@ -390,6 +409,11 @@ void Connection::closeFd(int& fd) noexcept {
     }
   }
   fd = -1;
+}
+
+DescriptorResult Connection::WriteSide::doRead() {
+  // The pipe's reader is gone (nothing else makes a write-only end readable).
+  return main::CONNECTION_LOST();
 }
 
 void Connection::finishWithoutWriter() {

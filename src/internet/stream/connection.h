@@ -191,11 +191,17 @@ class Connection : public ITCPTransport,
   mutable CompactAddress host_;  // on the first getHost() (or an abort)
 
   // Pipe mode: the write fd and the descriptor the reactor watches for it
-  // (a descriptor has one fileno(); it forwards to this connection).
-  class WriteSide final : public IWriteDescriptor {
+  // (a descriptor has one fileno(); it forwards to this connection). A
+  // write-only pipe end is also watched for reading, as Twisted's
+  // ProcessWriter does: it can only turn readable (select) or report an
+  // error (poll, epoll) when its reader closed, so the loss is noticed
+  // without a write.
+  class WriteSide final : public IReadDescriptor, public IWriteDescriptor {
    public:
     explicit WriteSide(Connection& c) noexcept : c_(c) {}
     int fileno() const override { return c_.writeFd_; }
+    DescriptorResult doRead() override;
+    bool readsErrors() const noexcept override { return true; }
     DescriptorResult doWrite() override { return c_.doWrite(); }
     void connectionLost(const python::Failure& reason) override { c_.connectionLost(reason); }
     IHalfCloseableDescriptor* halfCloseable() noexcept override { return nullptr; }
@@ -207,7 +213,8 @@ class Connection : public ITCPTransport,
   int writeFd_ = -1;
   int readFlags_ = -1;  // the pipe fds' file status flags before us
   int writeFlags_ = -1;
-  bool ownsPipes_ = false;  // pipe mode: the fds are ours to close(2) (process pipes)
+  bool ownsPipes_ = false;        // pipe mode: the fds are ours to close(2) (process pipes)
+  bool watchesWriteEnd_ = false;  // writeSide_ is registered as a reader
   WriteSide writeSide_{*this};
 };
 

@@ -344,7 +344,7 @@ TEST_P(ProcessTest, ManyChildrenNoZombieNoFdGrowth) {
     run(p, "/bin/true", {"true"});
   }
   const int fdsBefore = countFds();
-  constexpr int kChildren = 200, kInFlight = 16;
+  constexpr int kChildren = 1000, kInFlight = 16;
   int started = 0, ended = 0;
   std::vector<std::shared_ptr<Recorder>> live;
   while (ended < kChildren) {
