@@ -16,22 +16,6 @@
 namespace twisted::twist {
 namespace {
 
-// Where Twisted's child looks the command up: execvpe in the empty
-// environment procmon gives it searches Python's os.defpath.
-constexpr const char* kDefaultPath[] = {"/bin", "/usr/bin"};
-
-// The executable for `command`, as execvpe finds it: itself if it holds a
-// '/', else the first executable file of that name in kDefaultPath (itself
-// if none: the child then fails to start, and says why in the log).
-std::string findExecutable(const std::string& command) {
-  if (command.find('/') != std::string::npos) return command;
-  for (const char* dir : kDefaultPath) {
-    std::string candidate = std::string(dir) + "/" + command;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return command;
-}
-
 class ProcmonRunner : public Service {
  public:
   explicit ProcmonRunner(std::unique_ptr<runner::procmon::ProcessMonitor> monitor)
@@ -91,7 +75,6 @@ class ProcmonService : public ServiceMaker {
     for (const std::string& arg : commandLine_)
       name += (name.empty() ? "" : " ") + arg;
     std::vector<std::string> args = commandLine_;
-    args[0] = findExecutable(args[0]);  // spawnProcess takes a path
     monitor->addProcess(name, std::move(args));
     return std::make_unique<ProcmonRunner>(std::move(monitor));
   }

@@ -19,7 +19,8 @@ class TWISTED_API IReactorProcess {
  public:
   virtual ~IReactorProcess() = default;
 
-  /// Starts `executable` (a path: no $PATH search, as Twisted) with argv
+  /// Starts `executable` (a name without '/' is looked up in the child's
+  /// PATH, "/bin:/usr/bin" if `env` has none, as Twisted's execvpe) with argv
   /// `args` (args[0] is argv[0]), exactly the environment `env` (empty by
   /// default; process::parentEnvironment() to inherit), in the working
   /// directory `path` (this process's if empty), as user `uid` and group
