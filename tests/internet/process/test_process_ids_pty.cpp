@@ -61,8 +61,8 @@ class ProcessIdsPtyTest : public testing_internal::RealReactorTest {
 TEST_P(ProcessIdsPtyTest, UidAndGidSwitchTheChildsUserGroupAndGroups) {
   if (!root()) GTEST_SKIP() << "switching users needs root";
   auto p = run("/bin/sh", sh("id -u; id -g; id -G; id -ru"), {}, kNobody, kNogroup);
-  ASSERT_TRUE(p->ended->check<error::ProcessDone>()) << p->ended->getErrorMessage()
-                                                      << p->received[2];
+  ASSERT_TRUE(p->ended->check<error::ProcessDone>())
+      << p->ended->getErrorMessage() << p->received[2];
   // nobody's groups are nogroup's alone (initgroups): root's are gone.
   EXPECT_EQ(p->received[1], "65534\n65534\n65534\n65534\n");
 }
@@ -73,8 +73,8 @@ TEST_P(ProcessIdsPtyTest, UidAloneTakesTheEffectiveGidAndTheUsersGroups) {
   ASSERT_TRUE(p->ended->check<error::ProcessDone>()) << p->received[2];
   // initgroups("nobody", egid): egid and the groups listing nobody as a
   // member (none), not nobody's passwd group.
-  EXPECT_EQ(p->received[1], "65534\n" + std::to_string(::getegid()) + "\n" +
-                                std::to_string(::getegid()) + "\n");
+  EXPECT_EQ(p->received[1],
+            "65534\n" + std::to_string(::getegid()) + "\n" + std::to_string(::getegid()) + "\n");
 }
 
 TEST_P(ProcessIdsPtyTest, GidAloneKeepsTheUser) {
@@ -145,7 +145,7 @@ TEST_P(ProcessIdsPtyTest, PtyEchoesWhatIsWrittenAndEndsOnEOF) {
   t->write("hello\n");
   // The terminal echoes the line, then cat writes it back.
   spinUntil([&] { return p->received[1] == "hello\r\nhello\r\n"; });
-  t->closeStdin();  // no-op on a terminal (as Twisted's PTYProcess)
+  t->closeStdin();             // no-op on a terminal (as Twisted's PTYProcess)
   t->writeToChild(0, "\x04");  // VEOF at the start of a line: cat reads EOF
   spinUntil([&] { return p->ended.has_value(); });
   EXPECT_TRUE(p->ended->check<error::ProcessDone>())
@@ -181,9 +181,10 @@ TEST_P(ProcessIdsPtyTest, PtyMissingExecutableSaysSoOnTheTerminal) {
 
 TEST_P(ProcessIdsPtyTest, PtyWithAUser) {
   if (!root()) GTEST_SKIP() << "switching users needs root";
-  auto p = run("/usr/bin/python3",
-               {"python3", "-c", "import os\nprint(os.getuid(), os.isatty(0), os.getsid(0) == os.getpid())"},
-               {}, kNobody, kNogroup, true);
+  auto p = run(
+      "/usr/bin/python3",
+      {"python3", "-c", "import os\nprint(os.getuid(), os.isatty(0), os.getsid(0) == os.getpid())"},
+      {}, kNobody, kNogroup, true);
   ASSERT_TRUE(p->ended->check<error::ProcessDone>()) << p->received[1];
   EXPECT_EQ(p->received[1], "65534 True True\r\n");
 }
