@@ -382,9 +382,7 @@ struct ForkPlan {
   int keepFrom;          // close every fd from here up, but errorFd
   const char* ptySlave;  // usePTY: opened after setsid(), becomes fds 0-2
   const char* chdirTo;   // or null
-  bool switchIds;
-  bool setGroups;
-  const gid_t* groups;
+  const gid_t* groups;   // set with the uid (initgroups), when setUid
   std::size_t groupCount;
   gid_t gid;
   bool setUid;
@@ -428,11 +426,10 @@ enum ForkStep : int { kExec = 0, kChdir, kGroups, kGid, kUid, kTerminal };
   if (plan.errorFd > plan.keepFrom) ::syscall(SYS_close_range, plan.keepFrom, plan.errorFd - 1, 0);
   ::syscall(SYS_close_range, plan.errorFd + 1, ~0U, 0);
   if (plan.chdirTo && ::chdir(plan.chdirTo) != 0) fail(kChdir);
-  if (plan.switchIds) {
+  {
     // Raw system calls: glibc's wrappers would signal the parent's other
     // threads (they set the ids of every thread of a process).
-    if (plan.setGroups && ::syscall(SYS_setgroups, plan.groupCount, plan.groups) != 0)
-      fail(kGroups);
+    if (plan.setUid && ::syscall(SYS_setgroups, plan.groupCount, plan.groups) != 0) fail(kGroups);
     if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) fail(kGid);
     if (plan.setUid && ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) fail(kUid);
   }
@@ -624,8 +621,6 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
                   maxTarget + 1,
                   usePTY ? ptySlave.c_str() : nullptr,
                   path.empty() ? nullptr : path.c_str(),
-                  true,
-                  setUid,
                   groups.data(),
                   groups.size(),
                   gid,
@@ -696,7 +691,12 @@ void Process::spawn(const std::string& executable, const std::vector<std::string
   pty_ = usePTY;
   for (auto& p : parentEnds) {
     int writeFd = p.writer ? p.fd : -1;
-    if (usePTY) writeFd = ::fcntl(p.fd, F_DUPFD_CLOEXEC, 0);
+    if (usePTY && (writeFd = ::fcntl(p.fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+      // No copy to write with: the terminal cannot be driven. The child (if
+      // any) is left to be reaped; its output still arrives.
+      log::msg(std::string("spawnProcess: cannot copy the terminal's master: ") +
+               std::strerror(errno));
+    }
     auto conn = std::make_shared<Connection>(
         reactor_, Connection::Pipes{p.writer ? -1 : p.fd, writeFd, true});
     auto proto = std::make_unique<PipeProtocol>(this, p.target);
