@@ -22,12 +22,14 @@ install(EXPORT twistedcppTargets
   DESTINATION ${TWISTED_CMAKE_DIR}
   COMPONENT dev)
 
-# A static libtwisted links libfmt into its users (LINK_ONLY in the exported
-# target), so the package config must find fmt; a shared one does not.
+# A static libtwisted links libfmt and OpenSSL into its users (LINK_ONLY in
+# the exported target), so the package config must find them; a shared one
+# does not.
 if(TWISTED_SHARED)
-  set(TWISTED_CONFIG_FIND_FMT "# {fmt} is linked into the shared libtwisted privately: nothing to find.")
+  set(TWISTED_CONFIG_FIND_FMT
+    "# {fmt} and OpenSSL are linked into the shared libtwisted privately: nothing to find.")
 else()
-  set(TWISTED_CONFIG_FIND_FMT "find_dependency(fmt)")
+  set(TWISTED_CONFIG_FIND_FMT "find_dependency(fmt)\nfind_dependency(OpenSSL 3)")
 endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/twistedcppConfig.cmake.in
   ${PROJECT_BINARY_DIR}/twistedcppConfig.cmake
@@ -46,12 +48,12 @@ install(FILES
 # --prefix, CPack's /usr), so the file is written at install time.
 if(TWISTED_SHARED)
   set(TWISTED_PC_REQUIRES "")
-  set(TWISTED_PC_REQUIRES_PRIVATE "fmt")
+  set(TWISTED_PC_REQUIRES_PRIVATE "fmt openssl")
   set(TWISTED_PC_LIBS "")
   set(TWISTED_PC_LIBS_PRIVATE "-pthread")
 else()
   # A static library's dependencies are the user's link dependencies.
-  set(TWISTED_PC_REQUIRES "fmt")
+  set(TWISTED_PC_REQUIRES "fmt openssl")
   set(TWISTED_PC_REQUIRES_PRIVATE "")
   set(TWISTED_PC_LIBS "-pthread")
   set(TWISTED_PC_LIBS_PRIVATE "")

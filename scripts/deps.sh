@@ -9,6 +9,9 @@ set -euo pipefail
 # Tests: Python Twisted, the independent peer of the interop tests.
 # netcat-openbsd: `nc`, what scripts/run tells the user to connect with.
 # bc: the interactive child of examples/process/bc_calculator.
+# libssl-dev: OpenSSL 3, under TLS (twisted/internet/ssl.h). openssl, curl,
+# socat, python3-openssl, python3-service-identity: the TLS interop peers
+# (openssl s_client/s_server, curl, Python Twisted's TLS).
 # Packaging (tests/consumer/run.sh): dpkg-dev (dpkg-shlibdeps, which CPack's
 # DEB generator runs to compute twist's dependencies) and file (CPack finds
 # the ELF files with it); pkg-config for the pkg-config consumer build;
@@ -18,6 +21,7 @@ PACKAGES=(
   g++ cmake ninja-build make pkg-config dpkg-dev file clang-format doxygen
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-twisted netcat-openbsd bc
+  libssl-dev openssl curl socat python3-openssl python3-service-identity ca-certificates
 )
 if [[ ${TWISTED_BENCH_DEPS:-0} == 1 ]]; then
   # The peers that ../shared/bench compares us with.

@@ -20,6 +20,10 @@ list(APPEND TWISTED_SOURCES
   internet/stream/port.cpp
   internet/stream/connector.cpp
   internet/tcp/tcp.cpp
+  internet/ssl/certificate.cpp
+  internet/ssl/options.cpp
+  internet/ssl/reactor_ssl.cpp
+  internet/tls/tls_protocol.cpp
   internet/udp/inet.cpp
   internet/udp/port.cpp
   internet/udp/udp.cpp

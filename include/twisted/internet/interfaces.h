@@ -4,6 +4,7 @@
 
 #include <twisted/internet/interfaces/ifile_descriptor.h>
 #include <twisted/internet/interfaces/ifile_descriptor_receiver.h>
+#include <twisted/internet/interfaces/ihandshake_listener.h>
 #include <twisted/internet/interfaces/imulticast_transport.h>
 #include <twisted/internet/interfaces/iproducer.h>
 #include <twisted/internet/interfaces/ireactor_core.h>
@@ -12,6 +13,7 @@
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
 #include <twisted/internet/interfaces/ireactor_signals.h>
 #include <twisted/internet/interfaces/ireactor_socket.h>
+#include <twisted/internet/interfaces/ireactor_ssl.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_threads.h>
 #include <twisted/internet/interfaces/ireactor_time.h>
@@ -19,6 +21,8 @@
 #include <twisted/internet/interfaces/ireactor_unix.h>
 #include <twisted/internet/interfaces/ireactor_unix_datagram.h>
 #include <twisted/internet/interfaces/iresolver_simple.h>
+#include <twisted/internet/interfaces/issl_transport.h>
+#include <twisted/internet/interfaces/itls_transport.h>
 #include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/interfaces/iudp_transport.h>
 #include <twisted/internet/interfaces/iunix_transport.h>

@@ -65,7 +65,7 @@ struct TWISTED_API ReactorOptions {
 /// SelectReactor) or use the process-wide reactor().
 ///
 /// Mirrors: twisted.internet.base.ReactorBase + posixbase.PosixReactorBase
-/// (IReactorCore, IReactorTime, IReactorFDSet, IReactorThreads, IReactorTCP,
+/// (IReactorCore, IReactorTime, IReactorFDSet, IReactorThreads, IReactorTCP, IReactorSSL,
 /// IReactorUDP, IReactorMulticast, IReactorUNIX, IReactorUNIXDatagram,
 /// IReactorSocket, IReactorPluggableResolver, IReactorProcess), plus
 /// IReactorSignals (a C++ addition).
@@ -77,6 +77,7 @@ class TWISTED_API ReactorBase : public IReactorCore,
                                 public IReactorFDSet,
                                 public IReactorThreads,
                                 public IReactorTCP,
+                                public IReactorSSL,
                                 public IReactorUDP,
                                 public IReactorMulticast,
                                 public IReactorUNIX,
@@ -126,6 +127,16 @@ class TWISTED_API ReactorBase : public IReactorCore,
                                             std::string_view interface = "") override;
   std::shared_ptr<IConnector> connectTCP(
       std::string_view host, int port, std::shared_ptr<ClientFactory> factory, double timeout = 30,
+      std::optional<std::pair<std::string, int>> bindAddress = {}) override;
+
+  // IReactorSSL (src/internet/ssl/)
+  std::shared_ptr<IListeningPort> listenSSL(int port, std::shared_ptr<Factory> factory,
+                                            const ssl::CertificateOptions& contextFactory,
+                                            int backlog = 50,
+                                            std::string_view interface = "") override;
+  std::shared_ptr<IConnector> connectSSL(
+      std::string_view host, int port, std::shared_ptr<ClientFactory> factory,
+      const ssl::CertificateOptions& contextFactory, double timeout = 30,
       std::optional<std::pair<std::string, int>> bindAddress = {}) override;
 
   // IReactorUDP (src/internet/udp/)

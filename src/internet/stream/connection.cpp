@@ -19,6 +19,7 @@
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/interfaces/ifile_descriptor_receiver.h>
+#include <twisted/internet/tls.h>
 #include <twisted/python/log.h>
 
 #include "internet/stream/connector.h"
@@ -198,6 +199,58 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
     log::err(std::current_exception(), "Unhandled error in connectionMade");
     c.abortConnection();
   }
+}
+
+// --- TLS (startTLS) ----------------------------------------------------------
+
+// What the TLS layer writes to: this connection without the TLS routing.
+struct Connection::TLSState final : ITCPTransport {
+  explicit TLSState(Connection& c) noexcept : c_(c) {}
+  void write(std::string_view data) override { c_.writeRaw(data); }
+  void writeSequence(std::span<const std::string_view> data) override { c_.writeSequenceRaw(data); }
+  void loseConnection() override { c_.loseConnectionRaw(); }
+  void abortConnection() override { c_.abortConnectionRaw(); }
+  bool disconnecting() const override { return c_.disconnecting_; }
+  Address getPeer() const override { return c_.getPeer(); }
+  Address getHost() const override { return c_.getHost(); }
+  void registerProducer(IProducer* producer, bool streaming) override {
+    c_.registerProducerRaw(producer, streaming);
+  }
+  void unregisterProducer() override { c_.unregisterProducerRaw(); }
+  void pauseProducing() override { c_.pauseProducing(); }
+  void resumeProducing() override { c_.resumeProducing(); }
+  void stopProducing() override { c_.stopProducing(); }
+  void loseWriteConnection() override { c_.loseWriteConnection(); }
+  bool getTcpNoDelay() const override { return c_.getTcpNoDelay(); }
+  void setTcpNoDelay(bool enabled) override { c_.setTcpNoDelay(enabled); }
+  bool getTcpKeepAlive() const override { return c_.getTcpKeepAlive(); }
+  void setTcpKeepAlive(bool enabled) override { c_.setTcpKeepAlive(enabled); }
+  std::string logPrefix() const override { return c_.logPrefix(); }
+
+  Connection& c_;
+  tls::TLSMemoryBIOProtocol* protocol = nullptr;  // owned by protocol_
+};
+
+void Connection::startTLS(const ssl::CertificateOptions& options, bool normal) {
+  if (tls_) throw std::logic_error("startTLS: TLS was already started on this connection");
+  if (disconnecting_ || disconnected_)
+    throw std::logic_error("startTLS: the connection is closing");
+  // Twisted's rule: the side that connected is the client.
+  const bool client = (connector_ != nullptr) == normal;
+  auto state = std::make_unique<TLSState>(*this);
+  auto layer = std::make_unique<tls::TLSMemoryBIOProtocol>(options, client, std::move(protocol_),
+                                                           /*connectWrapped=*/false);
+  state->protocol = layer.get();
+  protocol_ = std::move(layer);
+  tls_ = std::move(state);
+  log::LoggingContextScope scope(this);
+  tls_->protocol->makeConnection(tls_.get());
+}
+
+bool Connection::disconnecting() const {
+  if (tls_) [[unlikely]]
+    return tls_->protocol->disconnecting();
+  return disconnecting_;
 }
 
 // --- reading ---------------------------------------------------------------
@@ -424,6 +477,12 @@ void Connection::finishWithoutWriter() {
 }
 
 void Connection::write(std::string_view data) {
+  if (tls_) [[unlikely]]
+    return tls_->protocol->write(data);
+  writeRaw(data);
+}
+
+void Connection::writeRaw(std::string_view data) {
   if (data.empty() || disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
   if (buffer_.empty() && !writing_ && !fdsQueued_) {
     // Nothing queued: straight to the socket (one syscall, as libuv does).
@@ -436,6 +495,12 @@ void Connection::write(std::string_view data) {
 }
 
 void Connection::writeSequence(std::span<const std::string_view> data) {
+  if (tls_) [[unlikely]]
+    return tls_->protocol->writeSequence(data);
+  writeSequenceRaw(data);
+}
+
+void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
   if (disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
   if (buffer_.empty() && !writing_ && !fdsQueued_ &&
       data.size() <= static_cast<std::size_t>(kMaxIov)) {
@@ -569,6 +634,11 @@ DescriptorResult Connection::bufferDrained() {
 // --- closing ---------------------------------------------------------------
 
 void Connection::loseConnection() {
+  if (tls_) return tls_->protocol->loseConnection();
+  loseConnectionRaw();
+}
+
+void Connection::loseConnectionRaw() {
   if (disconnected_ || disconnecting_) return;
   disconnecting_ = true;
   if (isPipe_ && writeFd_ < 0) {
@@ -588,6 +658,11 @@ void Connection::loseWriteConnection() {
 }
 
 void Connection::abortConnection() {
+  if (tls_) return tls_->protocol->abortConnection();
+  abortConnectionRaw();
+}
+
+void Connection::abortConnectionRaw() {
   if (disconnected_ || aborted_) return;
   aborted_ = true;
   disconnecting_ = true;
@@ -687,10 +762,20 @@ void Connection::writeConnectionLost(const Failure&) {
 // --- producer / consumer ---------------------------------------------------
 
 void Connection::registerProducer(IProducer* producer, bool streaming) {
+  if (tls_) return tls_->protocol->registerProducer(producer, streaming);
+  registerProducerRaw(producer, streaming);
+}
+
+void Connection::registerProducerRaw(IProducer* producer, bool streaming) {
   producers_.add(producer, streaming, disconnected_, buffer_.size(), kBufferSize, this);
 }
 
 void Connection::unregisterProducer() {
+  if (tls_) return tls_->protocol->unregisterProducer();
+  unregisterProducerRaw();
+}
+
+void Connection::unregisterProducerRaw() {
   producers_.remove();
   // A close waiting for the producer can go on now.
   if ((disconnecting_ || writeDisconnecting_) && !disconnected_ && !aborted_) startWriting();

@@ -31,6 +31,7 @@
 
 #include <twisted/internet/detail/producer_registration.h>
 #include <twisted/internet/interfaces/ifile_descriptor.h>
+#include <twisted/internet/interfaces/itls_transport.h>
 #include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/interfaces/iunix_transport.h>
 #include <twisted/internet/protocol.h>
@@ -43,6 +44,7 @@ namespace twisted::internet::stream::detail {
 class Connector;
 
 class Connection : public ITCPTransport,
+                   public ITLSTransport,
                    public IReadWriteDescriptor,
                    public IHalfCloseableDescriptor,
                    public std::enable_shared_from_this<Connection> {
@@ -84,11 +86,16 @@ class Connection : public ITCPTransport,
   void loseWriteConnection() override;
   Address getPeer() const override;
   Address getHost() const override;
-  bool disconnecting() const override { return disconnecting_; }
+  bool disconnecting() const override;
   bool getTcpNoDelay() const override;
   void setTcpNoDelay(bool enabled) override;
   bool getTcpKeepAlive() const override;
   void setTcpKeepAlive(bool enabled) override;
+
+  // ITLSTransport: from now on the protocol is wrapped in a
+  // TLSMemoryBIOProtocol (its transport pointer becomes that), and what is
+  // written to this connection goes through it.
+  void startTLS(const ssl::CertificateOptions& options, bool normal = true) override;
 
   // IConsumer / IPushProducer (the transport pauses reading for its consumer)
   void registerProducer(IProducer* producer, bool streaming) override;
@@ -121,6 +128,16 @@ class Connection : public ITCPTransport,
   std::optional<PeerCredentials> peerCredentials() const;
 
  private:
+  // The transport calls without TLS: the public ones forward to the TLS
+  // layer once startTLS was called, and the layer writes through these.
+  void writeRaw(std::string_view data);
+  void writeSequenceRaw(std::span<const std::string_view> data);
+  void loseConnectionRaw();
+  void abortConnectionRaw();
+  void registerProducerRaw(IProducer* producer, bool streaming);
+  void unregisterProducerRaw();
+  struct TLSState;
+
   // recv, or for a Unix socket recvmsg, whose descriptors are delivered (or
   // closed) here before the data.
   ssize_t receive();
@@ -174,6 +191,7 @@ class Connection : public ITCPTransport,
   std::shared_ptr<Connector> connector_;
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
   std::vector<int> fdQueue_;                   // sendFileDescriptor's duplicates, in order
+  std::unique_ptr<TLSState> tls_;              // after startTLS
   // An IPv4/IPv6 address or a Unix path kept compactly (not a
   // sockaddr_storage; a Unix path on the heap, only for Unix sockets), so
   // getPeer(), getHost() and the log prefix still work once the socket is
