@@ -102,10 +102,7 @@ std::function<void()> MemoryReactor::delaySystemEvent() {
 std::shared_ptr<internet::IListeningPort> MemoryReactor::listenTCP(
     int port, std::shared_ptr<internet::Factory> factory, int backlog, std::string_view interface) {
   tcpServers.push_back(TCPServer{port, std::move(factory), backlog, std::string(interface)});
-  if (isIPv6Literal(interface)) {
-    return std::make_shared<FakePort>(internet::IPv6Address{"TCP", std::string(interface), port});
-  }
-  return std::make_shared<FakePort>(internet::IPv4Address{"TCP", "0.0.0.0", port});
+  return this->port(port, interface);
 }
 
 std::shared_ptr<internet::IConnector> MemoryReactor::connectTCP(
@@ -113,15 +110,48 @@ std::shared_ptr<internet::IConnector> MemoryReactor::connectTCP(
     double timeout, std::optional<std::pair<std::string, int>> bindAddress) {
   tcpClients.push_back(
       TCPClient{std::string(host), port, factory, timeout, std::move(bindAddress)});
+  return connector(host, port, *factory);
+}
+
+std::shared_ptr<internet::IListeningPort> MemoryReactor::port(int port,
+                                                              std::string_view interface) const {
+  if (isIPv6Literal(interface)) {
+    return std::make_shared<FakePort>(internet::IPv6Address{"TCP", std::string(interface), port});
+  }
+  return std::make_shared<FakePort>(internet::IPv4Address{"TCP", "0.0.0.0", port});
+}
+
+std::shared_ptr<FakeConnector> MemoryReactor::connector(std::string_view host, int port,
+                                                        internet::ClientFactory& factory) {
   std::shared_ptr<FakeConnector> conn;
   if (isIPv6Literal(host)) {
     conn = std::make_shared<FakeConnector>(internet::IPv6Address{"TCP", std::string(host), port});
   } else {
     conn = std::make_shared<FakeConnector>(internet::IPv4Address{"TCP", std::string(host), port});
   }
-  factory->startedConnecting(*conn);
+  factory.startedConnecting(*conn);
   connectors.push_back(conn);
   return conn;
+}
+
+// --- IReactorSSL -------------------------------------------------------------------
+
+std::shared_ptr<internet::IListeningPort> MemoryReactor::listenSSL(
+    int port, std::shared_ptr<internet::Factory> factory,
+    const internet::ssl::CertificateOptions& contextFactory, int backlog,
+    std::string_view interface) {
+  sslServers.push_back(
+      SSLServer{port, std::move(factory), contextFactory, backlog, std::string(interface)});
+  return this->port(port, interface);
+}
+
+std::shared_ptr<internet::IConnector> MemoryReactor::connectSSL(
+    std::string_view host, int port, std::shared_ptr<internet::ClientFactory> factory,
+    const internet::ssl::CertificateOptions& contextFactory, double timeout,
+    std::optional<std::pair<std::string, int>> bindAddress) {
+  sslClients.push_back(
+      SSLClient{std::string(host), port, factory, contextFactory, timeout, std::move(bindAddress)});
+  return connector(host, port, *factory);
 }
 
 // --- IReactorFDSet ----------------------------------------------------------------

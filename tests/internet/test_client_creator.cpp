@@ -12,6 +12,7 @@
 #include <twisted/internet/defer/errors.h>
 #include <twisted/internet/error.h>
 #include <twisted/internet/reactor.h>
+#include <twisted/internet/ssl.h>
 #include <twisted/testing/deferred.h>
 #include <twisted/testing/memory_reactor.h>
 #include <twisted/testing/string_transport.h>
@@ -52,6 +53,27 @@ TEST(ClientCreator, ConnectTCPPassesArgumentsToTheReactor) {
   EXPECT_EQ(*bindAddress, std::make_pair(std::string("10.0.0.1"), 5));
   EXPECT_FALSE(factory->noisy);
   assertNoResult(d);
+}
+
+TEST(ClientCreator, ConnectSSLPassesArgumentsAndTheTLSOptionsToTheReactor) {
+  MemoryReactorClock r;
+  ClientCreator<Greeter> cc(r);
+  auto options = ssl::optionsForClientTLS("example.com");
+  auto d = cc.connectSSL("example.com", 443, options, 9);
+  ASSERT_TRUE(r.tcpClients.empty());
+  ASSERT_EQ(r.sslClients.size(), 1u);
+  auto& [host, port, factory, contextFactory, timeout, bindAddress] = r.sslClients[0];
+  EXPECT_EQ(host, "example.com");
+  EXPECT_EQ(port, 443);
+  EXPECT_EQ(contextFactory.data(), options.data()) << "the same options object";
+  EXPECT_EQ(contextFactory.args().hostname, "example.com");
+  EXPECT_EQ(timeout, 9);
+  EXPECT_FALSE(bindAddress);
+  auto proto = factory->buildProtocol(kAddr);
+  StringTransport t;
+  proto->makeConnection(&t);
+  r.advance(0);
+  EXPECT_EQ(successResultOf(d), proto.get());
 }
 
 TEST(ClientCreator, FiresOnTheNextTurnAfterConnectionMade) {

@@ -9,6 +9,7 @@
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/protocol.h>
+#include <twisted/internet/ssl.h>
 #include <twisted/testing/deferred.h>
 #include <twisted/testing/memory_reactor.h>
 
@@ -66,6 +67,29 @@ TEST(MemoryReactor, ConnectTCPRecordsCallsStartedConnectingAndReturnsConnector) 
   EXPECT_EQ(r.connectors[0], c);
   EXPECT_EQ(c->getDestination(), Address(IPv4Address{"TCP", "example.com", 80}));
   EXPECT_EQ(f->numPorts, 0);
+}
+
+TEST(MemoryReactor, ListenSSLAndConnectSSLAreRecordedApartFromTCP) {
+  MemoryReactor r;
+  auto options = twisted::internet::ssl::optionsForClientTLS("example.com");
+  auto p = r.listenSSL(8443, std::make_shared<Factory>(), options, 7, "::1");
+  ASSERT_EQ(r.sslServers.size(), 1u);
+  EXPECT_TRUE(r.tcpServers.empty());
+  auto& [port, factory, contextFactory, backlog, interface] = r.sslServers[0];
+  EXPECT_EQ(port, 8443);
+  EXPECT_EQ(contextFactory.data(), options.data());
+  EXPECT_EQ(backlog, 7);
+  EXPECT_EQ(interface, "::1");
+  EXPECT_EQ(p->getHost(), Address(IPv6Address{"TCP", "::1", 8443}));
+
+  auto f = std::make_shared<RecordingClientFactory>();
+  auto c = r.connectSSL("example.com", 443, f, options, 5);
+  ASSERT_EQ(r.sslClients.size(), 1u);
+  EXPECT_TRUE(r.tcpClients.empty());
+  EXPECT_EQ(r.sslClients[0].factory, f);
+  EXPECT_EQ(r.sslClients[0].timeout, 5);
+  ASSERT_EQ(f->started.size(), 1u);
+  EXPECT_EQ(r.connectors.back(), c);
 }
 
 TEST(MemoryReactor, ConnectTCPToIPv6Literal) {

@@ -25,6 +25,7 @@
 #include <utility>
 
 #include <twisted/internet/defer/deferred.h>
+#include <twisted/internet/interfaces/ireactor_ssl.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/ireactor_time.h>
 #include <twisted/internet/interfaces/ireactor_unix.h>
@@ -45,7 +46,8 @@ TWISTED_API defer::Deferred<Protocol*> clientCreatorConnect(
 /// Deferred once connected.
 ///
 /// Mirrors: twisted.internet.protocol.ClientCreator (connectTCP, and
-/// connectUNIX when the reactor is an IReactorUNIX). As in Twisted:
+/// connectUNIX / connectSSL when the reactor is an IReactorUNIX /
+/// IReactorSSL). As in Twisted:
 /// - the Deferred fires with the protocol via callLater(0) after its
 ///   connectionMade (so connectionMade has run when callbacks see it);
 /// - a failed connection errbacks with the factory's reason
@@ -70,7 +72,7 @@ class ClientCreator {
       std::decay_t<A>
   &... > explicit ClientCreator(R& reactor, A&&... args)
       : tcp_(reactor),
-  clock_(reactor), unixReactor_(asUNIX(reactor)),
+  clock_(reactor), unixReactor_(asUNIX(reactor)), sslReactor_(asSSL(reactor)),
   build_([... a = std::forward<A>(args)]() { return std::unique_ptr<P>(new P(a...)); }) {}
 
   /// Each connect calls `builder()` for the protocol (for protocols that are
@@ -82,6 +84,7 @@ class ClientCreator {
       : tcp_(reactor),
         clock_(reactor),
         unixReactor_(asUNIX(reactor)),
+        sslReactor_(asSSL(reactor)),
         build_([b = std::move(builder)]() mutable { return std::unique_ptr<P>(b()); }) {}
 
   /// Connects to `host`:`port`; the parameters are those of
@@ -96,11 +99,7 @@ class ClientCreator {
         [&tcp, &h, port, timeout, &bindAddress](std::shared_ptr<ClientFactory> f) {
           return tcp.connectTCP(h, port, std::move(f), timeout, bindAddress);
         });
-    if constexpr (std::is_same_v<P, Protocol>) {
-      return d;
-    } else {
-      return d.addCallback([](Protocol* p) { return static_cast<P*>(p); });
-    }
+    return typed(std::move(d));
   }
 
   /// Connects to the Unix socket `address`; the parameters are those of
@@ -118,14 +117,47 @@ class ClientCreator {
         clock_, build_(), [&reactor, &a, timeout, checkPID](std::shared_ptr<ClientFactory> f) {
           return reactor.connectUNIX(a, std::move(f), timeout, checkPID);
         });
+    return typed(std::move(d));
+  }
+
+  /// Connects with TLS; the parameters are those of IReactorSSL::connectSSL
+  /// without the factory. The Deferred fires after connectionMade, as for
+  /// TCP: before the handshake (IHandshakeListener tells when it is done).
+  /// Mirrors ClientCreator.connectSSL.
+  /// @throws std::logic_error if the reactor is not an IReactorSSL.
+  defer::Deferred<P*> connectSSL(std::string_view host, int port,
+                                 const ssl::CertificateOptions& contextFactory, double timeout = 30,
+                                 std::optional<std::pair<std::string, int>> bindAddress = {}) {
+    if (!sslReactor_)
+      throw std::logic_error("ClientCreator::connectSSL: the reactor does not provide IReactorSSL");
+    IReactorSSL& reactor = *sslReactor_;
+    std::string h(host);
+    auto d = detail::clientCreatorConnect(
+        clock_, build_(),
+        [&reactor, &h, port, &contextFactory, timeout,
+         &bindAddress](std::shared_ptr<ClientFactory> f) {
+          return reactor.connectSSL(h, port, std::move(f), contextFactory, timeout, bindAddress);
+        });
+    return typed(std::move(d));
+  }
+
+ private:
+  // The Deferred of the protocol as the P it was built as.
+  static defer::Deferred<P*> typed(defer::Deferred<Protocol*> d) {
     if constexpr (std::is_same_v<P, Protocol>) {
       return d;
     } else {
       return d.addCallback([](Protocol* p) { return static_cast<P*>(p); });
     }
   }
-
- private:
+  template <class R>
+  static IReactorSSL* asSSL(R& reactor) {
+    if constexpr (std::is_base_of_v<IReactorSSL, R>) {
+      return &reactor;
+    } else {
+      return nullptr;
+    }
+  }
   template <class R>
   static IReactorUNIX* asUNIX(R& reactor) {
     if constexpr (std::is_base_of_v<IReactorUNIX, R>) {
@@ -138,6 +170,7 @@ class ClientCreator {
   IReactorTCP& tcp_;
   IReactorTime& clock_;
   IReactorUNIX* unixReactor_;  // null if the reactor has no connectUNIX
+  IReactorSSL* sslReactor_;    // null if the reactor has no connectSSL
   std::function<std::unique_ptr<P>()> build_;
 };
 

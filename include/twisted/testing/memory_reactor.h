@@ -30,6 +30,7 @@
 #include <twisted/internet/address.h>
 #include <twisted/internet/interfaces/ireactor_core.h>
 #include <twisted/internet/interfaces/ireactor_fdset.h>
+#include <twisted/internet/interfaces/ireactor_ssl.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/protocol.h>
 #include <twisted/internet/task/clock.h>
@@ -101,6 +102,7 @@ class TWISTED_API FakeConnector : public internet::IConnector,
 /// delaySystemEvent() throw std::logic_error (NotImplementedError).
 class TWISTED_API MemoryReactor : public internet::IReactorCore,
                                   public internet::IReactorTCP,
+                                  public internet::IReactorSSL,
                                   public internet::IReactorFDSet {
  public:
   /// One listenTCP call. `auto& [port, factory, backlog, interface] = r.tcpServers[0];`
@@ -123,6 +125,36 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
     int port;
     /// The factory given.
     std::shared_ptr<internet::ClientFactory> factory;
+    /// The connect timeout, in seconds.
+    double timeout;
+    /// The local address to bind to, if any.
+    std::optional<std::pair<std::string, int>> bindAddress;
+  };
+  /// One listenSSL call.
+  /// `auto& [port, factory, contextFactory, backlog, interface] = r.sslServers[0];`
+  struct SSLServer {
+    /// The port asked for.
+    int port;
+    /// The factory given (not wrapped in TLS).
+    std::shared_ptr<internet::Factory> factory;
+    /// The TLS settings given.
+    internet::ssl::CertificateOptions contextFactory;
+    /// The listen backlog.
+    int backlog;
+    /// The interface asked for (empty: all).
+    std::string interface;
+  };
+  /// One connectSSL call.
+  /// `auto& [host, port, factory, contextFactory, timeout, bindAddress] = r.sslClients[0];`
+  struct SSLClient {
+    /// The host asked for.
+    std::string host;
+    /// The port asked for.
+    int port;
+    /// The factory given (not wrapped in TLS).
+    std::shared_ptr<internet::ClientFactory> factory;
+    /// The TLS settings given.
+    internet::ssl::CertificateOptions contextFactory;
     /// The connect timeout, in seconds.
     double timeout;
     /// The local address to bind to, if any.
@@ -179,6 +211,21 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
       std::string_view host, int port, std::shared_ptr<internet::ClientFactory> factory,
       double timeout = 30, std::optional<std::pair<std::string, int>> bindAddress = {}) override;
 
+  // IReactorSSL
+  /// Records the call in sslServers and returns a FakePort as listenTCP
+  /// does. Mirrors MemoryReactor.listenSSL.
+  std::shared_ptr<internet::IListeningPort> listenSSL(
+      int port, std::shared_ptr<internet::Factory> factory,
+      const internet::ssl::CertificateOptions& contextFactory, int backlog = 50,
+      std::string_view interface = "") override;
+  /// Records the call in sslClients, makes a FakeConnector (kept in
+  /// `connectors`), calls factory->startedConnecting(connector) and returns
+  /// it. Mirrors MemoryReactor.connectSSL.
+  std::shared_ptr<internet::IConnector> connectSSL(
+      std::string_view host, int port, std::shared_ptr<internet::ClientFactory> factory,
+      const internet::ssl::CertificateOptions& contextFactory, double timeout = 30,
+      std::optional<std::pair<std::string, int>> bindAddress = {}) override;
+
   // IReactorFDSet: recorded only (descriptors are not owned).
   /// Mirrors MemoryReactor.addReader.
   void addReader(internet::IReadDescriptor* reader) override;
@@ -212,7 +259,11 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
   std::vector<TCPServer> tcpServers;
   /// Mirrors MemoryReactor.tcpClients.
   std::vector<TCPClient> tcpClients;
-  /// Every connector connectTCP returned. Mirrors MemoryReactor.connectors.
+  /// Mirrors MemoryReactor.sslServers.
+  std::vector<SSLServer> sslServers;
+  /// Mirrors MemoryReactor.sslClients.
+  std::vector<SSLClient> sslClients;
+  /// Every connector connectTCP or connectSSL returned. Mirrors MemoryReactor.connectors.
   std::vector<std::shared_ptr<FakeConnector>> connectors;
   /// Mirrors MemoryReactor.readers / writers (sets in Twisted; insertion order here).
   std::vector<internet::IReadDescriptor*> readers;
@@ -227,6 +278,9 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
                                      python::detail::UniqueFunction f) override;
 
  private:
+  std::shared_ptr<FakeConnector> connector(std::string_view host, int port,
+                                           internet::ClientFactory& factory);
+  std::shared_ptr<internet::IListeningPort> port(int port, std::string_view interface) const;
   bool running_ = false;
   std::uint64_t nextTrigger_ = 0;
 };

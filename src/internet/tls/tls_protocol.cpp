@@ -236,7 +236,7 @@ void TLSMemoryBIOProtocol::Impl::flushReceive() {
   struct Leave {
     ~Leave() { --tDepth; }
   } leave;
-  while (!lostTLS) {
+  while (!lostTLS && !aborted) {
     std::size_t n = 0;
     int err = SSL_ERROR_NONE;
     ERR_clear_error();
@@ -379,16 +379,18 @@ void TLSMemoryBIOProtocol::dataReceived(std::string_view data) {
     m.stash.append(data);
   else
     m.input = data;
+  // `data` is only valid during this call: what OpenSSL did not read is
+  // copied out however this returns (also if the wrapped protocol throws).
+  struct KeepUnread {
+    Impl& m;
+    ~KeepUnread() { m.keepUnreadInput(); }
+  } keep{m};
   if (!m.handshakeDone) {
     m.checkHandshake();
-    if (!m.handshakeDone) {
-      m.keepUnreadInput();
-      return;
-    }
+    if (!m.handshakeDone) return;
   }
   if (!m.appSendBuffer.empty()) m.unbufferPendingWrites();
   m.flushReceive();
-  m.keepUnreadInput();
 }
 
 void TLSMemoryBIOProtocol::connectionLost(const Failure& reason) {

@@ -125,14 +125,8 @@ inline Cert make(const Spec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuerKey
 class CA {
  public:
   explicit CA(std::string name = "twistedcpp test CA") {
-    Spec s;
-    s.commonName = std::move(name);
-    s.dnsNames.clear();
-    s.ipAddresses.clear();
-    s.isCA = true;
-    s.notAfterDays = 365;
     key_ = detail::newKey("EC");
-    cert_ = detail::make(s, key_.get(), nullptr, nullptr);
+    cert_ = detail::make(caSpec(std::move(name)), key_.get(), nullptr, nullptr);
     root.certPEM = detail::pem(cert_.get());
     root.keyPEM = detail::pem(key_.get());
   }
@@ -145,14 +139,8 @@ class CA {
   /// An intermediate CA signed by this one.
   CA intermediate(std::string name) const {
     CA sub(0);
-    Spec s;
-    s.commonName = std::move(name);
-    s.dnsNames.clear();
-    s.ipAddresses.clear();
-    s.isCA = true;
-    s.notAfterDays = 365;
     sub.key_ = detail::newKey("EC");
-    sub.cert_ = detail::make(s, sub.key_.get(), cert_.get(), key_.get());
+    sub.cert_ = detail::make(caSpec(std::move(name)), sub.key_.get(), cert_.get(), key_.get());
     sub.root.certPEM = detail::pem(sub.cert_.get());
     sub.root.keyPEM = detail::pem(sub.key_.get());
     return sub;
@@ -163,6 +151,15 @@ class CA {
 
  private:
   explicit CA(int) {}
+  static Spec caSpec(std::string name) {
+    Spec s;
+    s.commonName = std::move(name);
+    s.dnsNames.clear();
+    s.ipAddresses.clear();
+    s.isCA = true;
+    s.notAfterDays = 365;
+    return s;
+  }
   detail::PKey key_;
   detail::Cert cert_;
 };
