@@ -180,6 +180,8 @@ private_symbols=(
   'twisted::internet::udp::detail::'
   'twisted::internet::process::detail::'
   'twisted::internet::detail::TaskState::'
+  'twisted::internet::ssl::detail::'
+  'twisted::internet::tls::TLSMemoryBIOProtocol::Impl::'
   'twisted::internet::detail::SystemEventTriggers::'
   'twisted::logger::detail::LogSink::'
   '^twistedSignalHandler$'
