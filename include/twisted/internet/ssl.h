@@ -60,11 +60,11 @@ class TWISTED_API CertificateError : public std::runtime_error {
 /// A certificate's subject or issuer. Mirrors: ssl.DistinguishedName (the
 /// common attributes; `text` is the whole name, RFC 2253 style).
 struct DistinguishedName {
-  std::string commonName;
-  std::string organizationName;
-  std::string organizationalUnitName;
-  std::string countryName;
-  std::string text;
+  std::string commonName;              ///< CN
+  std::string organizationName;        ///< O
+  std::string organizationalUnitName;  ///< OU
+  std::string countryName;             ///< C
+  std::string text;                    ///< the whole name, "CN=x,O=y"
 };
 
 /// An X.509 certificate (shared and immutable: copies are cheap).
@@ -93,10 +93,12 @@ class TWISTED_API Certificate {
   /// The DNS names of the subjectAltName extension.
   std::vector<std::string> dnsNames() const;
 
+  /// The same certificate (byte for byte).
   bool operator==(const Certificate& other) const;
 
   /// The OpenSSL object (for src/ only).
   const std::shared_ptr<const detail::CertificateData>& data() const noexcept { return data_; }
+  /// Wraps an OpenSSL object (for src/ only).
   explicit Certificate(std::shared_ptr<const detail::CertificateData> data);
 
  private:
@@ -117,6 +119,7 @@ class TWISTED_API KeyPair {
 
   /// The OpenSSL object (for src/ only).
   const std::shared_ptr<const detail::KeyData>& data() const noexcept { return data_; }
+  /// Wraps an OpenSSL object (for src/ only).
   explicit KeyPair(std::shared_ptr<const detail::KeyData> data);
 
  private:
@@ -159,6 +162,7 @@ class TWISTED_API TrustRoot {
   /// @throws CertificateError if none could be loaded.
   static TrustRoot fromPath(const std::string& path);
 
+  /// The certificates or the platform flag (for src/ only).
   const std::shared_ptr<const detail::TrustData>& data() const noexcept { return data_; }
 
  private:
@@ -193,6 +197,8 @@ using ServerNameCallback =
 /// with the loudly named `insecurelySkipVerification`.
 class TWISTED_API CertificateOptions {
  public:
+  /// The settings, by name (designated initialisers read like Twisted's
+  /// keyword arguments: `CertificateOptions({.certificate = cert})`).
   struct Args {
     /// This side's certificate and key (a server needs them; a client
     /// sends them when asked). Mirrors privateKey= and certificate=.
@@ -241,7 +247,9 @@ class TWISTED_API CertificateOptions {
   static CertificateOptions withServerNames(Args defaultOptions,
                                             std::map<std::string, CertificateOptions> byName);
 
+  /// The settings these options were made from.
   const Args& args() const noexcept;
+  /// The OpenSSL context (for src/ only); equal for copies of one object.
   const std::shared_ptr<const detail::ContextData>& data() const noexcept { return data_; }
 
  private:

@@ -128,6 +128,7 @@ class TWISTED_API TLSMemoryBIOProtocol : public Protocol,
 /// isClient, wrappedFactory).
 class TWISTED_API TLSMemoryBIOFactory : public ClientFactory {
  public:
+  /// Mirrors TLSMemoryBIOFactory(contextFactory, isClient, wrappedFactory).
   TLSMemoryBIOFactory(ssl::CertificateOptions options, bool isClient,
                       std::shared_ptr<Factory> wrappedFactory);
 
@@ -144,6 +145,7 @@ class TWISTED_API TLSMemoryBIOFactory : public ClientFactory {
 
   /// The settings every connection gets.
   const ssl::CertificateOptions& options() const noexcept { return options_; }
+  /// The side its connections take. Mirrors TLSMemoryBIOFactory._isClient.
   bool isClient() const noexcept { return isClient_; }
   /// Mirrors TLSMemoryBIOFactory.wrappedFactory.
   std::shared_ptr<Factory> wrappedFactory;
