@@ -1,10 +1,18 @@
 // The `--listen` argument of `twist`: a subset of Twisted's server endpoint
-// description syntax (twisted.internet.endpoints.serverFromString).
+// description syntax (twisted.internet.endpoints.serverFromString): the
+// "tcp", "tcp6" and "ssl" types.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor_base.h>
+#include <twisted/internet/ssl.h>
 
 namespace twisted::twist {
 
@@ -15,23 +23,59 @@ class EndpointParseError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-/// Where a TCP server listens: the arguments of IReactorTCP::listenTCP.
-/// Mirrors: twisted.internet.endpoints.TCP4ServerEndpoint / TCP6ServerEndpoint.
-struct TCPServerEndpoint {
+/// The files of an `ssl:` endpoint (paths as given, read when listening).
+/// Mirrors: the privateKey=, certKey= and extraCertChain= parameters of
+/// Twisted's "ssl" endpoint parser.
+struct TLSServerFiles {
+  std::string privateKey;      ///< PEM private key
+  std::string certKey;         ///< PEM certificate (chain); defaults to privateKey
+  std::string extraCertChain;  ///< PEM intermediates sent after it ("" = none)
+  friend bool operator==(const TLSServerFiles&, const TLSServerFiles&) = default;
+};
+
+/// Where a server listens: the arguments of IReactorTCP::listenTCP, plus
+/// the TLS files for IReactorSSL::listenSSL when it is an `ssl:` endpoint.
+/// Mirrors: twisted.internet.endpoints.TCP4ServerEndpoint /
+/// TCP6ServerEndpoint / SSL4ServerEndpoint.
+struct ServerEndpoint {
   int port = 0;           ///< 0: any free port
   std::string interface;  ///< "" = all IPv4 interfaces, "::" = all IPv6
   int backlog = 50;
-  friend bool operator==(const TCPServerEndpoint&, const TCPServerEndpoint&) = default;
+  std::optional<TLSServerFiles> tls;  ///< set for `ssl:`
+  friend bool operator==(const ServerEndpoint&, const ServerEndpoint&) = default;
 };
 
+/// The name the endpoint had when it could only be TCP.
+using TCPServerEndpoint = ServerEndpoint;
+
 /// Parses `tcp:PORT[:interface=ADDR][:backlog=N]` (also `tcp:port=PORT`, and
-/// `tcp6:` whose interface defaults to "::"). As in Twisted, fields are
-/// separated by ':' and a backslash escapes the next character, so an IPv6
-/// interface is written `interface=\:\:1`.
-/// Mirrors: twisted.internet.endpoints.serverFromString for the "tcp" and
-/// "tcp6" endpoint types.
+/// `tcp6:` whose interface defaults to "::") and
+/// `ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem][:extraCertChain=CHAIN.pem]
+/// [:interface=ADDR][:backlog=N]` (certKey defaults to privateKey: one PEM
+/// file holding both). As in Twisted, fields are separated by ':' and a
+/// backslash escapes the next character, so an IPv6 interface is written
+/// `interface=\:\:1`. Unlike Twisted, whose privateKey defaults to
+/// "server.pem" in the working directory, `ssl:` requires privateKey; its
+/// sslmethod= and dhParameters= are refused (TLS 1.2+ and ECDHE only).
+/// Mirrors: twisted.internet.endpoints.serverFromString for the "tcp",
+/// "tcp6" and "ssl" endpoint types.
 /// @throws EndpointParseError naming the problem and the accepted syntax.
-TCPServerEndpoint parseServerEndpoint(std::string_view description);
+ServerEndpoint parseServerEndpoint(std::string_view description);
+
+/// The server TLS options of an `ssl:` endpoint's files: the key, the
+/// certificate (the rest of that file, then extraCertChain, as the chain).
+/// Mirrors: what _parseSSL builds (ssl.CertificateOptions from the files).
+/// @throws internet::ssl::CertificateError naming the file that cannot be
+///         read or parsed, or the key and certificate that do not match.
+internet::ssl::CertificateOptions serverTLSOptions(const TLSServerFiles& files);
+
+/// Listens on `endpoint` with `factory`: listenTCP, or listenSSL with
+/// serverTLSOptions. The interface is resolved first (resolveInterface).
+/// @throws internet::error::CannotListenError,
+///         internet::ssl::CertificateError (before any socket is opened).
+std::shared_ptr<internet::IListeningPort> listen(internet::ReactorBase& reactor,
+                                                 const ServerEndpoint& endpoint,
+                                                 std::shared_ptr<internet::Factory> factory);
 
 /// The address to bind for `interface`: "" and IP literals as they are, a
 /// host name resolved (blocking getaddrinfo) to its first IPv4 address, as
@@ -41,7 +85,8 @@ TCPServerEndpoint parseServerEndpoint(std::string_view description);
 /// @throws internet::error::CannotListenError if the name does not resolve.
 std::string resolveInterface(const std::string& interface, int port);
 
-/// The description back in canonical form, e.g. "tcp:8123:interface=127.0.0.1".
-std::string toString(const TCPServerEndpoint& endpoint);
+/// The description back in canonical form, e.g. "tcp:8123:interface=127.0.0.1"
+/// or "ssl:8443:privateKey=server.pem".
+std::string toString(const ServerEndpoint& endpoint);
 
 }  // namespace twisted::twist

@@ -18,6 +18,7 @@
 #include <twisted/internet/error.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/reactor.h>
+#include <twisted/internet/ssl.h>
 #include <twisted/logger/file_log_observer.h>
 #include <twisted/logger/filtering_log_observer.h>
 #include <twisted/logger/format.h>
@@ -148,9 +149,10 @@ int run(int argc, const char* const* argv) {
     if (maker.listens())
       command
           ->add_option("--listen", listens[i],
-                       "Listen on this endpoint (repeatable); default: " +
+                       "Listen on this endpoint (repeatable; ssl: serves TLS, certKey defaults to "
+                       "privateKey); default: " +
                            fallback.value_or(std::string("none")))
-          ->type_name("tcp:PORT[:interface=ADDR]")
+          ->type_name("tcp:PORT[:interface=ADDR] | ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem]")
           ->expected(1)
           ->take_all()
           ->allow_extra_args(false)
@@ -221,13 +223,20 @@ int run(int argc, const char* const* argv) {
   std::shared_ptr<internet::Factory> factory = maker.makeFactory();
   std::vector<std::shared_ptr<IListeningPort>> ports;
   for (const std::string& description : descriptions) {
-    TCPServerEndpoint endpoint = parseServerEndpoint(description);
+    ServerEndpoint endpoint = parseServerEndpoint(description);
+    std::string error;
     try {
-      ports.push_back(reactor().listenTCP(endpoint.port, factory, endpoint.backlog,
-                                          resolveInterface(endpoint.interface, endpoint.port)));
+      ports.push_back(listen(reactor(), endpoint, factory));
     } catch (const internet::error::CannotListenError& e) {
-      log.critical("{error}", logger::field("error", std::string(e.what())));
-      std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
+      error = e.what();
+    } catch (const internet::ssl::CertificateError& e) {
+      // A missing, unreadable or mismatched key or certificate: the port
+      // cannot be served, as when it cannot be opened.
+      error = "Couldn't listen on " + toString(endpoint) + ": " + e.what();
+    }
+    if (!error.empty()) {
+      log.critical("{error}", logger::field("error", error));
+      std::cerr << "twist " << maker.tapname() << ": " << error << "\n";
       for (auto& port : ports)
         port->stopListening();
       return 1;

@@ -3,35 +3,44 @@
 // test_endpoints.py ServerStringTests).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
+#include <twisted/internet/ssl.h>
+
 #include "endpoint.h"
+#include "internet/ssl/test_pki.h"
 
 namespace {
 
 using twisted::twist::EndpointParseError;
 using twisted::twist::parseServerEndpoint;
+using twisted::twist::ServerEndpoint;
 using twisted::twist::TCPServerEndpoint;
+using twisted::twist::TLSServerFiles;
 using twisted::twist::toString;
 
 TEST(ServerEndpointTest, PortOnly) {
-  EXPECT_EQ(parseServerEndpoint("tcp:8123"), (TCPServerEndpoint{8123, "", 50}));
-  EXPECT_EQ(parseServerEndpoint("tcp:0"), (TCPServerEndpoint{0, "", 50}));
+  EXPECT_EQ(parseServerEndpoint("tcp:8123"), (TCPServerEndpoint{8123, "", 50, {}}));
+  EXPECT_EQ(parseServerEndpoint("tcp:0"), (TCPServerEndpoint{0, "", 50, {}}));
   EXPECT_EQ(parseServerEndpoint("tcp:65535").port, 65535);
 }
 
 TEST(ServerEndpointTest, KeywordsAndPositionals) {
   EXPECT_EQ(parseServerEndpoint("tcp:80:interface=127.0.0.1"),
-            (TCPServerEndpoint{80, "127.0.0.1", 50}));
+            (TCPServerEndpoint{80, "127.0.0.1", 50, {}}));
   EXPECT_EQ(parseServerEndpoint("tcp:port=80:backlog=7:interface=10.0.0.1"),
-            (TCPServerEndpoint{80, "10.0.0.1", 7}));
+            (TCPServerEndpoint{80, "10.0.0.1", 7, {}}));
   // Twisted's _parseTCP(factory, port, interface, backlog) order.
-  EXPECT_EQ(parseServerEndpoint("tcp:80:127.0.0.1:9"), (TCPServerEndpoint{80, "127.0.0.1", 9}));
-  EXPECT_EQ(parseServerEndpoint("tcp:80:interface="), (TCPServerEndpoint{80, "", 50}));
+  EXPECT_EQ(parseServerEndpoint("tcp:80:127.0.0.1:9"), (TCPServerEndpoint{80, "127.0.0.1", 9, {}}));
+  EXPECT_EQ(parseServerEndpoint("tcp:80:interface="), (TCPServerEndpoint{80, "", 50, {}}));
 }
 
 TEST(ServerEndpointTest, BackslashEscapesIPv6Colons) {
-  EXPECT_EQ(parseServerEndpoint(R"(tcp:80:interface=\:\:1)"), (TCPServerEndpoint{80, "::1", 50}));
+  EXPECT_EQ(parseServerEndpoint(R"(tcp:80:interface=\:\:1)"), (TCPServerEndpoint{80, "::1", 50, {}}));
   EXPECT_EQ(parseServerEndpoint("tcp6:80").interface, "::");
   EXPECT_EQ(parseServerEndpoint(R"(tcp6:80:interface=\:\:1)").interface, "::1");
 }
@@ -72,6 +81,113 @@ TEST(ServerEndpointTest, Errors) {
   expectError("tcp:80:a:1:extra", "too many fields");
   expectError("tcp:80\\", "lone backslash");
   expectError("port=80", "must start with the endpoint type");
+}
+
+// ssl: Twisted's "ssl" endpoint (_parseSSL): positional port, privateKey,
+// certKey; certKey defaults to privateKey.
+TEST(ServerEndpointTest, SSL) {
+  EXPECT_EQ(parseServerEndpoint("ssl:8443:privateKey=server.pem"),
+            (ServerEndpoint{8443, "", 50, TLSServerFiles{"server.pem", "server.pem", ""}}));
+  EXPECT_EQ(parseServerEndpoint("ssl:8443:privateKey=k.pem:certKey=c.pem:interface=127.0.0.1:"
+                                "backlog=5:extraCertChain=chain.pem"),
+            (ServerEndpoint{8443, "127.0.0.1", 5, TLSServerFiles{"k.pem", "c.pem", "chain.pem"}}));
+  EXPECT_EQ(parseServerEndpoint("ssl:port=0:certKey=c.pem:privateKey=k.pem"),
+            (ServerEndpoint{0, "", 50, TLSServerFiles{"k.pem", "c.pem", ""}}));
+  // Positionals in _parseSSL's order; a path with ':' escaped.
+  EXPECT_EQ(parseServerEndpoint(R"(ssl:443:/etc/k\:1.pem:/etc/c.pem)"),
+            (ServerEndpoint{443, "", 50, TLSServerFiles{"/etc/k:1.pem", "/etc/c.pem", ""}}));
+  EXPECT_EQ(parseServerEndpoint(R"(ssl:443:privateKey=k.pem:interface=\:\:1)").interface, "::1");
+  EXPECT_FALSE(parseServerEndpoint("tcp:443").tls);
+}
+
+TEST(ServerEndpointTest, SSLToStringRoundTrips) {
+  for (const char* d : {"ssl:8443:privateKey=server.pem", "ssl:1:privateKey=k.pem:certKey=c.pem",
+                        R"(ssl:1:privateKey=a\:b.pem:extraCertChain=x.pem:interface=127.0.0.1)",
+                        "ssl:0:privateKey=k.pem:backlog=9"}) {
+    EXPECT_EQ(toString(parseServerEndpoint(d)), d);
+  }
+}
+
+TEST(ServerEndpointTest, SSLErrors) {
+  expectError("ssl:8443", "privateKey is missing");
+  expectError("ssl:8443:privateKey=", "privateKey is missing");
+  expectError("ssl:privateKey=k.pem", "port is missing");
+  expectError("ssl:8443:privateKey=k.pem:sslmethod=TLSv1_METHOD", "sslmethod is not supported");
+  expectError("ssl:8443:privateKey=k.pem:dhParameters=dh.pem", "dhParameters is not supported");
+  expectError("ssl:8443:privateKey=k.pem:cert=c.pem", "unknown parameter 'cert'");
+  expectError("ssl:8443:k.pem:c.pem:SSLv23_METHOD", "too many fields");
+  expectError("ssl:8443:k.pem:privateKey=k.pem", "privateKey is given twice");
+  expectError("ssl:99999:privateKey=k.pem", "from 0 to 65535");
+  expectError("tcp:80:privateKey=k.pem", "unknown parameter 'privateKey'");
+  expectError("tls:443", "unknown endpoint type 'tls' (supported: tcp, tcp6, ssl)");
+  // The message names the ssl: syntax too.
+  try {
+    parseServerEndpoint("ssl:1");
+  } catch (const EndpointParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("ssl:PORT:privateKey=KEY.pem"), std::string::npos);
+  }
+}
+
+// serverTLSOptions reads the files: one file with both, separate files, an
+// extra chain; every bad file is a CertificateError naming it.
+class TLSFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/twist-tls-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir = tmpl;
+    test_pki::CA ca;
+    test_pki::CA mid = ca.intermediate("Mid CA");
+    leaf = mid.issue();
+    test_pki::writeFile(dir + "/both.pem", leaf.bothPEM());
+    test_pki::writeFile(dir + "/key.pem", leaf.keyPEM);
+    test_pki::writeFile(dir + "/cert.pem", leaf.certPEM);
+    test_pki::writeFile(dir + "/chain.pem", mid.root.certPEM);
+    test_pki::writeFile(dir + "/other-key.pem", test_pki::CA().issue().keyPEM);
+    test_pki::writeFile(dir + "/garbage.pem", "not a PEM file\n");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+
+  std::string message(const TLSServerFiles& files) {
+    try {
+      twisted::twist::serverTLSOptions(files);
+    } catch (const twisted::internet::ssl::CertificateError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no CertificateError";
+    return {};
+  }
+
+  std::string dir;
+  test_pki::Issued leaf;
+};
+
+TEST_F(TLSFilesTest, GoodFiles) {
+  using twisted::twist::serverTLSOptions;
+  auto both = serverTLSOptions({dir + "/both.pem", dir + "/both.pem", ""});
+  ASSERT_TRUE(both.args().certificate);
+  EXPECT_EQ(both.args().certificate->dumpPEM().substr(0, leaf.certPEM.size()), leaf.certPEM);
+  EXPECT_TRUE(both.args().extraCertChain.empty());
+  auto split = serverTLSOptions({dir + "/key.pem", dir + "/cert.pem", dir + "/chain.pem"});
+  ASSERT_EQ(split.args().extraCertChain.size(), 1u);
+  EXPECT_EQ(split.args().extraCertChain[0].getSubject().commonName, "Mid CA");
+}
+
+TEST_F(TLSFilesTest, BadFilesNameTheFile) {
+  std::string m = message({dir + "/missing.pem", dir + "/missing.pem", ""});
+  EXPECT_NE(m.find("missing.pem"), std::string::npos) << m;
+  m = message({dir + "/key.pem", dir + "/garbage.pem", ""});
+  EXPECT_NE(m.find("garbage.pem"), std::string::npos) << m;
+  m = message({dir + "/garbage.pem", dir + "/cert.pem", ""});
+  EXPECT_NE(m.find("garbage.pem"), std::string::npos) << m;
+  m = message({dir + "/other-key.pem", dir + "/cert.pem", ""});
+  EXPECT_NE(m.find("other-key.pem"), std::string::npos) << m;
+  m = message({dir + "/key.pem", dir + "/cert.pem", dir + "/nope.pem"});
+  EXPECT_NE(m.find("nope.pem"), std::string::npos) << m;
+  m = message({dir + "/key.pem", dir + "/cert.pem", dir + "/garbage.pem"});
+  EXPECT_NE(m.find("garbage.pem"), std::string::npos) << m;
+  // Each message is one line.
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
 }
 
 // A host name is resolved to its IPv4 address, as Twisted's listenTCP does;
