@@ -31,7 +31,7 @@ start() {
   pids+=("$pid")
   port=
   for _ in $(seq 200); do
-    port=$(sed -n 's/.*Factory starting on \([0-9]*\)$/\1/p' "$tmp/$name.out" "$tmp/$name.log" 2>/dev/null | head -1 || true)
+    port=$(sed -n 's/.*Factory\( (TLS)\)\{0,1\} starting on \([0-9]*\)$/\2/p' "$tmp/$name.out" "$tmp/$name.log" 2>/dev/null | head -1 || true)
     [[ -n $port ]] && return 0
     kill -0 "$pid" 2>/dev/null || fail "twist $* exited early"
     sleep 0.05
@@ -373,6 +373,60 @@ case $mode in
     grep -qF '] got TERM' "$out" || fail "the child did not get TERM first"
     ! kill -0 "$child" 2>/dev/null || fail "child $child still runs after twist exited"
     [[ $(grep -cF '] pid ' "$out") == 1 ]] || fail "the child was restarted while stopping"
+    ;;
+
+  ssl)
+    # --listen ssl:...: the same services over TLS (listenSSL), checked with
+    # `openssl s_client` against a CA made by the openssl CLI.
+    certs=$tmp/certs
+    bash "$here/../../interop/make_certs.sh" "$certs"
+    source "$here/../../interop/tls_lib.sh"
+    # Errors in the description: EX_USAGE, before anything is read.
+    expect_rc 64 echo --listen ssl:0
+    grep -q "invalid endpoint 'ssl:0': privateKey is missing" "$tmp/cli.out" || fail "no privateKey"
+    expect_rc 64 echo --listen ssl:0:privateKey=k.pem:sslmethod=TLSv1_METHOD
+    grep -q "sslmethod is not supported" "$tmp/cli.out" || fail "sslmethod"
+    # Files that cannot serve: one line on stderr, exit 1 as for a port
+    # that cannot be opened.
+    expect_rc 1 echo --listen "ssl:0:privateKey=$tmp/nope.pem:interface=127.0.0.1"
+    grep -q "^twist echo: Couldn't listen on ssl:0:privateKey=.*nope.pem.*: cannot read private key file '.*nope.pem'$" \
+      "$tmp/cli.out" || fail "missing key file"
+    expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server.key:certKey=$certs/client.pem"
+    grep -q "^twist echo: Couldn't listen on .*: the private key does not match the certificate" \
+      "$tmp/cli.out" || fail "mismatched key"
+    expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server.key:certKey=$certs/server.key"
+    grep -q "^twist echo: Couldn't listen on .*no PEM certificate\|^twist echo: Couldn't listen on .*certificate" \
+      "$tmp/cli.out" || fail "no certificate in certKey"
+    # A port that cannot be opened after a good ssl: one: exit 1, as for tcp:.
+    expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1" \
+      --listen tcp:1:interface=192.0.2.1
+    grep -q "^twist echo: Couldn't listen on" "$tmp/cli.out" || fail "bad interface after ssl:"
+
+    # echo: one PEM file with key and certificate, and key + certificate
+    # apart; TLS 1.3 and 1.2; a plain tcp: port beside them.
+    start echo-ssl echo --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1" \
+      --listen "ssl:0:privateKey=$certs/server.key:certKey=$certs/server.pem:interface=127.0.0.1" \
+      --listen tcp:0:interface=127.0.0.1
+    wait_lines "$tmp/echo-ssl.out" 3 " starting on "
+    ports=$(sed -n 's/.*Factory\( (TLS)\)\{0,1\} starting on \([0-9]*\)$/\2/p' "$tmp/echo-ssl.out")
+    port2=$(echo "$ports" | sed -n 2p) port3=$(echo "$ports" | sed -n 3p)
+    [[ -n $port2 && -n $port3 ]] || fail "not three ports"
+    s_client_echo "$tmp/s13.txt" "$port" "hello over TLS 1.3"
+    grep -q 'New, TLSv1.3' "$tmp/s13.txt" || fail "not TLS 1.3"
+    s_client_echo "$tmp/s12.txt" "$port2" "hello over TLS 1.2" -tls1_2
+    grep -q 'New, TLSv1.2' "$tmp/s12.txt" || fail "not TLS 1.2"
+    "$py" "$here/services_client.py" echo "$port3" || fail "plain echo beside TLS"
+    grep -q 'Factory (TLS) starting on' "$tmp/echo-ssl.out" || fail "no TLS factory log"
+    stop TERM
+
+    # qotd: the quote, then close_notify and the close.
+    start qotd-ssl qotd --quote "TLS quote." \
+      --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1"
+    timeout 30 openssl s_client -connect "127.0.0.1:$port" -verify_return_error \
+      -CAfile "$certs/ca.pem" -servername localhost -ign_eof </dev/null >"$tmp/qotd.txt" 2>&1 ||
+      { cat "$tmp/qotd.txt"; fail "s_client to qotd"; }
+    grep -q '^TLS quote\.' "$tmp/qotd.txt" || { cat "$tmp/qotd.txt"; fail "no quote over TLS"; }
+    stop TERM
     ;;
 
   *)

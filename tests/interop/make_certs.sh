@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes a test PKI with the openssl CLI (EC P-256, valid for 30 days) in DIR:
+#   ca.pem / ca.key              the test CA (self-signed)
+#   server.pem / server.key      a leaf for localhost, 127.0.0.1 and ::1
+#   server-both.pem              server.pem then server.key (one file)
+#   client.pem / client.key      a client certificate (CN "test client")
+#   wrongname.pem / .key         a leaf of the same CA for example.com only
+#   other-ca.pem, stranger.pem / .key   another CA and a localhost leaf of it
+# Usage: make_certs.sh DIR
+set -euo pipefail
+dir=$1
+mkdir -p "$dir"
+cd "$dir"
+ossl() { openssl "$@" 2>/dev/null; }
+
+ca() {  # ca NAME CN
+  ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/CN=$2" -keyout "$1.key" -out "$1.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+}
+
+leaf() {  # leaf NAME CN SAN EKU CA
+  ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
+    -keyout "$1.key" -out "$1.csr"
+  printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n' \
+    "$3" "$4" >"$1.ext"
+  ossl x509 -req -in "$1.csr" -CA "$5.pem" -CAkey "$5.key" -CAcreateserial -days 30 \
+    -extfile "$1.ext" -out "$1.pem"
+  rm -f "$1.csr" "$1.ext"
+}
+
+ca ca "twistedcpp test CA"
+leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1" serverAuth ca
+cat server.pem server.key >server-both.pem
+leaf client "test client" "DNS:client.test" clientAuth ca
+leaf wrongname example.com "DNS:example.com" serverAuth ca
+ca other-ca "another CA"
+leaf stranger localhost "DNS:localhost,IP:127.0.0.1" serverAuth other-ca
+openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
