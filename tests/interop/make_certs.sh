@@ -3,7 +3,7 @@
 #   ca.pem / ca.key              the test CA (self-signed)
 #   server.pem / server.key      a leaf for localhost, 127.0.0.1 and ::1
 #   server-both.pem              server.pem then server.key (one file)
-#   client.pem / client.key      a client certificate (CN "test client")
+#   client.pem / client.key      a client certificate (CN "test client"), both in client-both.pem
 #   wrongname.pem / .key         a leaf of the same CA for example.com only
 #   other-ca.pem, stranger.pem / .key   another CA and a localhost leaf of it
 # Usage: make_certs.sh DIR
@@ -33,6 +33,7 @@ ca ca "twistedcpp test CA"
 leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1" serverAuth ca
 cat server.pem server.key >server-both.pem
 leaf client "test client" "DNS:client.test" clientAuth ca
+cat client.pem client.key >client-both.pem
 leaf wrongname example.com "DNS:example.com" serverAuth ca
 ca other-ca "another CA"
 leaf stranger localhost "DNS:localhost,IP:127.0.0.1" serverAuth other-ca
