@@ -212,6 +212,19 @@ case $case in
     grep -q '^server: lost ConnectionDone' "$tmp/server.out" || fail "not a clean close"
     ;;
 
+  twisted_starttls_server)
+    # The same with our startTLS server and Python Twisted's client.
+    serve server "$peer" server --cert "$both" --mode starttls --once
+    client client "$py" "$here/tls_peer.py" client --mode starttls --port "$port" \
+      --ca "$certs/ca.pem"
+    grep -q '^client: hello under TLSv1.3 peer=localhost' "$tmp/client.out" || fail "no TLS line"
+    grep -q '^client: ok starttls' "$tmp/client.out" || fail "client not ok"
+    server_exit
+    grep -q '^server: handshake TLSv1.3 alpn=none peer=none' "$tmp/server.out" ||
+      fail "no handshake on our server"
+    grep -q '^server: lost ConnectionDone' "$tmp/server.out" || fail "not a clean close"
+    ;;
+
   *)
     echo "unknown case $case"
     exit 2

@@ -6,7 +6,7 @@ same modes as tls_peer.cpp:
       ssl.CertificateOptions; prints "server: listening on port N.", then
       "server: handshake ..." and "server: lost REASON bytes=N" and stops
       after the first connection.
-  tls_peer.py client --port N --ca CA.pem [--hostname localhost]
+  tls_peer.py client --port N --ca CA.pem [--hostname localhost] [--mode echo|starttls]
                      [--size N] [--client-cert BOTH.pem]
       connectSSL with ssl.optionsForClientTLS against the CA; sends --size
       bytes, checks the echo, closes; prints "client: ok ..." (exit 0) or
@@ -150,7 +150,35 @@ def run_client(args):
         def clientConnectionLost(self, connector, reason):
             reactor.stop()
 
-    reactor.connectSSL("127.0.0.1", args.port, F(), options)
+    class StartTLSClient(LineReceiver):
+        def connectionMade(self):
+            self.sendLine(b"hello plain")
+
+        def lineReceived(self, line):
+            if line == b"hello plain":
+                self.sendLine(b"STARTTLS")
+            elif line == b"GO":
+                self.transport.startTLS(options)
+                self.sendLine(b"hello tls")  # encrypted: written after startTLS
+            elif line == b"hello tls":
+                # Reaching here means the handshake verified the server.
+                result["handshake"] = True
+                out("client: hello under %s" % describe(self.transport))
+                result["echo"] = True
+                self.transport.loseConnection()
+            else:
+                out("client: unexpected line %r" % line)
+                self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            result["lost"] = reason
+            out("client: lost %s" % reason_name(reason))
+
+    if args.mode == "starttls":
+        F.protocol = StartTLSClient
+        reactor.connectTCP("127.0.0.1", args.port, F())
+    else:
+        reactor.connectSSL("127.0.0.1", args.port, F(), options)
     reactor.callLater(60, reactor.stop)  # a bound, never reached when it works
     reactor.run()
     if "failed" in result:
@@ -165,7 +193,7 @@ def run_client(args):
     if "lost" not in result or not result["lost"].check(error.ConnectionDone):
         out("client: FAIL not a clean close")
         return 1
-    out("client: ok echoed %d bytes" % len(sent))
+    out("client: ok %s" % ("starttls" if args.mode == "starttls" else "echoed %d bytes" % len(sent)))
     return 0
 
 
