@@ -1,6 +1,8 @@
 """Clients that send but never read, against a running `twist`:
 stall_client.py echo PORT PID   two clients each send up to 64 MiB to
                                 `twist echo` and never read
+stall_client.py echo PORT PID CA.pem   the same over TLS (`--listen ssl:`),
+                                the server verified against CA.pem as localhost
 stall_client.py chat PORT PID   a user joins and never reads while another
                                 sends 64 MiB of lines; the stalled user must
                                 be disconnected (sendq exceeded)
@@ -10,6 +12,7 @@ unwritable for 2 s (the server stopped reading) or the 64 MiB are sent: an
 unbounded server reads, and buffers, all of it."""
 import select
 import socket
+import ssl
 import sys
 
 LIMIT = 64 << 20
@@ -24,8 +27,14 @@ def rss(pid):
     sys.exit("no VmRSS")
 
 
+CA = None  # a CA file: connect over TLS
+
+
 def connect(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if CA:
+        # The handshake blocking (bounded by the timeout), the rest not.
+        s = ssl.create_default_context(cafile=CA).wrap_socket(s, server_hostname="localhost")
     s.setblocking(False)
     return s
 
@@ -41,7 +50,7 @@ def send_until_stalled(socks, chunk):
         for s in writable:
             try:
                 sent[s] += s.send(chunk)
-            except (BlockingIOError, InterruptedError):
+            except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 pass
             except OSError:
                 active.discard(s)  # disconnected
@@ -108,7 +117,9 @@ def chat(port, pid):
 
 
 def main():
+    global CA
     mode, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    CA = sys.argv[4] if len(sys.argv) > 4 else None
     {"echo": echo, "chat": chat}[mode](port, pid)
     print(f"{mode} stall ok")
 

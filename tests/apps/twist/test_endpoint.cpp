@@ -40,7 +40,8 @@ TEST(ServerEndpointTest, KeywordsAndPositionals) {
 }
 
 TEST(ServerEndpointTest, BackslashEscapesIPv6Colons) {
-  EXPECT_EQ(parseServerEndpoint(R"(tcp:80:interface=\:\:1)"), (TCPServerEndpoint{80, "::1", 50, {}}));
+  EXPECT_EQ(parseServerEndpoint(R"(tcp:80:interface=\:\:1)"),
+            (TCPServerEndpoint{80, "::1", 50, {}}));
   EXPECT_EQ(parseServerEndpoint("tcp6:80").interface, "::");
   EXPECT_EQ(parseServerEndpoint(R"(tcp6:80:interface=\:\:1)").interface, "::1");
 }

@@ -429,6 +429,18 @@ case $mode in
     stop TERM
     ;;
 
+  ssl-stall)
+    # echo-stall over TLS: clients that send and never read; the TLS layer
+    # passes the echo's flow control down to TCP, so memory stays bounded.
+    certs=$tmp/certs
+    bash "$here/../../interop/make_certs.sh" "$certs"
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+      start ssl-stall echo --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1"
+    "$py" "$here/stall_client.py" echo "$port" "$pid" "$certs/ca.pem" ||
+      fail "echo memory not bounded over TLS"
+    stop TERM
+    ;;
+
   *)
     echo "unknown mode $mode"
     exit 2
