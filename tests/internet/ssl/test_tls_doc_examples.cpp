@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <twisted/internet/client_creator.h>
 #include <twisted/internet/error.h>
@@ -128,6 +129,24 @@ ssl::CertificateOptions byServerName(const std::string& defaultPEM, const std::s
   return ssl::CertificateOptions::withServerNames(
       std::move(fallback), {{"api.example.test", ssl::CertificateOptions(std::move(api))}});
 }
+
+// --- "Sessions" -----------------------------------------------------------------------
+
+ssl::CertificateOptions resumingServer(const std::string& serverPEM) {
+  ssl::CertificateOptions::Args args;
+  args.certificate = ssl::PrivateCertificate::loadPEM(serverPEM);
+  args.enableSessions = true;  // issue TLS 1.3 tickets, keep 1.2 session ids
+  return ssl::CertificateOptions(std::move(args));
+}
+
+ssl::CertificateOptions resumingClient(const std::string& caFile) {
+  ssl::CertificateOptions::Args args =
+      ssl::optionsForClientTLS("localhost", ssl::TrustRoot::fromPath(caFile)).args();
+  args.enableSessions = true;  // remember the session for "localhost" in these options
+  return ssl::CertificateOptions(std::move(args));
+}
+// Keep one resumingClient(...) object for every connection to the server:
+// from the second one on, transport->sessionReused() is true.
 
 // --- "startTLS" -----------------------------------------------------------------------
 
@@ -333,6 +352,54 @@ TEST_F(TLSDocExamples, ALPNAndSNI) {
   ASSERT_TRUE(c.client->handshakeDone());
   EXPECT_EQ(c.client->getPeerCertificate()->getSubject().commonName, "api");
   EXPECT_EQ(c.server->serverName(), "api.example.test");
+}
+
+TEST_F(TLSDocExamples, Sessions) {
+  for (auto version : {ssl::TLSVersion::TLSv1_3, ssl::TLSVersion::TLSv1_2}) {
+    ssl::CertificateOptions::Args serverArgs = resumingServer(server.bothPEM()).args();
+    serverArgs.maximumVersion = version;
+    ssl::CertificateOptions serverOptions(std::move(serverArgs));
+    ssl::CertificateOptions client = resumingClient(dir + "/ca.pem");
+    std::vector<bool> reused;
+    for (int i = 0; i < 3; ++i) {
+      auto c = iosim::connectedServerAndClient(
+          [&] {
+            return std::make_unique<tls::TLSMemoryBIOProtocol>(serverOptions, false,
+                                                               std::make_unique<Echo>());
+          },
+          [&] {
+            return std::make_unique<tls::TLSMemoryBIOProtocol>(client, true,
+                                                               std::make_unique<Protocol>());
+          });
+      c.pump.flush();
+      ASSERT_TRUE(c.client->handshakeDone());
+      reused.push_back(c.client->sessionReused());
+      EXPECT_EQ(c.server->sessionReused(), reused.back());
+      c.client->loseConnection();
+      c.pump.flush();
+    }
+    EXPECT_EQ(reused, (std::vector<bool>{false, true, true})) << static_cast<int>(version);
+  }
+  // Off by default: never resumed.
+  ssl::CertificateOptions::Args plain;
+  plain.certificate = ssl::PrivateCertificate::loadPEM(server.bothPEM());
+  ssl::CertificateOptions serverOptions(std::move(plain));
+  ssl::CertificateOptions client =
+      ssl::optionsForClientTLS("localhost", ssl::TrustRoot::fromPath(dir + "/ca.pem"));
+  for (int i = 0; i < 2; ++i) {
+    auto c = iosim::connectedServerAndClient(
+        [&] {
+          return std::make_unique<tls::TLSMemoryBIOProtocol>(serverOptions, false,
+                                                             std::make_unique<Echo>());
+        },
+        [&] {
+          return std::make_unique<tls::TLSMemoryBIOProtocol>(client, true,
+                                                             std::make_unique<Protocol>());
+        });
+    c.pump.flush();
+    ASSERT_TRUE(c.client->handshakeDone());
+    EXPECT_FALSE(c.client->sessionReused());
+  }
 }
 
 TEST_F(TLSDocExamples, StartTLS) {
