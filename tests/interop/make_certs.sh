@@ -6,6 +6,8 @@
 #   client.pem / client.key      a client certificate (CN "test client"), both in client-both.pem
 #   wrongname.pem / .key         a leaf of the same CA for example.com only
 #   other-ca.pem, stranger.pem / .key   another CA and a localhost leaf of it
+#   mid.pem / mid.key            an intermediate CA under ca.pem
+#   chained.pem / chained.key    a localhost leaf of mid (verifies only with mid.pem sent)
 # Usage: make_certs.sh DIR
 set -euo pipefail
 dir=$1
@@ -37,4 +39,12 @@ cat client.pem client.key >client-both.pem
 leaf wrongname example.com "DNS:example.com" serverAuth ca
 ca other-ca "another CA"
 leaf stranger localhost "DNS:localhost,IP:127.0.0.1" serverAuth other-ca
+# An intermediate: a CA certificate signed by ca, issuing a leaf.
+ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=twistedcpp test intermediate" \
+  -keyout mid.key -out mid.csr
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >mid.ext
+ossl x509 -req -in mid.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile mid.ext -out mid.pem
+rm -f mid.csr mid.ext
+leaf chained localhost "DNS:localhost,IP:127.0.0.1" serverAuth mid
 openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
+openssl verify -CAfile ca.pem -untrusted mid.pem chained.pem >/dev/null

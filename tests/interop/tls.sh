@@ -128,6 +128,22 @@ case $case in
     grep -q '^client: ok reversed' "$tmp/client.out" || fail "client not ok"
     ;;
 
+  s_server_tls12)
+    # A server that speaks TLS 1.2 only.
+    s_server s_server server -rev -tls1_2
+    client client "$peer" client --mode rev --port "$port" --ca "$certs/ca.pem"
+    grep -q '^client: handshake TLSv1.2 alpn=none peer=localhost' "$tmp/client.out" ||
+      fail "not TLS 1.2"
+    grep -q '^client: ok reversed' "$tmp/client.out" || fail "client not ok"
+    ;;
+
+  s_server_chain)
+    # A server sending an intermediate: verified against the root alone.
+    s_server s_server chained -rev -cert_chain "$certs/mid.pem"
+    client client "$peer" client --mode rev --port "$port" --ca "$certs/ca.pem"
+    grep -q '^client: ok reversed' "$tmp/client.out" || fail "client not ok"
+    ;;
+
   s_server_alpn)
     s_server s_server server -rev -alpn http/1.1
     client client "$peer" client --mode rev --port "$port" --ca "$certs/ca.pem" \

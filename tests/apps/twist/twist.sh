@@ -419,6 +419,19 @@ case $mode in
     grep -q 'Factory (TLS) starting on' "$tmp/echo-ssl.out" || fail "no TLS factory log"
     stop TERM
 
+    # extraCertChain: the intermediate is sent after the leaf, so a client
+    # that trusts only the root verifies; without it, it cannot.
+    start chain echo --listen "ssl:0:privateKey=$certs/chained.key:certKey=$certs/chained.pem:extraCertChain=$certs/mid.pem:interface=127.0.0.1"
+    s_client_echo "$tmp/chain.txt" "$port" "hello through an intermediate"
+    grep -q 'CN = twistedcpp test intermediate' "$tmp/chain.txt" || fail "no intermediate sent"
+    stop TERM
+    start nochain echo --listen "ssl:0:privateKey=$certs/chained.key:certKey=$certs/chained.pem:interface=127.0.0.1"
+    rc=0
+    timeout 30 openssl s_client -connect "127.0.0.1:$port" -verify_return_error \
+      -CAfile "$certs/ca.pem" -servername localhost </dev/null >"$tmp/nochain.txt" 2>&1 || rc=$?
+    [[ $rc != 0 ]] || fail "verified without the intermediate"
+    stop TERM
+
     # qotd: the quote, then close_notify and the close.
     start qotd-ssl qotd --quote "TLS quote." \
       --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1"
