@@ -144,6 +144,40 @@ case $case in
     grep -q '^client: ok reversed' "$tmp/client.out" || fail "client not ok"
     ;;
 
+  s_server_www)
+    # The server answers and closes with close_notify: a clean close for us.
+    s_server s_server server -www
+    client client "$peer" client --mode get --port "$port" --ca "$certs/ca.pem" \
+      --expect-body "HTTP/1.0 200 ok" --expect-reason ConnectionDone
+    grep -q '^client: ok got' "$tmp/client.out" || fail "client not ok"
+    ;;
+
+  truncated)
+    # A server (Python's ssl module) that answers, then closes TCP without
+    # close_notify: what came is delivered, and the end is ConnectionLost
+    # (a truncation), never a clean ConnectionDone.
+    cat >"$tmp/truncating_server.py" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1])
+ls = socket.create_server(("127.0.0.1", 0))
+print("server: listening on port %d." % ls.getsockname()[1], flush=True)
+conn, _ = ls.accept()
+tls = ctx.wrap_socket(conn, server_side=True)
+request = b""
+while b"\r\n\r\n" not in request:
+    request += tls.recv(1024)
+tls.sendall(b"HTTP/1.0 200 OK\r\n\r\npartial")
+socket.socket(fileno=tls.detach()).close()  # FIN, no close_notify
+print("server: closed without close_notify", flush=True)
+PY
+    serve server "$py" "$tmp/truncating_server.py" "$both"
+    client client "$peer" client --mode get --port "$port" --ca "$certs/ca.pem" \
+      --expect-body "partial" --expect-reason ConnectionLost
+    grep -q '^client: lost ConnectionLost' "$tmp/client.out" || fail "not a truncation"
+    grep -q '^client: ok got' "$tmp/client.out" || fail "client not ok"
+    ;;
+
   s_server_alpn)
     s_server s_server server -rev -alpn http/1.1
     client client "$peer" client --mode rev --port "$port" --ca "$certs/ca.pem" \

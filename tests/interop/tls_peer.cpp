@@ -8,14 +8,18 @@
 //     prints "server: listening on port N." then, per connection,
 //     "server: handshake VERSION alpn=P peer=CN" and "server: lost REASON bytes=N";
 //     --once: stops after the first connection is gone.
-//   tls_peer client --port N --ca CA.pem [--hostname NAME] [--mode echo|rev|starttls]
+//   tls_peer client --port N --ca CA.pem [--hostname NAME] [--mode echo|rev|get|starttls]
 //                   [--size N] [--alpn P1,P2] [--client-cert FILE] [--expect-fail TEXT]
+//                   [--expect-reason REASON] [--expect-body TEXT]
 //     prints "client: handshake VERSION alpn=P peer=CN", then "client: ok ..." and
 //     exits 0, or "client: FAIL ..." and exits 1. --expect-fail: the handshake
 //     must fail with a TLS error whose message contains TEXT.
 //
 // Modes: echo writes back what it reads (the client sends --size bytes and
-// closes once they all came back); http answers any request with a fixed
+// closes once they all came back); get (client only) sends an HTTP/1.0
+// request and reads until the server closes, which must be with
+// --expect-reason (ConnectionDone, or ConnectionLost for a truncation) and
+// a response containing --expect-body; http answers any request with a fixed
 // "hello" response and closes; rev is `openssl s_server -rev` (each line
 // comes back reversed); starttls is a line protocol: plaintext lines are
 // echoed, "STARTTLS" is answered "GO" and both sides start TLS, after
@@ -43,7 +47,7 @@ using twisted::python::Failure;
 
 struct Options {
   std::string role, mode = "echo", cert, key, clientCA, ca, hostname = "localhost", clientCert,
-                    expectFail;
+                    expectFail, expectReason = "ConnectionDone", expectBody;
   std::vector<std::string> alpn;
   int port = 0;
   std::size_t size = 100000;
@@ -192,6 +196,8 @@ class Client : public Protocol, public IHandshakeListener {
       transport->write(payload_);  // queued until the handshake is done
     } else if (opts.mode == "rev") {
       transport->write("hello world\n");
+    } else if (opts.mode == "get") {
+      transport->write("GET / HTTP/1.0\r\n\r\n");
     } else {
       transport->write("hello plain\r\n");
     }
@@ -214,12 +220,19 @@ class Client : public Protocol, public IHandshakeListener {
       if (received_.find("dlrow olleh") == std::string::npos) return;
       outcome.done = "reversed";
       transport->loseConnection();
+    } else if (opts.mode == "get") {
+      received_.append(data);  // until the server closes
     } else {
       lines_.feed(data, [this](const std::string& line) { return onLine(line); });
     }
   }
   void connectionLost(const Failure& reason) override {
     outcome.lost = reason;
+    if (opts.mode == "get") {
+      if (received_.find(opts.expectBody) == std::string::npos)
+        outcome.fail = "the response lacks '" + opts.expectBody + "'";
+      outcome.done = "got " + std::to_string(received_.size()) + " bytes";
+    }
     std::printf("client: lost %s\n", reasonName(reason).c_str());
     std::fflush(stdout);
   }
@@ -288,9 +301,11 @@ int runClient() {
   }
   if (!outcome.handshake) return fail("no handshake");
   if (outcome.done.empty()) return fail("the exchange did not finish");
-  // We closed (close_notify): a clean close, whoever's FIN came first.
-  if (!outcome.lost->check<error::ConnectionDone>())
-    return fail("lost with " + reasonName(*outcome.lost) + ", not ConnectionDone");
+  // We closed (close_notify): a clean close, whoever's FIN came first. In
+  // "get" mode the server closes: with close_notify (ConnectionDone) or
+  // without (a truncation: ConnectionLost), as --expect-reason says.
+  if (reasonName(*outcome.lost) != opts.expectReason)
+    return fail("lost with " + reasonName(*outcome.lost) + ", not " + opts.expectReason);
   std::printf("client: ok %s\n", outcome.done.c_str());
   return 0;
 }
@@ -327,6 +342,10 @@ int main(int argc, char** argv) {
       opts.clientCert = value();
     else if (a == "--expect-fail")
       opts.expectFail = value();
+    else if (a == "--expect-reason")
+      opts.expectReason = value();
+    else if (a == "--expect-body")
+      opts.expectBody = value();
     else if (a == "--alpn")
       opts.alpn = split(value());
     else if (a == "--port")
