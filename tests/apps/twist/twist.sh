@@ -395,8 +395,13 @@ case $mode in
     grep -q "^twist echo: Couldn't listen on .*: the private key does not match the certificate" \
       "$tmp/cli.out" || fail "mismatched key"
     expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server.key:certKey=$certs/server.key"
-    grep -q "^twist echo: Couldn't listen on .*no PEM certificate\|^twist echo: Couldn't listen on .*certificate" \
+    grep -q "^twist echo: Couldn't listen on .*: no PEM certificate found (certificate file '.*server.key')$" \
       "$tmp/cli.out" || fail "no certificate in certKey"
+    expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server.pem"
+    grep -q "^twist echo: Couldn't listen on .*: no PEM private key found.*server.pem" \
+      "$tmp/cli.out" || fail "no key in privateKey"
+    # The critical log line and the error on stderr, nothing more.
+    [[ $(grep -c . "$tmp/cli.out") == 2 ]] || fail "more than the log line and the error line"
     # A port that cannot be opened after a good ssl: one: exit 1, as for tcp:.
     expect_rc 1 echo --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1" \
       --listen tcp:1:interface=192.0.2.1
