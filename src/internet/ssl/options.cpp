@@ -88,6 +88,15 @@ bool isIPAddress(const std::string& host) {
 
 namespace detail {
 
+void checkClientOptions(const CertificateOptions& options) {
+  const auto& a = options.args();
+  if (a.hostname.empty() && !a.insecurelySkipVerification)
+    throw std::invalid_argument(
+        "TLS client options without a hostname cannot verify the server: use "
+        "optionsForClientTLS(hostname, ...), set Args::hostname, or (only where the peer is "
+        "authenticated another way) Args::insecurelySkipVerification");
+}
+
 int serverVerifyMode(const CertificateOptions::Args& args) {
   if (!args.trustRoot) return SSL_VERIFY_NONE;
   return SSL_VERIFY_PEER | (args.requireCertificate ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
@@ -155,6 +164,7 @@ namespace {
 // A client's new session (TLS 1.3: each ticket): the next connection to the
 // same host offers it.
 int rememberSession(SSL* ssl, SSL_SESSION* session) {
+  if (SSL_is_server(ssl)) return 0;  // a server's tickets are stateless: nothing to keep
   auto* d = static_cast<detail::ContextData*>(
       SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), detail::ContextData::sessionIndex()));
   if (!d) return 0;

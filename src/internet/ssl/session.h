@@ -23,6 +23,11 @@ class SessionOwner {
 SSL* newSession(const CertificateOptions& options, bool isClient);
 /// SNI: the connection goes on with `options` (certificate, verification).
 void switchContext(SSL* ssl, const CertificateOptions& options);
+/// A client that verifies must know whom to expect: options with
+/// verification on and no hostname would accept any certificate a trusted
+/// CA signed for anyone.
+/// @throws std::invalid_argument naming the fix.
+void checkClientOptions(const CertificateOptions& options);
 /// SSL_VERIFY_* for a server with these settings.
 int serverVerifyMode(const CertificateOptions::Args& args);
 

@@ -350,6 +350,7 @@ TLSMemoryBIOProtocol::TLSMemoryBIOProtocol(ssl::CertificateOptions options, bool
     : wrappedProtocol(std::move(wrapped)),
       impl_(std::make_unique<Impl>(*this, std::move(options), isClient, connectWrapped)) {
   if (!wrappedProtocol) throw std::invalid_argument("TLSMemoryBIOProtocol: no wrapped protocol");
+  if (isClient) ssl::detail::checkClientOptions(impl_->options);
 }
 
 TLSMemoryBIOProtocol::~TLSMemoryBIOProtocol() = default;
@@ -427,7 +428,7 @@ std::string TLSMemoryBIOProtocol::logPrefix() const {
 
 void TLSMemoryBIOProtocol::write(std::string_view data) {
   Impl& m = *impl_;
-  if (m.lostTLS || !m.lower) return;
+  if (m.lostTLS || m.aborted || !m.lower) return;
   if (m.disconnecting && !m.producer) return;
   if (data.empty()) return;
   if (!m.handshakeDone || !m.appSendBuffer.empty()) {
@@ -584,6 +585,7 @@ TLSMemoryBIOFactory::TLSMemoryBIOFactory(ssl::CertificateOptions options, bool i
                                          std::shared_ptr<Factory> wrapped)
     : wrappedFactory(std::move(wrapped)), options_(std::move(options)), isClient_(isClient) {
   if (!wrappedFactory) throw std::invalid_argument("TLSMemoryBIOFactory: no wrapped factory");
+  if (isClient) ssl::detail::checkClientOptions(options_);
   noisy = false;
 }
 
