@@ -876,19 +876,32 @@ TEST_F(TLSMemoryBIOTest, AbortFromHandshakeCompleted) {
   }
 }
 
-TEST_F(TLSMemoryBIOTest, NoDataAfterConnectionLost) {
+TEST_F(TLSMemoryBIOTest, NoDataAfterAbort) {
   Pair p(serverOptions(), clientOptions());
+  // More than one delivery's worth (64 KiB), all in the chunk the client
+  // gets in one pump.
   p.server->onHandshake = [](Peer& s) {
-    for (int i = 0; i < 10; ++i)
-      s.transport->write("data ");
+    for (int i = 0; i < 4; ++i)
+      s.transport->write(std::string(40 * 1024, 'd'));
   };
-  // The client aborts on the first piece; the rest is in the same chunk.
-  p.client->onData = [](Peer& c, std::string_view) { c.transport->abortConnection(); };
+  int afterAbort = 0;
+  bool aborted = false;
+  p.client->onData = [&](Peer& c, std::string_view) {
+    if (aborted) {
+      ++afterAbort;
+      return;
+    }
+    aborted = true;
+    c.transport->abortConnection();
+  };
   p.connect();
   p.flush();
+  EXPECT_TRUE(aborted);
+  EXPECT_EQ(afterAbort, 0);
+  EXPECT_LT(p.client->received.size(), 160u * 1024);
   EXPECT_EQ(p.client->losts, 1);
   EXPECT_EQ(p.client->dataAfterLost, 0);
-  EXPECT_FALSE(p.client->received.empty());
+  EXPECT_TRUE(p.client->lostWith<error::ConnectionAborted>()) << p.client->why();
 }
 
 // --- garbage -------------------------------------------------------------------------
@@ -1001,6 +1014,94 @@ TEST_F(TLSMemoryBIOTest, ProducerThatWritesBeforeTheHandshakeIsPaused) {
   p.flush();
   EXPECT_TRUE(p.client->lostWith<error::ConnectionDone>()) << p.client->why();
   EXPECT_TRUE(p.server->lostWith<error::ConnectionDone>()) << p.server->why();
+}
+
+TEST_F(TLSMemoryBIOTest, ProducerFollowsTheTransportBuffer) {
+  // After the handshake writes go straight through: the transport's own
+  // buffer pauses and resumes the producer.
+  CountingProducer producer;
+  Pair p(serverOptions(), clientOptions());
+  p.client->onHandshake = [&](Peer& c) {
+    c.transport->registerProducer(&producer, true);
+    c.transport->write(std::string(200 * 1024, 'p'));
+  };
+  p.connect();
+  p.flush();
+  EXPECT_EQ(p.server->received.size(), 200u * 1024);
+  EXPECT_GE(producer.pauses, 1);
+  EXPECT_EQ(producer.resumes, producer.pauses);
+  p.client->transport->unregisterProducer();
+  p.client->transport->loseConnection();
+  p.flush();
+  EXPECT_TRUE(p.server->lostWith<error::ConnectionDone>()) << p.server->why();
+}
+
+// A pull producer: asked for a piece each time the transport wants more.
+class PullProducer : public IProducer {
+ public:
+  PullProducer(ITransport*& transport, int pieces) : transport_(transport), left_(pieces) {}
+  void resumeProducing() override {
+    ++asked;
+    if (left_ == 0) return;
+    transport_->write(std::string(100 * 1024, static_cast<char>('0' + left_ % 10)));
+    if (--left_ == 0) {
+      transport_->unregisterProducer();
+      transport_->loseConnection();
+    }
+  }
+  void stopProducing() override { ++stops; }
+  int asked = 0;
+  int stops = 0;
+
+ private:
+  ITransport*& transport_;
+  int left_;
+};
+
+TEST_F(TLSMemoryBIOTest, PullProducerRegisteredBeforeTheHandshake) {
+  ITransport* transport = nullptr;
+  PullProducer producer(transport, 10);
+  Pair p(serverOptions(), clientOptions());
+  p.client->onMade = [&](Peer& c) {
+    transport = c.transport;
+    c.transport->registerProducer(&producer, false);
+  };
+  p.connect();
+  p.flush();
+  EXPECT_EQ(p.server->received.size(), 10u * 100 * 1024);
+  EXPECT_TRUE(p.server->lostWith<error::ConnectionDone>()) << p.server->why();
+  EXPECT_TRUE(p.client->lostWith<error::ConnectionDone>()) << p.client->why();
+}
+
+TEST_F(TLSMemoryBIOTest, LoseConnectionTwiceSendsOneCloseNotify) {
+  Pair p(serverOptions(), clientOptions());
+  p.connect();
+  p.flush();
+  p.client->transport->loseConnection();
+  std::string first = p.clientIO().stream;
+  EXPECT_FALSE(first.empty());  // the close_notify alert
+  p.client->transport->loseConnection();
+  EXPECT_EQ(p.clientIO().stream, first);
+  p.flush();
+  EXPECT_TRUE(p.client->lostWith<error::ConnectionDone>()) << p.client->why();
+  EXPECT_TRUE(p.server->lostWith<error::ConnectionDone>()) << p.server->why();
+  EXPECT_EQ(p.client->losts, 1);
+  EXPECT_EQ(p.server->losts, 1);
+}
+
+TEST_F(TLSMemoryBIOTest, TCPSettingsPassThroughButNoHalfClose) {
+  Pair p(serverOptions(), clientOptions());
+  p.connect();
+  auto& tcp = dynamic_cast<ITCPTransport&>(*p.client->transport);
+  tcp.setTcpNoDelay(true);
+  EXPECT_TRUE(p.clientIO().getTcpNoDelay());
+  EXPECT_TRUE(tcp.getTcpNoDelay());
+  tcp.setTcpKeepAlive(true);
+  EXPECT_TRUE(p.clientIO().getTcpKeepAlive());
+  EXPECT_THROW(tcp.loseWriteConnection(), std::logic_error);
+  EXPECT_EQ(tcp.getPeer(), p.clientIO().getPeer());
+  p.flush();
+  EXPECT_EQ(p.client->handshakes, 1);
 }
 
 }  // namespace
