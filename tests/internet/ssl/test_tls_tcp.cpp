@@ -630,6 +630,93 @@ TEST_P(TLSTest, LoseConnectionDeliversALargePendingWrite) {
   }
 }
 
+TEST_P(TLSTest, ConnectSSLRefusedReachesClientConnectionFailed) {
+  // A port that was just free: nothing listens there.
+  auto port = r->listenTCP(0, Factory::forProtocol<Echo>(), 50, "127.0.0.1");
+  int number = portOf(port->getHost());
+  port->stopListening();
+  r->iterate(0);
+  auto rec = std::make_shared<Record>();
+  auto f = std::make_shared<ClientFactoryFn>([rec] { return std::make_unique<Silent>(rec); });
+  r->connectSSL("127.0.0.1", number, f, ssl::optionsForClientTLS("localhost", caRoot()));
+  spinUntil([&] { return f->failed.has_value(); });
+  ASSERT_TRUE(f->failed);
+  EXPECT_TRUE(f->failed->check<error::ConnectionRefusedError>()) << f->failed->getErrorMessage();
+  EXPECT_FALSE(f->lost);
+  EXPECT_FALSE(rec->made);
+}
+
+// startTLS(options, normal=false): the side that accepted is the TLS client.
+class SwappedStarter : public Protocol, public IHandshakeListener {
+ public:
+  SwappedStarter(std::shared_ptr<Record> rec, ssl::CertificateOptions options, bool accepted)
+      : rec_(std::move(rec)), options_(std::move(options)), accepted_(accepted) {}
+  void connectionMade() override {
+    rec_->made = true;
+    if (accepted_) return;
+    // The TLS server says it and starts at once: it sends nothing until the
+    // ClientHello (the other way round, the ClientHello could arrive in the
+    // same read as a "GO", before the protocol started TLS).
+    transport->write("STARTTLS\r\n");
+    start();
+    transport->write("hello");
+  }
+  void dataReceived(std::string_view d) override {
+    if (tls_) {
+      rec_->received.append(d);
+      if (accepted_)
+        transport->write(d);
+      else if (rec_->received.size() >= 5)
+        transport->loseConnection();
+      return;
+    }
+    plain_.append(d);
+    if (accepted_ && plain_ == "STARTTLS\r\n") start();
+  }
+  void handshakeCompleted() override {
+    rec_->handshake = true;
+    rec_->peer = dynamic_cast<ISSLTransport*>(transport)->getPeerCertificate();
+  }
+  void connectionLost(const Failure& reason) override { rec_->lost = reason; }
+
+ private:
+  void start() {
+    dynamic_cast<ITLSTransport*>(transport)->startTLS(options_, /*normal=*/false);
+    tls_ = true;
+  }
+  std::shared_ptr<Record> rec_;
+  ssl::CertificateOptions options_;
+  bool accepted_;
+  std::string plain_;
+  bool tls_ = false;
+};
+
+TEST_P(TLSTest, StartTLSWithTheRolesSwapped) {
+  auto serverRec = std::make_shared<Record>();
+  // The accepting side verifies the connecting side's certificate.
+  auto asClient = ssl::optionsForClientTLS("localhost", caRoot());
+  auto port = r->listenTCP(0, std::make_shared<FactoryFn>([serverRec, asClient] {
+                             return std::make_unique<SwappedStarter>(serverRec, asClient, true);
+                           }),
+                           50, "127.0.0.1");
+  auto rec = std::make_shared<Record>();
+  auto asServer = serverOptions();
+  auto f = std::make_shared<ClientFactoryFn>(
+      [rec, asServer] { return std::make_unique<SwappedStarter>(rec, asServer, false); });
+  r->connectTCP("127.0.0.1", portOf(port->getHost()), f);
+  spinUntil([&] { return rec->lost.has_value() && serverRec->lost.has_value(); });
+  EXPECT_TRUE(rec->handshake);
+  EXPECT_TRUE(serverRec->handshake);
+  // The accepting side saw the connecting side's certificate.
+  ASSERT_TRUE(serverRec->peer);
+  EXPECT_EQ(serverRec->peer->getSubject().commonName, "localhost");
+  EXPECT_EQ(serverRec->received, "hello");
+  EXPECT_EQ(rec->received, "hello");
+  ASSERT_TRUE(rec->lost);
+  EXPECT_TRUE(rec->lost->check<error::ConnectionDone>()) << rec->lost->getErrorMessage();
+  port->stopListening();
+}
+
 TWISTED_INSTANTIATE_BACKENDS(TLSTest);
 
 }  // namespace
