@@ -1104,4 +1104,38 @@ TEST_F(TLSMemoryBIOTest, TCPSettingsPassThroughButNoHalfClose) {
   EXPECT_EQ(p.client->handshakes, 1);
 }
 
+TEST_F(TLSMemoryBIOTest, LoseConnectionFromHandshakeCompleted) {
+  for (bool serverCloses : {true, false}) {
+    for (bool bytewise : {true, false}) {
+      Pair p(serverOptions(), clientOptions());
+      Peer* closer = serverCloses ? p.server : p.client;
+      closer->onHandshake = [](Peer& c) { c.transport->loseConnection(); };
+      p.connect();
+      if (bytewise)
+        p.flushBytewise();
+      else
+        p.flush();
+      SCOPED_TRACE(std::string(serverCloses ? "server" : "client") + " closes, " +
+                   (bytewise ? "bytewise" : "chunks"));
+      EXPECT_EQ(p.client->handshakes, 1);
+      EXPECT_EQ(p.server->handshakes, 1);
+      EXPECT_TRUE(p.client->lostWith<error::ConnectionDone>()) << p.client->why();
+      EXPECT_TRUE(p.server->lostWith<error::ConnectionDone>()) << p.server->why();
+    }
+  }
+}
+
+TEST_F(TLSMemoryBIOTest, PeerClosingWithoutAnsweringOurCloseNotifyIsClean) {
+  Pair p(serverOptions(), clientOptions());
+  p.client->onHandshake = [](Peer& c) { c.transport->write("before the close"); };
+  p.connect();
+  p.flush();
+  p.client->transport->loseConnection();
+  // The server's TCP connection ends without its close_notify.
+  p.serverIO().loseConnection();
+  p.flush();
+  EXPECT_TRUE(p.client->lostWith<error::ConnectionDone>()) << p.client->why();
+  EXPECT_EQ(p.server->received, "before the close");
+}
+
 }  // namespace

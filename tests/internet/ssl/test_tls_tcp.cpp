@@ -717,6 +717,30 @@ TEST_P(TLSTest, StartTLSWithTheRolesSwapped) {
   port->stopListening();
 }
 
+TEST_P(TLSTest, TLSMemoryBIOFactoryOverUnixSockets) {
+  char tmpl[] = "/tmp/twistedcpp-tlsunix-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/sock";
+  auto port = r->listenUNIX(path, std::make_shared<tls::TLSMemoryBIOFactory>(
+                                      serverOptions(), false, Factory::forProtocol<Echo>()));
+  auto rec = std::make_shared<Record>();
+  auto f = std::make_shared<ClientFactoryOf>(rec, "TLS over a Unix socket");
+  r->connectUNIX(path, std::make_shared<tls::TLSMemoryBIOFactory>(
+                           ssl::optionsForClientTLS("localhost", caRoot()), true, f));
+  spinUntil([&] { return rec->lost.has_value() && f->lost.has_value(); });
+  EXPECT_TRUE(rec->handshake);
+  EXPECT_EQ(rec->received, "TLS over a Unix socket");
+  ASSERT_TRUE(rec->lost);
+  EXPECT_TRUE(rec->lost->check<error::ConnectionDone>()) << rec->lost->getErrorMessage();
+  ASSERT_TRUE(f->lost);
+  EXPECT_TRUE(f->lost->check<error::ConnectionDone>()) << f->lost->getErrorMessage();
+  port->stopListening();
+  r->iterate(0);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 TWISTED_INSTANTIATE_BACKENDS(TLSTest);
 
 }  // namespace
