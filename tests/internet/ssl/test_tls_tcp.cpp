@@ -741,6 +741,35 @@ TEST_P(TLSTest, TLSMemoryBIOFactoryOverUnixSockets) {
   std::filesystem::remove_all(dir, ec);
 }
 
+// After the handshake, writes and closes the TCP connection under its TLS
+// layer: no close_notify.
+class Truncator : public Protocol, public IHandshakeListener {
+ public:
+  void handshakeCompleted() override {
+    transport->write("cut short");
+    auto* tlsLayer = dynamic_cast<tls::TLSMemoryBIOProtocol*>(transport);
+    ASSERT_NE(tlsLayer, nullptr);
+    tlsLayer->transport->loseConnection();
+  }
+};
+
+TEST_P(TLSTest, TCPClosedWithoutCloseNotifyIsAConnectionLost) {
+  auto port = r->listenSSL(0, Factory::forProtocol<Truncator>(), serverOptions(), 50, "127.0.0.1");
+  auto rec = std::make_shared<Record>();
+  auto f = std::make_shared<ClientFactoryFn>([rec] { return std::make_unique<Silent>(rec); });
+  r->connectSSL("127.0.0.1", portOf(port->getHost()), f,
+                ssl::optionsForClientTLS("localhost", caRoot()));
+  spinUntil([&] { return rec->lost.has_value() && f->lost.has_value(); });
+  EXPECT_EQ(rec->received, "cut short");
+  ASSERT_TRUE(rec->lost);
+  EXPECT_TRUE(rec->lost->check<error::ConnectionLost>()) << rec->lost->getErrorMessage();
+  EXPECT_NE(rec->lost->getErrorMessage().find("close_notify"), std::string::npos)
+      << rec->lost->getErrorMessage();
+  ASSERT_TRUE(f->lost);
+  EXPECT_TRUE(f->lost->check<error::ConnectionLost>()) << f->lost->getErrorMessage();
+  port->stopListening();
+}
+
 TWISTED_INSTANTIATE_BACKENDS(TLSTest);
 
 }  // namespace
