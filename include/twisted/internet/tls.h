@@ -111,6 +111,12 @@ class TWISTED_API TLSMemoryBIOProtocol : public Protocol,
   bool handshakeDone() const override;
   bool sessionReused() const override;
 
+  /// True once the TLS session ended cleanly (the peer's close_notify, or
+  /// its EOF after ours): whatever TCP reports after that loses no data.
+  /// A startTLS connection uses it to report a clean close to its
+  /// connector as the protocol saw it. Not in Twisted.
+  bool closedCleanly() const;
+
   /// The application's protocol (owned). Mirrors wrappedProtocol.
   std::unique_ptr<Protocol> wrappedProtocol;
 

@@ -696,8 +696,12 @@ void Connection::connectionLost(const Failure& given) {
   if (disconnected_) return;
   // Both sides closed cleanly (the peer's EOF seen, everything of ours sent):
   // a hang-up report for that is a clean close, whatever the backend says.
-  const bool clean = readDisconnected_ && disconnecting_ && !aborted_ && !writeFailure_ &&
-                     buffer_.empty() && given.check<error::ConnectionLost>();
+  // Under startTLS the TLS layer stops reading once it has the peer's
+  // close_notify, so the EOF is not seen: the TLS close stands for it (the
+  // protocol is told ConnectionDone; the connector must hear the same).
+  const bool peerDone = readDisconnected_ || (tls_ && tls_->protocol->closedCleanly());
+  const bool clean = peerDone && disconnecting_ && !aborted_ && !writeFailure_ && buffer_.empty() &&
+                     given.check<error::ConnectionLost>();
   const Failure& reason = clean ? main::CONNECTION_DONE() : given;
   // Keep ourselves (and the protocol) alive until this function returns
   // (after an abort, the pending call holds the last reference instead).

@@ -575,6 +575,10 @@ bool TLSMemoryBIOProtocol::handshakeDone() const {
   return impl_->handshakeDone;
 }
 
+bool TLSMemoryBIOProtocol::closedCleanly() const {
+  return impl_->closedCleanly && !impl_->aborted;
+}
+
 bool TLSMemoryBIOProtocol::sessionReused() const {
   return impl_->ssl && impl_->handshakeDone && SSL_session_reused(impl_->ssl) == 1;
 }
