@@ -41,12 +41,14 @@ def num(d, k):
 def main():
     out = sys.argv[1]
     runs = defaultdict(list)  # (srv, scen) -> [(status, kv)]
+    rows = []
     for row in open(f"{out}/results.tsv"):
         parts = row.rstrip("\n").split("\t")
         if len(parts) < 5:
             parts += [""] * (5 - len(parts))
         _, srv, scen, status, line = parts[:5]
         runs[(srv, scen)].append((status, kv(line)))
+        rows.append((parts[0], srv, scen, status, kv(line)))
 
     def cell(srv, scen, key):
         vals, busy, fails = [], False, 0
@@ -69,12 +71,25 @@ def main():
     def ratio(a, b):
         return f"{a / b:.2f}" if a and b else "-"
 
+    def paired(sa, sb, scen, key):
+        """Median over runs of the ratio within each run (the cells of a run
+        ran back to back, so slow drifts of the machine cancel out)."""
+        by_run = defaultdict(dict)
+        for row in rows:
+            run, srv, sc, status, d = row
+            v = num(d, key)
+            if sc == scen and status == "ok" and v:
+                by_run[run][srv] = v
+        rs = [r[sa] / r[sb] for r in by_run.values() if sa in r and sb in r]
+        return f"{statistics.median(rs):.2f}" if rs else "-"
+
     p = print
     p(open(f"{out}/machine.txt").read().rstrip().replace("\n", "  \n"))
     p("\nMedians of the runs [min-max]. `!` = in at least one run other processes/softirq used "
       f">= {BUSY}% of a CPU (disturbed).\n")
 
     p("### TLS echo: work per server CPU-second\n")
+    p("Ratios: of the medians, and (in brackets) the median of the per-run ratios.\n")
     p("| scenario | unit | twistedcpp TLS | hand-written OpenSSL | twistedcpp cleartext | ours/hand-written | "
       "ours TLS/ours cleartext |")
     p("|---|---|---|---|---|---|---|")
@@ -83,7 +98,8 @@ def main():
         o, ot = cell("ours", scen, key)
         h, ht = cell("openssl", scen, key)
         c, ct = cell("plain", scen, key)
-        p(f"| {title} | {unit} | {ot} | {ht} | {ct} | {ratio(o, h)} | {ratio(o, c)} |")
+        p(f"| {title} | {unit} | {ot} | {ht} | {ct} | {ratio(o, h)} ({paired('ours', 'openssl', scen, key)}) | "
+          f"{ratio(o, c)} ({paired('ours', 'plain', scen, key)}) |")
 
     p("\n### TLS echo: throughput and CPU (server / loadgen / other, % of one CPU)\n")
     p("| scenario | server | throughput | CPU % server / loadgen / other |")
@@ -99,6 +115,7 @@ def main():
             p(f"| {title} | {NAMES[srv]} | {t} {runit} | {' / '.join(cpus)} |")
 
     p("\n### Full handshakes (TLS 1.3, no resumption): handshakes per server CPU-second\n")
+    p("Ratios: of the medians, and (in brackets) the median of the per-run ratios.\n")
     p("| concurrency | twistedcpp TLS | hand-written OpenSSL | openssl s_server | ours/hand-written | ours/s_server |")
     p("|---|---|---|---|---|---|")
     for scen in ("hs1", "hs8"):
@@ -106,7 +123,8 @@ def main():
         o, ot = cell("ours", scen, key)
         h, ht = cell("openssl", scen, key)
         s, st = cell("s_server", scen, key)
-        p(f"| {title} | {ot} | {ht} | {st} | {ratio(o, h)} | {ratio(o, s)} |")
+        p(f"| {title} | {ot} | {ht} | {st} | {ratio(o, h)} ({paired('ours', 'openssl', scen, key)}) | "
+          f"{ratio(o, s)} ({paired('ours', 's_server', scen, key)}) |")
 
     p("\n### Full handshakes: handshakes per second (wall clock) and server CPU %\n")
     p("| concurrency | server | handshakes/s | server CPU % | p50 latency us |")
