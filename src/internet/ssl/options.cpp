@@ -223,8 +223,8 @@ CertificateOptions::CertificateOptions(Args args) {
   // root kept. If the build fails (a security-level refusal), no chain is
   // set and the per-handshake build reports it as before.
   if (args.certificate && args.extraCertChain.empty()) {
-    SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
-                                      SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+    SSL_CTX_build_cert_chain(ctx,
+                             SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
     ERR_clear_error();
   }
 
