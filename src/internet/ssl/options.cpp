@@ -219,6 +219,9 @@ CertificateOptions::CertificateOptions(Args args) {
       SSL_CTX_add_client_CA(ctx, c.data()->x509.get());
     }
     ERR_clear_error();  // a duplicate certificate is not an error
+  } else if (!args.trustRoot && (args.hostname.empty() || args.insecurelySkipVerification)) {
+    // Nobody to verify with the platform's store: a server that asks for no
+    // client certificate (a client must name a host, or skip verification).
   } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
     throw CertificateError("cannot load the platform trust store: " + detail::errorText());
   }

@@ -178,7 +178,10 @@ BIO_METHOD* TLSMemoryBIOProtocol::Impl::bioMethod() {
 
 void TLSMemoryBIOProtocol::Impl::keepUnreadInput() {
   if (input.empty()) return;
-  if (stashPos > 0) {
+  if (stashPos >= stash.size()) {
+    stash.clear();
+    stashPos = 0;
+  } else if (stashPos > 0) {
     stash.erase(0, stashPos);
     stashPos = 0;
   }
@@ -386,10 +389,8 @@ void TLSMemoryBIOProtocol::makeConnection(ITransport* t) {
 void TLSMemoryBIOProtocol::dataReceived(std::string_view data) {
   Impl& m = *impl_;
   if (m.lostTLS || m.aborted) return;
-  if (m.stashPos < m.stash.size())
-    m.stash.append(data);
-  else
-    m.input = data;
+  // OpenSSL reads what an earlier chunk left (the stash) first, then this.
+  m.input = data;
   // `data` is only valid during this call: what OpenSSL did not read is
   // copied out however this returns (also if the wrapped protocol throws).
   struct KeepUnread {
