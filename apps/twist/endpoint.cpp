@@ -25,9 +25,14 @@ constexpr std::string_view kSyntax =
     "ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem][:extraCertChain=CHAIN.pem]"
     "[:interface=ADDR][:backlog=N]";
 
-[[noreturn]] void fail(std::string_view description, const std::string& why) {
+constexpr std::string_view kClientSyntax =
+    "expected tcp:HOST:PORT[:timeout=S] or "
+    "tls:HOST:PORT[:timeout=S][:trustRoots=PATH][:certificate=CERT.pem][:privateKey=KEY.pem]";
+
+[[noreturn]] void fail(std::string_view description, const std::string& why,
+                       std::string_view syntax = kSyntax) {
   throw EndpointParseError("invalid endpoint '" + std::string(description) + "': " + why + " (" +
-                           std::string(kSyntax) + ")");
+                           std::string(syntax) + ")");
 }
 
 // One ':'-separated field: a positional value, or key=value. Backslash
@@ -37,13 +42,13 @@ struct Field {
   std::string value;
 };
 
-std::vector<Field> tokenize(std::string_view description) {
+std::vector<Field> tokenize(std::string_view description, std::string_view syntax = kSyntax) {
   std::vector<Field> fields(1);
   std::string current;
   for (std::size_t i = 0; i < description.size(); ++i) {
     char c = description[i];
     if (c == '\\') {
-      if (++i == description.size()) fail(description, "it ends with a lone backslash");
+      if (++i == description.size()) fail(description, "it ends with a lone backslash", syntax);
       current += description[i];
     } else if (c == ':') {
       fields.back().value = std::move(current);
@@ -61,13 +66,15 @@ std::vector<Field> tokenize(std::string_view description) {
 }
 
 int parseInt(std::string_view description, std::string_view what, const std::string& text, int min,
-             int max) {
+             int max, std::string_view syntax = kSyntax) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
       value > max)
-    fail(description, std::string(what) + " '" + text + "' is not an integer from " +
-                          std::to_string(min) + " to " + std::to_string(max));
+    fail(description,
+         std::string(what) + " '" + text + "' is not an integer from " + std::to_string(min) +
+             " to " + std::to_string(max),
+         syntax);
   return value;
 }
 
@@ -142,6 +149,82 @@ ServerEndpoint parseServerEndpoint(std::string_view description) {
   return endpoint;
 }
 
+ClientEndpoint parseClientEndpoint(std::string_view description) {
+  auto bad = [&](const std::string& why) { fail(description, why, kClientSyntax); };
+  if (description.empty()) bad("it is empty");
+  std::vector<Field> fields = tokenize(description, kClientSyntax);
+  const Field& type = fields.front();
+  if (type.key) bad("it must start with the endpoint type");
+  if (type.value != "tcp" && type.value != "tls")
+    bad("unknown endpoint type '" + type.value + "' (supported: tcp, tls)");
+  const bool tls = type.value == "tls";
+  // Twisted's _parseClientTCP(host, port, timeout, bindAddress) and the tls
+  // parser (host, port, ...) take HOST then PORT positionally.
+  static const std::vector<std::string> kPositional = {"host", "port"};
+  static const std::vector<std::string> kTCP = {"host", "port", "timeout"};
+  static const std::vector<std::string> kTLS = {"host",       "port",        "timeout",
+                                                "trustRoots", "certificate", "privateKey"};
+  const std::vector<std::string>& keys = tls ? kTLS : kTCP;
+  std::map<std::string, std::string> values;
+  std::size_t positional = 0;
+  for (std::size_t i = 1; i < fields.size(); ++i) {
+    Field& f = fields[i];
+    std::string name;
+    if (!f.key) {
+      if (positional == kPositional.size()) bad("too many fields");
+      name = kPositional[positional++];
+    } else if (std::find(keys.begin(), keys.end(), *f.key) != keys.end()) {
+      name = *f.key;
+    } else {
+      std::string known;
+      for (const auto& k : keys)
+        known += (known.empty() ? "" : ", ") + k;
+      bad("unknown parameter '" + *f.key + "' (known: " + known + ")");
+    }
+    if (!values.emplace(name, std::move(f.value)).second) bad(name + " is given twice");
+  }
+  ClientEndpoint endpoint;
+  auto host = values.find("host");
+  if (host == values.end() || host->second.empty()) bad("the host is missing");
+  endpoint.host = host->second;
+  auto port = values.find("port");
+  if (port == values.end()) bad("the port is missing");
+  endpoint.port = parseInt(description, "port", port->second, 1, 65535, kClientSyntax);
+  if (auto t = values.find("timeout"); t != values.end()) {
+    endpoint.timeout = parseInt(description, "timeout", t->second, 1, 86400, kClientSyntax);
+  }
+  if (tls) {
+    TLSClientFiles files;
+    files.trustRoots = values["trustRoots"];
+    files.certificate = values["certificate"];
+    files.privateKey = values["privateKey"];
+    if (!files.privateKey.empty() && files.certificate.empty())
+      bad("privateKey without certificate (the client certificate it belongs to)");
+    endpoint.tls = std::move(files);
+  }
+  return endpoint;
+}
+
+internet::ssl::CertificateOptions clientTLSOptions(const ClientEndpoint& endpoint) {
+  namespace ssl = internet::ssl;
+  if (!endpoint.tls) throw std::logic_error("clientTLSOptions: not a tls: endpoint");
+  const TLSClientFiles& files = *endpoint.tls;
+  std::optional<ssl::TrustRoot> trust;
+  if (!files.trustRoots.empty()) trust = ssl::TrustRoot::fromPath(files.trustRoots);
+  std::optional<ssl::PrivateCertificate> mine;
+  if (!files.certificate.empty()) {
+    const std::string& keyFile = files.privateKey.empty() ? files.certificate : files.privateKey;
+    try {
+      mine = ssl::PrivateCertificate::fromCertificateAndKeyPair(
+          ssl::Certificate::loadFile(files.certificate), ssl::KeyPair::loadFile(keyFile));
+    } catch (const ssl::CertificateError& e) {
+      throw ssl::CertificateError(std::string(e.what()) + " (certificate '" + files.certificate +
+                                  "', key '" + keyFile + "')");
+    }
+  }
+  return ssl::optionsForClientTLS(endpoint.host, std::move(trust), std::move(mine));
+}
+
 internet::ssl::CertificateOptions serverTLSOptions(const TLSServerFiles& files) {
   namespace ssl = internet::ssl;
   ssl::CertificateOptions base = ssl::DefaultOpenSSLContextFactory(files.privateKey, files.certKey);
@@ -193,15 +276,19 @@ std::string resolveInterface(const std::string& interface, int port) {
   return text;
 }
 
+namespace {
+// A field value with the characters the tokenizer splits on escaped.
+std::string escaped(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ':' || c == '\\' || c == '=') out += '\\';
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
 std::string toString(const ServerEndpoint& endpoint) {
-  auto escaped = [](const std::string& value) {
-    std::string out;
-    for (char c : value) {
-      if (c == ':' || c == '\\' || c == '=') out += '\\';
-      out += c;
-    }
-    return out;
-  };
   std::string out = (endpoint.tls ? "ssl:" : "tcp:") + std::to_string(endpoint.port);
   if (endpoint.tls) {
     out += ":privateKey=" + escaped(endpoint.tls->privateKey);
@@ -212,6 +299,22 @@ std::string toString(const ServerEndpoint& endpoint) {
   }
   if (!endpoint.interface.empty()) out += ":interface=" + escaped(endpoint.interface);
   if (endpoint.backlog != 50) out += ":backlog=" + std::to_string(endpoint.backlog);
+  return out;
+}
+
+std::string toString(const ClientEndpoint& endpoint) {
+  std::string out = (endpoint.tls ? "tls:" : "tcp:") + escaped(endpoint.host) + ":" +
+                    std::to_string(endpoint.port);
+  if (endpoint.timeout != 30)
+    out += ":timeout=" + std::to_string(static_cast<int>(endpoint.timeout));
+  if (endpoint.tls) {
+    if (!endpoint.tls->trustRoots.empty())
+      out += ":trustRoots=" + escaped(endpoint.tls->trustRoots);
+    if (!endpoint.tls->certificate.empty())
+      out += ":certificate=" + escaped(endpoint.tls->certificate);
+    if (!endpoint.tls->privateKey.empty())
+      out += ":privateKey=" + escaped(endpoint.tls->privateKey);
+  }
   return out;
 }
 

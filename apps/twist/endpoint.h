@@ -77,6 +77,47 @@ std::shared_ptr<internet::IListeningPort> listen(internet::ReactorBase& reactor,
                                                  const ServerEndpoint& endpoint,
                                                  std::shared_ptr<internet::Factory> factory);
 
+/// The files of a `tls:` client endpoint (paths as given).
+/// Mirrors: the trustRoots=, certificate= and privateKey= parameters of
+/// Twisted's "tls" client endpoint parser.
+struct TLSClientFiles {
+  std::string trustRoots;   ///< a PEM file or a directory of them ("" = the platform's)
+  std::string certificate;  ///< our PEM certificate, sent if the server asks ("" = none)
+  std::string privateKey;   ///< its PEM key ("" = in the certificate file)
+  friend bool operator==(const TLSClientFiles&, const TLSClientFiles&) = default;
+};
+
+/// Where a client connects: the arguments of IReactorTCP::connectTCP, plus
+/// the TLS files for IReactorSSL::connectSSL when it is a `tls:` endpoint.
+/// Mirrors: twisted.internet.endpoints.TCP4ClientEndpoint and the endpoint
+/// wrapClientTLS makes.
+struct ClientEndpoint {
+  std::string host;
+  int port = 0;
+  double timeout = 30;                ///< seconds
+  std::optional<TLSClientFiles> tls;  ///< set for `tls:`
+  friend bool operator==(const ClientEndpoint&, const ClientEndpoint&) = default;
+};
+
+/// Parses `tcp:HOST:PORT[:timeout=S]` (also `tcp:host=HOST:port=PORT`) and
+/// `tls:HOST:PORT[:timeout=S][:trustRoots=PATH][:certificate=PEM]
+/// [:privateKey=PEM]`, with the escapes of parseServerEndpoint (an IPv6
+/// host is `tcp:\:\:1:8080`). A `tls:` endpoint verifies HOST against
+/// trustRoots (or the platform's store).
+/// Mirrors: twisted.internet.endpoints.clientFromString for the "tcp" and
+/// "tls" endpoint types (not bindAddress= or a nested endpoint=).
+/// @throws EndpointParseError naming the problem and the accepted syntax.
+ClientEndpoint parseClientEndpoint(std::string_view description);
+
+/// The client TLS options of a `tls:` endpoint: optionsForClientTLS(host,
+/// trustRoots, certificate + key). Mirrors: what Twisted's "tls" parser
+/// builds. @throws internet::ssl::CertificateError for a file that cannot
+/// be read or parsed.
+internet::ssl::CertificateOptions clientTLSOptions(const ClientEndpoint& endpoint);
+
+/// The description back in canonical form, e.g. "tls:example.com:443".
+std::string toString(const ClientEndpoint& endpoint);
+
 /// The address to bind for `interface`: "" and IP literals as they are, a
 /// host name resolved (blocking getaddrinfo) to its first IPv4 address, as
 /// Twisted's listenTCP does (its socket.bind resolves the name, AF_INET

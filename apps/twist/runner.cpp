@@ -220,7 +220,16 @@ int run(int argc, const char* const* argv) {
 
   if (!maker.listens()) return runService(maker);
 
-  std::shared_ptr<internet::Factory> factory = maker.makeFactory();
+  std::shared_ptr<internet::Factory> factory;
+  try {
+    factory = maker.makeFactory();
+  } catch (const internet::ssl::CertificateError& e) {
+    // A service's own TLS files (portforward --connect tls:...): one line,
+    // exit 1, as for a key that cannot serve a port.
+    log.critical("{error}", logger::field("error", std::string(e.what())));
+    std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
+    return 1;
+  }
   std::vector<std::shared_ptr<IListeningPort>> ports;
   for (const std::string& description : descriptions) {
     ServerEndpoint endpoint = parseServerEndpoint(description);

@@ -1,6 +1,8 @@
 // twisted.protocols.portforward. Tests: tests/protocols/test_portforward.cpp
 #include <twisted/protocols/portforward.h>
 
+#include <twisted/internet/interfaces/ireactor_ssl.h>
+
 #include <stdexcept>
 #include <utility>
 
@@ -111,7 +113,13 @@ void ProxyServer::connectionMade() {
   clientFactory_->setServer(this);
   internet::IReactorTCP* r = reactor ? reactor : f->reactor;
   if (!r) r = &internet::reactor();
-  connector_ = r->connectTCP(f->host, f->port, clientFactory_);
+  if (f->clientTLS) {
+    auto* tls = dynamic_cast<internet::IReactorSSL*>(r);
+    if (!tls) throw std::logic_error("ProxyFactory::clientTLS: the reactor has no connectSSL");
+    connector_ = tls->connectSSL(f->host, f->port, clientFactory_, *f->clientTLS);
+  } else {
+    connector_ = r->connectTCP(f->host, f->port, clientFactory_);
+  }
 }
 
 void ProxyServer::dataReceived(std::string_view data) {

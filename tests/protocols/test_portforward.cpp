@@ -64,6 +64,24 @@ TEST(PortForward, ServerKeepsReadingAndConnectsToTheDestination) {
   EXPECT_TRUE(dynamic_cast<ProxyClientFactory*>(s.clientFactory().get()));
 }
 
+// clientTLS: the destination is reached with connectSSL and those options.
+TEST(PortForward, ClientTLSConnectsWithConnectSSL) {
+  MemoryReactor reactor;
+  auto factory = std::make_shared<ProxyFactory>("backend.example", 443);
+  factory->reactor = &reactor;
+  factory->noisy = false;
+  factory->clientTLS = twisted::internet::ssl::optionsForClientTLS("backend.example");
+  auto server = factory->buildProtocol(kAddr);
+  StringTransport transport;
+  server->makeConnection(&transport);
+  EXPECT_TRUE(reactor.tcpClients.empty());
+  ASSERT_EQ(reactor.sslClients.size(), 1u);
+  EXPECT_EQ(reactor.sslClients[0].host, "backend.example");
+  EXPECT_EQ(reactor.sslClients[0].port, 443);
+  EXPECT_EQ(reactor.sslClients[0].contextFactory.data(), factory->clientTLS->data());
+  EXPECT_TRUE(dynamic_cast<ProxyClientFactory*>(reactor.sslClients[0].factory.get()));
+}
+
 TEST(PortForward, DataBeforeTheConnectionIsHeldThenSent) {
   Spliced s;
   s.server->dataReceived("early ");

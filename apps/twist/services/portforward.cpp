@@ -7,6 +7,7 @@
 
 #include <twisted/protocols/portforward.h>
 
+#include "../endpoint.h"
 #include "../service.h"
 
 namespace twisted::twist {
@@ -27,17 +28,39 @@ class PortForwardService : public ServiceMaker {
         ->check(CLI::Range(0, 65535))
         ->excludes("--listen")
         ->capture_default_str();
-    command.add_option("--dest-host", destHost_, "Forward to this host")->capture_default_str();
-    command.add_option("--dest-port", destPort_, "Forward to this port")
-        ->check(CLI::Range(1, 65535))
-        ->capture_default_str();
+    auto* host =
+        command.add_option("--dest-host", destHost_, "Forward to this host")->capture_default_str();
+    auto* port = command.add_option("--dest-port", destPort_, "Forward to this port")
+                     ->check(CLI::Range(1, 65535))
+                     ->capture_default_str();
+    command
+        .add_option("--connect", connect_,
+                    "Forward to this client endpoint instead: tcp:HOST:PORT, or "
+                    "tls:HOST:PORT[:trustRoots=PATH][:certificate=PEM][:privateKey=PEM] "
+                    "(TLS to the destination, its name verified)")
+        ->excludes(host)
+        ->excludes(port)
+        ->check([](const std::string& d) {
+          try {
+            parseClientEndpoint(d);
+            return std::string();
+          } catch (const EndpointParseError& e) {
+            return std::string(e.what());
+          }
+        });
   }
   std::shared_ptr<internet::Factory> makeFactory() override {
-    return std::make_shared<protocols::portforward::ProxyFactory>(destHost_, destPort_);
+    if (connect_.empty())
+      return std::make_shared<protocols::portforward::ProxyFactory>(destHost_, destPort_);
+    ClientEndpoint to = parseClientEndpoint(connect_);
+    auto f = std::make_shared<protocols::portforward::ProxyFactory>(to.host, to.port);
+    if (to.tls) f->clientTLS = clientTLSOptions(to);
+    return f;
   }
 
  private:
   int port_ = 6666;
+  std::string connect_;
   std::string destHost_ = "localhost";
   int destPort_ = 6665;
 };

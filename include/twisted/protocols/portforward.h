@@ -14,6 +14,7 @@
 
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/protocol.h>
+#include <twisted/internet/ssl.h>
 
 namespace twisted::protocols::portforward {
 
@@ -140,6 +141,12 @@ class TWISTED_API ProxyFactory : public internet::Factory {
   /// The reactor its ProxyServers connect with (not owned); null: the
   /// global reactor(). Tests set a MemoryReactor or a makeReactor() one.
   internet::IReactorTCP* reactor = nullptr;
+  /// Set: connect to (host, port) over TLS with these client options
+  /// (IReactorSSL::connectSSL; the reactor must provide it), e.g.
+  /// ssl::optionsForClientTLS(host): a TLS-originating forwarder (what
+  /// `twist portforward --connect tls:HOST:PORT` builds). Not in Twisted,
+  /// whose ProxyFactory connects with TCP only.
+  std::optional<internet::ssl::CertificateOptions> clientTLS;
 };
 
 }  // namespace twisted::protocols::portforward

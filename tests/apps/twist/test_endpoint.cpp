@@ -191,6 +191,89 @@ TEST_F(TLSFilesTest, BadFilesNameTheFile) {
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;
 }
 
+// Client endpoints: tcp: and tls: (Twisted's clientFromString grammar).
+TEST(ClientEndpointTest, ParsesTCPAndTLS) {
+  using twisted::twist::ClientEndpoint;
+  using twisted::twist::parseClientEndpoint;
+  ClientEndpoint tcp = parseClientEndpoint("tcp:example.com:80");
+  EXPECT_EQ(tcp.host, "example.com");
+  EXPECT_EQ(tcp.port, 80);
+  EXPECT_EQ(tcp.timeout, 30);
+  EXPECT_FALSE(tcp.tls);
+  EXPECT_EQ(parseClientEndpoint("tcp:host=example.com:port=80:timeout=5").timeout, 5);
+  EXPECT_EQ(parseClientEndpoint("tcp:\\:\\:1:8080").host, "::1");
+  ClientEndpoint tls =
+      parseClientEndpoint("tls:example.com:443:trustRoots=/ca:certificate=c.pem:privateKey=k.pem");
+  ASSERT_TRUE(tls.tls);
+  EXPECT_EQ(tls.tls->trustRoots, "/ca");
+  EXPECT_EQ(tls.tls->certificate, "c.pem");
+  EXPECT_EQ(tls.tls->privateKey, "k.pem");
+  ClientEndpoint bare = parseClientEndpoint("tls:example.com:443");
+  ASSERT_TRUE(bare.tls);
+  EXPECT_TRUE(bare.tls->trustRoots.empty());  // the platform's store
+  for (const char* d : {"tcp:example.com:80", "tls:example.com:443:timeout=5:trustRoots=/ca\\:x",
+                        "tcp:\\:\\:1:8080"})
+    EXPECT_EQ(toString(parseClientEndpoint(d)), d);
+}
+
+TEST(ClientEndpointTest, Errors) {
+  using twisted::twist::parseClientEndpoint;
+  auto error = [](const char* d) -> std::string {
+    try {
+      parseClientEndpoint(d);
+    } catch (const EndpointParseError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << d << " parsed";
+    return {};
+  };
+  EXPECT_NE(error("").find("it is empty"), std::string::npos);
+  EXPECT_NE(error("ssl:example.com:443").find("unknown endpoint type 'ssl'"), std::string::npos);
+  EXPECT_NE(error("tcp:example.com").find("port is missing"), std::string::npos);
+  EXPECT_NE(error("tcp::80").find("host is missing"), std::string::npos);
+  EXPECT_NE(error("tcp:example.com:0").find("from 1 to 65535"), std::string::npos);
+  EXPECT_NE(error("tcp:example.com:80:x").find("too many fields"), std::string::npos);
+  EXPECT_NE(error("tcp:example.com:80:trustRoots=/ca").find("unknown parameter 'trustRoots'"),
+            std::string::npos);
+  EXPECT_NE(error("tls:example.com:443:privateKey=k.pem").find("privateKey without certificate"),
+            std::string::npos);
+  EXPECT_NE(error("tls:example.com:443:port=1").find("port is given twice"), std::string::npos);
+  EXPECT_NE(error("tls:a:1:timeout=0").find("timeout"), std::string::npos);
+  EXPECT_NE(error("tls:a:1\\").find("lone backslash"), std::string::npos);
+  // The message names the client syntax.
+  EXPECT_NE(error("tls:a").find("tls:HOST:PORT"), std::string::npos);
+}
+
+TEST_F(TLSFilesTest, ClientTLSOptions) {
+  using twisted::twist::clientTLSOptions;
+  using twisted::twist::parseClientEndpoint;
+  auto o =
+      clientTLSOptions(parseClientEndpoint("tls:localhost:443:trustRoots=" + dir + "/chain.pem"));
+  EXPECT_EQ(o.args().hostname, "localhost");
+  ASSERT_TRUE(o.args().trustRoot);
+  EXPECT_FALSE(o.args().certificate);
+  auto mine = clientTLSOptions(parseClientEndpoint("tls:localhost:443:certificate=" + dir +
+                                                   "/cert.pem:privateKey=" + dir + "/key.pem"));
+  ASSERT_TRUE(mine.args().certificate);
+  EXPECT_TRUE(
+      clientTLSOptions(parseClientEndpoint("tls:localhost:443:certificate=" + dir + "/both.pem"))
+          .args()
+          .certificate);
+  try {
+    clientTLSOptions(parseClientEndpoint("tls:localhost:443:trustRoots=" + dir + "/nope"));
+    ADD_FAILURE() << "a missing trust root was accepted";
+  } catch (const twisted::internet::ssl::CertificateError& e) {
+    EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
+  }
+  try {
+    clientTLSOptions(parseClientEndpoint("tls:localhost:443:certificate=" + dir +
+                                         "/cert.pem:privateKey=" + dir + "/other-key.pem"));
+    ADD_FAILURE() << "a mismatched key was accepted";
+  } catch (const twisted::internet::ssl::CertificateError& e) {
+    EXPECT_NE(std::string(e.what()).find("other-key.pem"), std::string::npos) << e.what();
+  }
+}
+
 // A host name is resolved to its IPv4 address, as Twisted's listenTCP does;
 // literals and "" stay as they are.
 TEST(ResolveInterfaceTest, ResolvesHostNames) {

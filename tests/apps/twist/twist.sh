@@ -330,6 +330,32 @@ case $mode in
     stop TERM
     ;;
 
+  portforward-tls)
+    # --connect tls:HOST:PORT: a TLS-originating forwarder (plaintext in,
+    # TLS to a `twist echo --listen ssl:` server whose name is verified).
+    certs=$tmp/certs
+    bash "$here/../../interop/make_certs.sh" "$certs"
+    start echo-ssl echo --listen "ssl:0:privateKey=$certs/server-both.pem:interface=127.0.0.1"
+    echo_pid=$pid echo_port=$port
+    start forward portforward --port 0 --connect "tls:localhost:$echo_port:trustRoots=$certs/ca.pem"
+    "$py" "$here/services_client.py" portforward "$port" || fail "forwarding over TLS"
+    stop TERM
+    # A server the trust root does not vouch for: no bytes get through.
+    start stranger portforward --port 0 \
+      --connect "tls:localhost:$echo_port:trustRoots=$certs/other-ca.pem"
+    "$py" "$here/services_client.py" closed "$port" || fail "forwarding to an unverified server"
+    stop TERM
+    pid=$echo_pid
+    stop TERM
+    # Bad descriptions are usage errors; unreadable files a one-line error.
+    expect_rc 64 portforward --port 0 --connect "tls:localhost"
+    grep -q "port is missing" "$tmp/cli.out" || fail "no port"
+    expect_rc 64 portforward --port 0 --connect "tcp:localhost:1" --dest-port 2
+    expect_rc 1 portforward --port 0 --connect "tls:localhost:1:trustRoots=$tmp/nope.pem"
+    grep -q "^twist portforward: no such trust root: '.*nope.pem'$" "$tmp/cli.out" ||
+      fail "missing trust root"
+    ;;
+
   procmon)
     # A child that crashes at once is restarted again and again (backoff
     # from 0.05 s, doubling up to 0.2 s); its stdout and stderr are logged

@@ -13,7 +13,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <twisted/internet/protocol.h>
 #include <twisted/internet/ssl.h>
+#include <twisted/internet/tls.h>
 
 #include "internet/ssl/test_pki.h"
 #include "internet/ssl/tls_pair.h"
@@ -365,6 +367,30 @@ TEST_F(CertificatesTest, OptionsForClientTLSNeedsAHostname) {
   EXPECT_EQ(options.args().hostname, "example.com");
   EXPECT_TRUE(options.args().trustRoot.has_value());  // the platform's
   EXPECT_FALSE(options.args().insecurelySkipVerification);
+}
+
+// A verifying client must know whom to expect: without a hostname any
+// certificate from a trusted CA would do. Refused when the client side is
+// made, not at the first connection.
+TEST_F(CertificatesTest, ClientOptionsWithoutAHostnameAreRefusedForTheClientRole) {
+  ssl::CertificateOptions::Args a;
+  a.trustRoot = ssl::TrustRoot::platform();
+  ssl::CertificateOptions noHost(a);
+  auto wrapped = std::make_shared<Factory>();
+  wrapped->setProtocol<Protocol>();
+  try {
+    tls::TLSMemoryBIOFactory f(noHost, true, wrapped);
+    ADD_FAILURE() << "a client factory without a hostname was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("optionsForClientTLS"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(tls::TLSMemoryBIOProtocol(noHost, true, std::make_unique<Protocol>()),
+               std::invalid_argument);
+  // The server role, and a client that skips verification loudly, are fine.
+  EXPECT_NO_THROW(tls::TLSMemoryBIOFactory(noHost, false, wrapped));
+  ssl::CertificateOptions::Args insecure;
+  insecure.insecurelySkipVerification = true;
+  EXPECT_NO_THROW(tls::TLSMemoryBIOFactory(ssl::CertificateOptions(insecure), true, wrapped));
 }
 
 TEST_F(CertificatesTest, OptionsKeepTheirArguments) {

@@ -310,6 +310,48 @@ TEST_P(TLSTest, StartTLSOverTCP) {
   port->stopListening();
 }
 
+// A client-side startTLS with options that name no host is refused before
+// anything changes: the connection goes on in plaintext, the protocol keeps
+// its transport.
+class RefusedStartTLSClient : public Protocol {
+ public:
+  explicit RefusedStartTLSClient(std::shared_ptr<Record> rec) : rec_(std::move(rec)) {}
+  void connectionMade() override {
+    ssl::CertificateOptions::Args a;
+    a.trustRoot = ssl::TrustRoot::platform();
+    ITransport* before = transport;
+    try {
+      dynamic_cast<ITLSTransport*>(transport)->startTLS(ssl::CertificateOptions(a));
+    } catch (const std::invalid_argument&) {
+      rec_->made = true;  // refused, as it should be
+    }
+    rec_->handshake = transport != before || dynamic_cast<ISSLTransport*>(transport) != nullptr;
+    transport->write("still plain");
+  }
+  void dataReceived(std::string_view d) override {
+    rec_->received.append(d);
+    if (rec_->received == "still plain") transport->loseConnection();
+  }
+  void connectionLost(const Failure& reason) override { rec_->lost = reason; }
+
+ private:
+  std::shared_ptr<Record> rec_;
+};
+
+TEST_P(TLSTest, ClientStartTLSWithoutAHostnameIsRefusedAndTheConnectionStaysPlain) {
+  auto port = r->listenTCP(0, Factory::forProtocol<Echo>(), 50, "127.0.0.1");
+  auto rec = std::make_shared<Record>();
+  auto f = std::make_shared<ClientFactoryFn>(
+      [rec] { return std::make_unique<RefusedStartTLSClient>(rec); });
+  r->connectTCP("127.0.0.1", portOf(port->getHost()), f);
+  spinUntil([&] { return rec->lost.has_value(); });
+  EXPECT_TRUE(rec->made) << "startTLS did not refuse";
+  EXPECT_FALSE(rec->handshake) << "the transport changed";
+  EXPECT_EQ(rec->received, "still plain");
+  EXPECT_TRUE(rec->lost->check<error::ConnectionDone>()) << rec->lost->getErrorMessage();
+  port->stopListening();
+}
+
 TEST_P(TLSTest, StartTLSOverUnixSockets) {
   char tmpl[] = "/tmp/twistedcpp-starttls-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
