@@ -84,6 +84,8 @@ class ClientFactoryOf : public ClientFactory {
   std::string send_;
 };
 
+struct StartTLSRun;
+
 class TLSTest : public testing_internal::RealReactorTest {
  protected:
   static void SetUpTestSuite() {
@@ -99,6 +101,8 @@ class TLSTest : public testing_internal::RealReactorTest {
     a.certificate = ssl::PrivateCertificate::loadPEM(server->bothPEM());
     return ssl::CertificateOptions(std::move(a));
   }
+  // Defined with the startTLS protocols below.
+  StartTLSRun startTLSOverTCP(const std::string& hostname, const std::string& secret);
   ssl::TrustRoot caRoot() {
     return ssl::trustRootFromCertificates({ssl::Certificate::loadPEM(ca->root.certPEM)});
   }
@@ -197,7 +201,6 @@ TEST_P(TLSTest, VerificationFailureReachesClientConnectionLost) {
   EXPECT_TRUE(serverRec->lost->check<ssl::TLSError>()) << serverRec->lost->getErrorMessage();
   EXPECT_FALSE(serverRec->handshake);
   EXPECT_TRUE(serverRec->received.empty());
-  port->stopListening();
 }
 
 // --- startTLS ------------------------------------------------------------------
@@ -279,20 +282,36 @@ class StartTLSClient : public Protocol, public IHandshakeListener {
   bool tls_ = false;
 };
 
-TEST_P(TLSTest, StartTLSOverTCP) {
-  auto serverRec = std::make_shared<Record>();
+// A STARTTLS exchange over TCP (the client expects `hostname`, then sends
+// `secret` encrypted), run until both sides are gone.
+struct StartTLSRun {
+  std::shared_ptr<Record> server = std::make_shared<Record>();
+  std::shared_ptr<Record> client = std::make_shared<Record>();
+  std::shared_ptr<ClientFactoryFn> factory;
+};
+
+StartTLSRun TLSTest::startTLSOverTCP(const std::string& hostname, const std::string& secret) {
+  StartTLSRun run;
   auto options = serverOptions();
-  auto port = r->listenTCP(0, std::make_shared<FactoryFn>([serverRec, options] {
-                             return std::make_unique<StartTLSServer>(serverRec, options);
+  auto port = r->listenTCP(0, std::make_shared<FactoryFn>([rec = run.server, options] {
+                             return std::make_unique<StartTLSServer>(rec, options);
                            }),
                            50, "127.0.0.1");
-  auto rec = std::make_shared<Record>();
-  auto clientOptions = ssl::optionsForClientTLS("localhost", caRoot());
-  auto f = std::make_shared<ClientFactoryFn>([rec, clientOptions] {
-    return std::make_unique<StartTLSClient>(rec, clientOptions, "encrypted after STARTTLS");
+  auto clientOptions = ssl::optionsForClientTLS(hostname, caRoot());
+  run.factory = std::make_shared<ClientFactoryFn>([rec = run.client, clientOptions, secret] {
+    return std::make_unique<StartTLSClient>(rec, clientOptions, secret);
   });
-  r->connectTCP("127.0.0.1", portOf(port->getHost()), f);
-  spinUntil([&] { return rec->lost.has_value() && serverRec->lost.has_value(); });
+  r->connectTCP("127.0.0.1", portOf(port->getHost()), run.factory);
+  spinUntil([&] { return run.client->lost.has_value() && run.server->lost.has_value(); });
+  port->stopListening();
+  return run;
+}
+
+TEST_P(TLSTest, StartTLSOverTCP) {
+  auto run = startTLSOverTCP("localhost", "encrypted after STARTTLS");
+  auto& serverRec = run.server;
+  auto& rec = run.client;
+  auto& f = run.factory;
   EXPECT_TRUE(rec->handshake);
   EXPECT_TRUE(serverRec->handshake);
   EXPECT_EQ(rec->version, "TLSv1.3");
@@ -307,7 +326,6 @@ TEST_P(TLSTest, StartTLSOverTCP) {
       << serverRec->lost->getErrorMessage();
   ASSERT_TRUE(f->lost);
   EXPECT_TRUE(f->lost->check<error::ConnectionDone>()) << f->lost->getErrorMessage();
-  port->stopListening();
 }
 
 // A client-side startTLS with options that name no host is refused before
@@ -385,19 +403,9 @@ TEST_P(TLSTest, StartTLSOverUnixSockets) {
 }
 
 TEST_P(TLSTest, StartTLSWithAWrongHostFails) {
-  auto serverRec = std::make_shared<Record>();
-  auto options = serverOptions();
-  auto port = r->listenTCP(0, std::make_shared<FactoryFn>([serverRec, options] {
-                             return std::make_unique<StartTLSServer>(serverRec, options);
-                           }),
-                           50, "127.0.0.1");
-  auto rec = std::make_shared<Record>();
-  auto clientOptions = ssl::optionsForClientTLS("www.example.com", caRoot());
-  auto f = std::make_shared<ClientFactoryFn>([rec, clientOptions] {
-    return std::make_unique<StartTLSClient>(rec, clientOptions, "never sent");
-  });
-  r->connectTCP("127.0.0.1", portOf(port->getHost()), f);
-  spinUntil([&] { return rec->lost.has_value() && serverRec->lost.has_value(); });
+  auto run = startTLSOverTCP("www.example.com", "never sent");
+  auto& serverRec = run.server;
+  auto& rec = run.client;
   EXPECT_FALSE(rec->handshake);
   ASSERT_TRUE(rec->lost);
   EXPECT_TRUE(rec->lost->check<ssl::TLSError>()) << rec->lost->getErrorMessage();
@@ -406,7 +414,6 @@ TEST_P(TLSTest, StartTLSWithAWrongHostFails) {
   ASSERT_TRUE(serverRec->lost);
   EXPECT_TRUE(serverRec->lost->check<ssl::TLSError>()) << serverRec->lost->getErrorMessage();
   EXPECT_TRUE(serverRec->received.empty());
-  port->stopListening();
 }
 
 // --- a stalled handshake -----------------------------------------------------------
