@@ -49,11 +49,15 @@ class TWISTED_API TLSMemoryBIOProtocol : public Protocol,
                                          public ITCPTransport,
                                          public ISSLTransport {
  public:
-  /// `wrapped` is owned. `connectWrapped` = false: the wrapped protocol is
-  /// already connected (startTLS): makeConnection does not connect it again.
+  /// Takes `wrapped` once everything else is made (the OpenSSL session
+  /// included): if this throws, the caller still owns it (startTLS relies
+  /// on that). `connectWrapped` = false: the wrapped protocol is already
+  /// connected (startTLS): makeConnection does not connect it again.
   /// Mirrors TLSMemoryBIOProtocol(factory, wrappedProtocol, _connectWrapped).
+  /// @throws std::invalid_argument for a null protocol or client options
+  ///         without a hostname; ssl::TLSError if OpenSSL refuses.
   TLSMemoryBIOProtocol(ssl::CertificateOptions options, bool isClient,
-                       std::unique_ptr<Protocol> wrapped, bool connectWrapped = true);
+                       std::unique_ptr<Protocol>&& wrapped, bool connectWrapped = true);
   ~TLSMemoryBIOProtocol() override;
   TLSMemoryBIOProtocol(const TLSMemoryBIOProtocol&) = delete;
   TLSMemoryBIOProtocol& operator=(const TLSMemoryBIOProtocol&) = delete;

@@ -64,8 +64,6 @@ struct ContextData {
 
   CertificateOptions::Args args;
   CtxPtr ctx;
-  // withServerNames: lower-case name -> options.
-  std::vector<std::pair<std::string, CertificateOptions>> byName;
   // ALPN wire format ("\x02h2\x08http/1.1") of args.acceptableProtocols.
   std::string alpnWire;
   // enableSessions on a client: the newest session per hostname (owned).

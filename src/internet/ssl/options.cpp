@@ -56,23 +56,23 @@ int selectProtocol(SSL*, const unsigned char** out, unsigned char* outlen, const
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
+std::string lowerCase(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
 // SNI on the server: switch the connection to the options for that name.
 int selectServerName(SSL* ssl, int*, void* arg) {
   const auto* d = static_cast<const detail::ContextData*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (!name) return SSL_TLSEXT_ERR_OK;
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::optional<CertificateOptions> chosen;
-  for (const auto& [n, o] : d->byName)
-    if (n == lower) chosen = o;
-  if (!chosen && d->args.serverNameCallback) {
-    try {
-      chosen = d->args.serverNameCallback(lower);
-    } catch (...) {
-      return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
+  try {
+    chosen = d->args.serverNameCallback(lowerCase(name));
+  } catch (...) {
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   if (chosen) detail::switchContext(ssl, *chosen);
   return SSL_TLSEXT_ERR_OK;
@@ -187,9 +187,9 @@ CertificateOptions::CertificateOptions(Args args) {
   if (!ctx) throw TLSError("cannot create a TLS context: " + detail::errorText());
   SSL_CTX_set_min_proto_version(ctx, protocolVersion(args.minimumVersion));
   SSL_CTX_set_max_proto_version(ctx, protocolVersion(args.maximumVersion));
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE |
-                               SSL_OP_NO_RENEGOTIATION);
+  // (EC)DH keys are single-use in OpenSSL 3 whatever the options say.
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   const std::string ciphers =
       args.acceptableCiphers.empty() ? kDefaultCiphers : args.acceptableCiphers;
@@ -270,20 +270,18 @@ CertificateOptions::CertificateOptions(Args args) {
 
 CertificateOptions CertificateOptions::withServerNames(
     Args defaultOptions, std::map<std::string, CertificateOptions> byName) {
-  const bool hadCallback = static_cast<bool>(defaultOptions.serverNameCallback);
-  if (!hadCallback)
-    defaultOptions.serverNameCallback = [](std::string_view) {
-      return std::optional<CertificateOptions>();
-    };
-  CertificateOptions options(std::move(defaultOptions));
-  auto& d = const_cast<detail::ContextData&>(*options.data_);
-  for (auto& [name, o] : byName) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    d.byName.emplace_back(std::move(lower), std::move(o));
-  }
-  return options;
+  // The map is one more server-name callback, asked before the given one.
+  std::map<std::string, CertificateOptions, std::less<>> lowered;
+  for (auto& [name, o] : byName)
+    lowered.insert_or_assign(lowerCase(name), std::move(o));
+  defaultOptions.serverNameCallback =
+      [names = std::move(lowered), fallback = std::move(defaultOptions.serverNameCallback)](
+          std::string_view name) -> std::optional<CertificateOptions> {
+    if (auto it = names.find(name); it != names.end()) return it->second;
+    if (fallback) return fallback(name);
+    return std::nullopt;
+  };
+  return CertificateOptions(std::move(defaultOptions));
 }
 
 const CertificateOptions::Args& CertificateOptions::args() const noexcept {

@@ -22,7 +22,6 @@
 #include <twisted/internet/tls.h>
 #include <twisted/python/log.h>
 
-#include "internet/ssl/session.h"
 #include "internet/stream/connector.h"
 #include "internet/stream/sockets.h"
 
@@ -238,9 +237,8 @@ void Connection::startTLS(const ssl::CertificateOptions& options, bool normal) {
     throw std::logic_error("startTLS: the connection is closing");
   // Twisted's rule: the side that connected is the client.
   const bool client = (connector_ != nullptr) == normal;
-  // Checked before the protocol changes hands, so a refusal leaves the
-  // connection as it was.
-  if (client) ssl::detail::checkClientOptions(options);
+  // The layer takes the protocol only once it is made: a refusal (client
+  // options without a hostname) leaves the connection as it was.
   auto state = std::make_unique<TLSState>(*this);
   auto layer = std::make_unique<tls::TLSMemoryBIOProtocol>(options, client, std::move(protocol_),
                                                            /*connectWrapped=*/false);

@@ -13,7 +13,6 @@
 
 #include <cstring>
 #include <stdexcept>
-#include <typeinfo>
 #include <vector>
 
 #include <twisted/internet/error.h>
@@ -59,8 +58,16 @@ inline void clearErrors() {
 }  // namespace
 
 struct TLSMemoryBIOProtocol::Impl final : ssl::detail::SessionOwner {
+  // The OpenSSL session is made here, so a refusal throws before the
+  // protocol takes anything.
   Impl(TLSMemoryBIOProtocol& s, ssl::CertificateOptions o, bool client, bool connect)
-      : self(s), options(std::move(o)), isClient(client), connectWrapped(connect) {}
+      : self(s), options(std::move(o)), isClient(client), connectWrapped(connect) {
+    ssl = ssl::detail::newSession(options, isClient);
+    SSL_set_app_data(ssl, static_cast<ssl::detail::SessionOwner*>(this));
+    BIO* bio = BIO_new(bioMethod());
+    BIO_set_data(bio, this);
+    SSL_set_bio(ssl, bio, bio);
+  }
   ~Impl() {
     if (ssl) SSL_free(ssl);
   }
@@ -178,10 +185,8 @@ BIO_METHOD* TLSMemoryBIOProtocol::Impl::bioMethod() {
 
 void TLSMemoryBIOProtocol::Impl::keepUnreadInput() {
   if (input.empty()) return;
-  if (stashPos >= stash.size()) {
-    stash.clear();
-    stashPos = 0;
-  } else if (stashPos > 0) {
+  // bioRead empties the stash once it is read to the end.
+  if (stashPos > 0) {
     stash.erase(0, stashPos);
     stashPos = 0;
   }
@@ -226,7 +231,7 @@ Failure TLSMemoryBIOProtocol::Impl::tlsFailure(int sslError) {
 
 void TLSMemoryBIOProtocol::Impl::checkHandshake() {
   if (aborted || lostTLS) return;
-  ERR_clear_error();
+  clearErrors();
   int r = SSL_do_handshake(ssl);
   if (r == 1) {
     handshakeDone = true;
@@ -261,10 +266,7 @@ void TLSMemoryBIOProtocol::Impl::flushReceive() {
       }
       n += static_cast<std::size_t>(r);
     }
-    if (n > 0 && !aborted) {
-      self.wrappedProtocol->dataReceived(std::string_view(buf, n));
-      if (err == SSL_ERROR_NONE) continue;
-    }
+    if (n > 0 && !aborted) self.wrappedProtocol->dataReceived(std::string_view(buf, n));
     if (err == SSL_ERROR_NONE) continue;
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) break;
     if (err == SSL_ERROR_ZERO_RETURN && !inputEOF) {
@@ -359,11 +361,12 @@ void TLSMemoryBIOProtocol::Impl::unbufferPendingWrites() {
 // --- the protocol --------------------------------------------------------------
 
 TLSMemoryBIOProtocol::TLSMemoryBIOProtocol(ssl::CertificateOptions options, bool isClient,
-                                           std::unique_ptr<Protocol> wrapped, bool connectWrapped)
-    : wrappedProtocol(std::move(wrapped)),
-      impl_(std::make_unique<Impl>(*this, std::move(options), isClient, connectWrapped)) {
-  if (!wrappedProtocol) throw std::invalid_argument("TLSMemoryBIOProtocol: no wrapped protocol");
-  if (isClient) ssl::detail::checkClientOptions(impl_->options);
+                                           std::unique_ptr<Protocol>&& wrapped,
+                                           bool connectWrapped) {
+  if (!wrapped) throw std::invalid_argument("TLSMemoryBIOProtocol: no wrapped protocol");
+  if (isClient) ssl::detail::checkClientOptions(options);
+  impl_ = std::make_unique<Impl>(*this, std::move(options), isClient, connectWrapped);
+  wrappedProtocol = std::move(wrapped);  // last: nothing after this can throw
 }
 
 TLSMemoryBIOProtocol::~TLSMemoryBIOProtocol() = default;
@@ -372,11 +375,6 @@ void TLSMemoryBIOProtocol::makeConnection(ITransport* t) {
   Impl& m = *impl_;
   m.lower = t;
   m.lowerTCP = dynamic_cast<ITCPTransport*>(t);
-  m.ssl = ssl::detail::newSession(m.options, m.isClient);
-  SSL_set_app_data(m.ssl, static_cast<ssl::detail::SessionOwner*>(&m));
-  BIO* bio = BIO_new(Impl::bioMethod());
-  BIO_set_data(bio, &m);
-  SSL_set_bio(m.ssl, bio, bio);
   Protocol::makeConnection(t);
   if (m.connectWrapped) {
     wrappedProtocol->makeConnection(this);
@@ -424,9 +422,7 @@ void TLSMemoryBIOProtocol::connectionLost(const Failure& reason) {
                                                   : reason;
   m.reason.reset();
   connected = false;
-  if (m.producer) {
-    m.producer = nullptr;
-  }
+  m.producer = nullptr;
   if (auto* f = dynamic_cast<TLSMemoryBIOFactory*>(factory); f && m.isClient)
     f->lostReason_ = final;
   wrappedProtocol->connected = false;
