@@ -7,11 +7,13 @@
 #   silent  the child writes to stdout and stderr and exits 0, never
 #           reading its stdin (left open by the parent)
 #   signal  the child writes to stdout, then kills itself with SIGTERM
-# Normalisation (docs/process.md, "Compared with Python Twisted"): the
-# callbacks after the last data one (the pipes' ends and processExited)
-# are sorted. The child's exit closes its pipes and makes it reapable at
-# once; which of these the parent hears first is the poll's order, in
-# both implementations. Each side runs several times.
+# Normalisation (docs/process.md, "Compared with Python Twisted"): from
+# the first data callback to processEnded, the callbacks are grouped by stream
+# (out, err, in, the process), each group in the order it came. stdout,
+# stderr and the child's exit reach the parent through separate
+# descriptors, so how they interleave is the poll's order, in both
+# implementations (under load Twisted too has closed stdout before
+# stderr's data arrived). Each side runs several times.
 set -euo pipefail
 scenario=$1 cpp=$2 peer=$3
 py=/usr/bin/python3
@@ -30,9 +32,15 @@ import sys
 lines = sys.stdin.read().splitlines()
 events = [l for l in lines if not l.startswith("data ")]
 data = [l for l in lines if l.startswith("data ")]
-last = max([i for i, e in enumerate(events) if e.endswith("Received")], default=0)
 assert events[0] == "connectionMade" and events[-1].startswith("processEnded "), events
-print("\n".join(events[:last + 1] + sorted(events[last + 1:-1]) + events[-1:] + data))
+streams = ["out", "err", "in", "process"]
+def stream(e):
+    return next(i for i, s in enumerate(streams) if e.startswith(s))
+# Before the first data the order is causal (feed: stdin is closed, then
+# the child answers); from there on, grouped.
+first = next((i for i, e in enumerate(events) if e.endswith("Received")), len(events) - 1)
+middle = sorted(events[first:-1], key=stream)  # stable: each stream keeps its order
+print("\n".join(events[:first] + middle + events[-1:] + data))
 '
 }
 expected=
