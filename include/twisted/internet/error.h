@@ -417,4 +417,29 @@ class TWISTED_API MulticastJoinError : public std::runtime_error {
   std::string interface_;
 };
 
+/// Mirrors twisted.internet.error.ConnectingCancelledError: an endpoint's
+/// connect() Deferred was cancelled before the connection was made.
+class TWISTED_API ConnectingCancelledError : public std::runtime_error {
+ public:
+  /// `address` is the destination the attempt was for (Twisted's .address).
+  explicit ConnectingCancelledError(std::string address)
+      : std::runtime_error("Connecting to " + address + " was cancelled."),
+        address_(std::move(address)) {}
+  /// The destination. Mirrors ConnectingCancelledError.address.
+  const std::string& address() const noexcept { return address_; }
+
+ private:
+  std::string address_;
+};
+
+/// Mirrors twisted.internet.error.NoProtocol: an endpoint's factory
+/// returned no protocol (buildProtocol gave null), so the connection was
+/// closed.
+class TWISTED_API NoProtocol : public std::runtime_error {
+ public:
+  /// Constructs it with a message saying so, or `what`.
+  explicit NoProtocol(const std::string& what = "The factory built no protocol for the connection.")
+      : std::runtime_error(what) {}
+};
+
 }  // namespace twisted::internet::error

@@ -22,6 +22,8 @@
 #include <twisted/internet/interfaces/ireactor_unix_datagram.h>
 #include <twisted/internet/interfaces/iresolver_simple.h>
 #include <twisted/internet/interfaces/issl_transport.h>
+#include <twisted/internet/interfaces/istream_client_endpoint.h>
+#include <twisted/internet/interfaces/istream_server_endpoint.h>
 #include <twisted/internet/interfaces/itls_transport.h>
 #include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/interfaces/iudp_transport.h>
