@@ -61,8 +61,8 @@ class LogSetup {
     std::ostream* stream = path == "-" ? &std::cout : path == "+" ? &std::cerr : nullptr;
     // Twisted's default (TwistOptions.selectDefaultLogObserver): text for a
     // terminal, JSON for anything else, a file included.
-    bool json = format == "json" ||
-                (format.empty() && !(stream && ::isatty(stream == &std::cout ? 1 : 2)));
+    bool json =
+        format == "json" || (format.empty() && !(stream && ::isatty(stream == &std::cout ? 1 : 2)));
     logger::LogObserver out;
     if (stream) {
       out = json ? logger::jsonFileLogObserver(*stream) : logger::textFileLogObserver(*stream);
