@@ -14,8 +14,7 @@ std::optional<long> number(const std::string* text) {
   if (!text) return std::nullopt;
   long value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (text->empty() || ec != std::errc() || end != text->data() + text->size())
-    return std::nullopt;
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
   return value;
 }
 
@@ -24,8 +23,7 @@ std::vector<int> descriptors(const std::string* pid, const std::string* fds, int
   std::optional<long> count = number(fds);
   // A count beyond the descriptor space is a corrupt environment, not a
   // request for billions of descriptors.
-  if (!owner || *owner != ::getpid() || !count || *count < 0 || *count > INT_MAX - start)
-    return {};
+  if (!owner || *owner != ::getpid() || !count || *count < 0 || *count > INT_MAX - start) return {};
   std::vector<int> out;
   for (int i = 0; i < *count; ++i)
     out.push_back(start + i);
@@ -34,8 +32,7 @@ std::vector<int> descriptors(const std::string* pid, const std::string* fds, int
 
 }  // namespace
 
-ListenFDs ListenFDs::fromEnvironment(const std::map<std::string, std::string>& environ,
-                                     int start) {
+ListenFDs ListenFDs::fromEnvironment(const std::map<std::string, std::string>& environ, int start) {
   auto find = [&](const char* name) -> const std::string* {
     auto it = environ.find(name);
     return it == environ.end() ? nullptr : &it->second;

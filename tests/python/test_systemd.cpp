@@ -14,7 +14,9 @@ namespace {
 using twisted::python::ListenFDs;
 using Fds = std::vector<int>;
 
-std::string self() { return std::to_string(::getpid()); }
+std::string self() {
+  return std::to_string(::getpid());
+}
 
 TEST(ListenFDsTest, FromAnEnvironment) {
   EXPECT_EQ(ListenFDs::fromEnvironment({{"LISTEN_PID", self()}, {"LISTEN_FDS", "2"}})

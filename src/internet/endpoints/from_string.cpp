@@ -109,8 +109,8 @@ Registry& registry() {
   return r;
 }
 
-const std::vector<std::string_view> kServerTypes = {"tcp",     "tcp6",  "unix", "ssl",
-                                                    "systemd", "stdio"};
+const std::vector<std::string_view> kServerTypes = {"tcp", "tcp6",    "unix",
+                                                    "ssl", "systemd", "stdio"};
 const std::vector<std::string_view> kClientTypes = {"tcp", "unix", "tls"};
 
 void checkPrefix(std::string_view prefix, const std::vector<std::string_view>& builtins,
@@ -136,9 +136,9 @@ class Binder {
         names += (i ? ", " : "") + std::string(params_[i]);
       fail(d.argPositions[maxPositional],
            "too many arguments: '" + std::string(type_) + "' takes " +
-               (maxPositional ? "at most " + std::to_string(maxPositional) +
-                                    " positional (" + names + ")"
-                              : std::string("none positionally")));
+               (maxPositional
+                    ? "at most " + std::to_string(maxPositional) + " positional (" + names + ")"
+                    : std::string("none positionally")));
     }
     for (std::size_t i = 0; i < d.args.size(); ++i)
       values_[std::string(params_[i])] = {d.args[i], d.argPositions[i]};
@@ -148,8 +148,8 @@ class Binder {
         std::string known;
         for (auto p : params_)
           known += (known.empty() ? "" : ", ") + std::string(p);
-        fail(at, "unknown argument '" + key + "' for '" + std::string(type_) + "' (known: " +
-                     (known.empty() ? std::string("none") : known) + ")");
+        fail(at, "unknown argument '" + key + "' for '" + std::string(type_) +
+                     "' (known: " + (known.empty() ? std::string("none") : known) + ")");
       }
       if (!values_.emplace(key, Value{value, at}).second)
         fail(at, "argument '" + key + "' is given twice (positionally and as " + key + "=)");
@@ -188,9 +188,9 @@ class Binder {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
         value > max) {
-      std::string range = base == 8 ? "an octal integer from 0 to 7777"
-                                    : "an integer from " + std::to_string(min) + " to " +
-                                          std::to_string(max);
+      std::string range =
+          base == 8 ? "an octal integer from 0 to 7777"
+                    : "an integer from " + std::to_string(min) + " to " + std::to_string(max);
       fail(position(name), std::string(name) + " '" + text + "' is not " + range);
     }
     return value;
@@ -361,8 +361,8 @@ ClientSpec clientSpec(std::string_view description) {
     // _parseClientTLS(reactor, host, port, timeout, bindAddress,
     //                 certificate, privateKey, trustRoots, endpoint)
     Binder b(description, d, type,
-             {"host", "port", "timeout", "bindAddress", "certificate", "privateKey",
-              "trustRoots", "endpoint"},
+             {"host", "port", "timeout", "bindAddress", "certificate", "privateKey", "trustRoots",
+              "endpoint"},
              8);
     TLSClientSpec s;
     s.host = b.require("host");
@@ -409,9 +409,13 @@ std::shared_ptr<IStreamClientEndpoint> clientFromString(ReactorBase& reactor,
   return detail::buildClient(reactor, description, detail::clientSpec(description));
 }
 
-void checkServerString(std::string_view description) { detail::serverSpec(description); }
+void checkServerString(std::string_view description) {
+  detail::serverSpec(description);
+}
 
-void checkClientString(std::string_view description) { detail::clientSpec(description); }
+void checkClientString(std::string_view description) {
+  detail::clientSpec(description);
+}
 
 void registerServerParser(std::string_view prefix, ServerParser parser) {
   checkPrefix(prefix, kServerTypes, "server");

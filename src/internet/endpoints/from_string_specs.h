@@ -76,9 +76,11 @@ ClientSpec clientSpec(std::string_view description);
 
 /// The endpoint a spec describes (from_string_build.cpp). `description` is
 /// for error messages.
-std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor, std::string_view description,
+std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
+                                                   std::string_view description,
                                                    const ServerSpec& spec);
-std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor, std::string_view description,
+std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor,
+                                                   std::string_view description,
                                                    const ClientSpec& spec);
 
 }  // namespace twisted::internet::endpoints::detail

@@ -27,8 +27,8 @@ ssl::CertificateOptions serverTLSOptions(const std::string& privateKey, const st
     for (auto& c : ssl::Certificate::loadPEMChain(text.str()))
       args.extraCertChain.push_back(std::move(c));
   } catch (const ssl::CertificateError& e) {
-    throw ssl::CertificateError(std::string(e.what()) + " (extraCertChain file '" +
-                                extraCertChain + "')");
+    throw ssl::CertificateError(std::string(e.what()) + " (extraCertChain file '" + extraCertChain +
+                                "')");
   }
   return ssl::CertificateOptions(std::move(args));
 }

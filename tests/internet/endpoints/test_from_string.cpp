@@ -32,8 +32,12 @@ EndpointParseError errorOf(F check, std::string_view d) {
   return EndpointParseError(d, 0, "none");
 }
 
-EndpointParseError serverError(std::string_view d) { return errorOf(checkServerString, d); }
-EndpointParseError clientError(std::string_view d) { return errorOf(checkClientString, d); }
+EndpointParseError serverError(std::string_view d) {
+  return errorOf(checkServerString, d);
+}
+EndpointParseError clientError(std::string_view d) {
+  return errorOf(checkClientString, d);
+}
 
 // The same splits as Python Twisted 22.4's endpoints._parse.
 TEST(ParseDescriptionTest, SplitsLikeTwisted) {
@@ -96,15 +100,32 @@ TEST(QuoteStringArgumentTest, RoundTrips) {
 }
 
 TEST(ServerStringTest, AcceptsEveryForm) {
-  for (const char* d :
-       {"tcp:80", "tcp:0", "tcp:65535", "tcp:80:interface=127.0.0.1", "tcp:80:127.0.0.1:9",
-        "tcp:port=80:backlog=7:interface=10.0.0.1", "tcp:80:interface=", R"(tcp:80:\:\:1)",
-        "TCP:80", "tcp6:80", "tcp6:80:50:\\:\\:1", "Tcp6:80:interface=\\:\\:1",
-        "unix:/tmp/s", "unix:/tmp/s:mode=660:backlog=5:lockfile=0", "unix:address=/a\\:b:mode=600",
-        "unix:/s:660:5:1", "ssl:443:privateKey=k.pem", "ssl:443:k.pem:c.pem",
-        "ssl:port=0:certKey=c.pem:privateKey=k.pem:extraCertChain=m.pem:interface=\\:\\:1:backlog=3",
-        "systemd:domain=INET:index=0", "systemd:domain=INET6:index=3",
-        "systemd:UNIX:1", "stdio:", "stdio", "STDIO"}) {
+  for (const char* d : {"tcp:80",
+                        "tcp:0",
+                        "tcp:65535",
+                        "tcp:80:interface=127.0.0.1",
+                        "tcp:80:127.0.0.1:9",
+                        "tcp:port=80:backlog=7:interface=10.0.0.1",
+                        "tcp:80:interface=",
+                        R"(tcp:80:\:\:1)",
+                        "TCP:80",
+                        "tcp6:80",
+                        "tcp6:80:50:\\:\\:1",
+                        "Tcp6:80:interface=\\:\\:1",
+                        "unix:/tmp/s",
+                        "unix:/tmp/s:mode=660:backlog=5:lockfile=0",
+                        "unix:address=/a\\:b:mode=600",
+                        "unix:/s:660:5:1",
+                        "ssl:443:privateKey=k.pem",
+                        "ssl:443:k.pem:c.pem",
+                        "ssl:port=0:certKey=c.pem:privateKey=k.pem:extraCertChain=m.pem:interface="
+                        "\\:\\:1:backlog=3",
+                        "systemd:domain=INET:index=0",
+                        "systemd:domain=INET6:index=3",
+                        "systemd:UNIX:1",
+                        "stdio:",
+                        "stdio",
+                        "STDIO"}) {
     EXPECT_NO_THROW(checkServerString(d)) << d;
   }
 }
@@ -132,8 +153,7 @@ TEST(ServerStringTest, Errors) {
       {"tcp:80:backlog=x", "backlog 'x' is not an integer from 1 to 65535", 7},
       {"tcp:80:a:10:x",
        "too many arguments: 'tcp' takes at most 3 positional (port, interface, backlog)", 12},
-      {"tcp:80:bogus=2",
-       "unknown argument 'bogus' for 'tcp' (known: port, interface, backlog)", 7},
+      {"tcp:80:bogus=2", "unknown argument 'bogus' for 'tcp' (known: port, interface, backlog)", 7},
       {"tcp:80:port=81", "argument 'port' is given twice (positionally and as port=)", 7},
       {"tcp6:80:x", "backlog 'x' is not an integer from 1 to 65535", 8},
       {"unix", "missing argument 'address' for 'unix'", 4},
@@ -154,8 +174,8 @@ TEST(ServerStringTest, Errors) {
       {"systemd:domain=FOO:index=0", "domain 'FOO' is not INET, INET6 or UNIX", 8},
       {"systemd:domain=inet:index=0", "domain 'inet' is not INET, INET6 or UNIX", 8},
       {"systemd:domain=INET:index=-1", "index '-1' is not an integer from 0 to 65535", 20},
-      {"systemd:INET:0:1", "too many arguments: 'systemd' takes at most 2 positional (domain, index)",
-       15},
+      {"systemd:INET:0:1",
+       "too many arguments: 'systemd' takes at most 2 positional (domain, index)", 15},
       {"stdio::1", "too many arguments: 'stdio' takes none positionally", 6},
       {"stdio:1", "too many arguments: 'stdio' takes none positionally", 6},
       {"stdio:a=2", "unknown argument 'a' for 'stdio' (known: none)", 6},
@@ -237,10 +257,12 @@ TEST(RegistryTest, RegisteredPrefixesAreFound) {
   EXPECT_NO_THROW(checkServerString("custom:1:a=b"));
   EXPECT_NO_THROW(checkServerString("CUSTOM:1:a=b"));
   EXPECT_EQ(clientError("custom:1").reason(), "Unknown endpoint type: 'custom'");
-  EXPECT_THROW(registerServerParser("custom", [](auto&, const auto&, const auto&) {
-                 return std::shared_ptr<twisted::internet::IStreamServerEndpoint>();
-               }),
-               std::invalid_argument);
+  EXPECT_THROW(
+      registerServerParser("custom",
+                           [](auto&, const auto&, const auto&) {
+                             return std::shared_ptr<twisted::internet::IStreamServerEndpoint>();
+                           }),
+      std::invalid_argument);
   EXPECT_TRUE(unregisterServerParser("CUSTOM"));
   EXPECT_FALSE(unregisterServerParser("custom"));
   EXPECT_EQ(serverError("custom:1").reason(), "Unknown endpoint type: 'custom'");
@@ -259,10 +281,12 @@ TEST(RegistryTest, RegisteredPrefixesAreFound) {
   EXPECT_THROW(registerServerParser("", none), std::invalid_argument);
   EXPECT_THROW(registerServerParser("a:b", none), std::invalid_argument);
   EXPECT_THROW(registerServerParser("x", nullptr), std::invalid_argument);
-  EXPECT_THROW(registerClientParser("TLS", [](auto&, const auto&, const auto&) {
-                 return std::shared_ptr<twisted::internet::IStreamClientEndpoint>();
-               }),
-               std::invalid_argument);
+  EXPECT_THROW(
+      registerClientParser("TLS",
+                           [](auto&, const auto&, const auto&) {
+                             return std::shared_ptr<twisted::internet::IStreamClientEndpoint>();
+                           }),
+      std::invalid_argument);
 }
 
 }  // namespace

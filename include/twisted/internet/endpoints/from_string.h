@@ -35,7 +35,7 @@ struct TWISTED_API EndpointDescription {
   std::vector<std::string> args;              ///< positional fields after the prefix
   std::map<std::string, std::string> kwargs;  ///< key=value fields
   std::size_t prefixPosition = 0;
-  std::vector<std::size_t> argPositions;            ///< one per args entry
+  std::vector<std::size_t> argPositions;              ///< one per args entry
   std::map<std::string, std::size_t> kwargPositions;  ///< one per kwargs entry
 };
 
