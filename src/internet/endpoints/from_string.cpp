@@ -10,7 +10,7 @@
 #include <optional>
 #include <utility>
 
-#include "from_string_specs.h"
+#include <twisted/internet/endpoints/detail/from_string_specs.h>
 
 namespace twisted::internet::endpoints {
 

@@ -1,7 +1,7 @@
 // Placeholder until the endpoint classes land (branch i14-endpoints).
 #include <stdexcept>
 
-#include "from_string_specs.h"
+#include <twisted/internet/endpoints/detail/from_string_specs.h>
 
 namespace twisted::internet::endpoints::detail {
 

@@ -1,6 +1,9 @@
 // What a built-in endpoint description means, typed: the step between
-// parseDescription and the endpoint classes (internal to the library).
+// parseDescription and the endpoint classes. Internal (twist's portforward
+// reads the client specs); not a stable API.
 #pragma once
+
+#include <twisted/export.h>
 
 #include <memory>
 #include <optional>
@@ -71,16 +74,16 @@ using ClientSpec = std::variant<TCPClientSpec, UNIXClientSpec, TLSClientSpec, Pl
 
 /// The typed meaning of a server / client description.
 /// @throws EndpointParseError.
-ServerSpec serverSpec(std::string_view description);
-ClientSpec clientSpec(std::string_view description);
+TWISTED_API ServerSpec serverSpec(std::string_view description);
+TWISTED_API ClientSpec clientSpec(std::string_view description);
 
 /// The endpoint a spec describes (from_string_build.cpp). `description` is
 /// for error messages.
-std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
-                                                   std::string_view description,
-                                                   const ServerSpec& spec);
-std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor,
-                                                   std::string_view description,
-                                                   const ClientSpec& spec);
+TWISTED_API std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
+                                                               std::string_view description,
+                                                               const ServerSpec& spec);
+TWISTED_API std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor,
+                                                               std::string_view description,
+                                                               const ClientSpec& spec);
 
 }  // namespace twisted::internet::endpoints::detail
