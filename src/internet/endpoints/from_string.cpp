@@ -253,7 +253,7 @@ ServerSpec serverSpec(std::string_view description) {
     if (s.address.empty()) fail(b.position("address"), "the socket path (address) is empty");
     s.mode = static_cast<int>(b.integer("mode", 0, 07777, 8).value_or(0666));
     s.backlog = static_cast<int>(b.integer("backlog", 1, 65535).value_or(50));
-    s.wantPID = b.integer("lockfile", -2147483647L, 2147483647L).value_or(1) != 0;
+    s.wantPID = b.integer("lockfile", 0, 1).value_or(1) != 0;
     return s;
   }
   if (type == "ssl") {
@@ -354,7 +354,7 @@ ClientSpec clientSpec(std::string_view description) {
     if (s.path.empty()) fail(b.position("path"), "the socket path is empty");
     s.timeout = static_cast<double>(b.integer("timeout", 1, kMaxTimeout).value_or(30));
     std::string_view pid = b.has("lockfile") ? "lockfile" : "checkPID";
-    s.checkPID = b.integer(pid, -2147483647L, 2147483647L).value_or(0) != 0;
+    s.checkPID = b.integer(pid, 0, 1).value_or(0) != 0;
     return s;
   }
   if (type == "tls") {

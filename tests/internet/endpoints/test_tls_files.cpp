@@ -85,17 +85,13 @@ TEST_F(TLSFilesTest, BadFilesNameTheFile) {
 }
 
 TEST_F(TLSFilesTest, ClientTLSOptions) {
-  auto o =
-      detail::clientTLSOptions("localhost", dir + "/chain.pem", "", "");
+  auto o = detail::clientTLSOptions("localhost", dir + "/chain.pem", "", "");
   EXPECT_EQ(o.args().hostname, "localhost");
   ASSERT_TRUE(o.args().trustRoot);
   EXPECT_FALSE(o.args().certificate);
   auto mine = detail::clientTLSOptions("localhost", "", dir + "/cert.pem", dir + "/key.pem");
   ASSERT_TRUE(mine.args().certificate);
-  EXPECT_TRUE(
-      detail::clientTLSOptions("localhost", "", dir + "/both.pem", "")
-          .args()
-          .certificate);
+  EXPECT_TRUE(detail::clientTLSOptions("localhost", "", dir + "/both.pem", "").args().certificate);
   try {
     detail::clientTLSOptions("localhost", dir + "/nope", "", "");
     ADD_FAILURE() << "a missing trust root was accepted";
