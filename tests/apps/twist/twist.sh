@@ -349,7 +349,7 @@ case $mode in
     stop TERM
     # Bad descriptions are usage errors; unreadable files a one-line error.
     expect_rc 64 portforward --port 0 --connect "tls:localhost"
-    grep -q "port is missing" "$tmp/cli.out" || fail "no port"
+    grep -q "missing argument 'port' for 'tls'" "$tmp/cli.out" || fail "no port"
     expect_rc 64 portforward --port 0 --connect "tcp:localhost:1" --dest-port 2
     expect_rc 1 portforward --port 0 --connect "tls:localhost:1:trustRoots=$tmp/nope.pem"
     grep -q "^twist portforward: no such trust root: '.*nope.pem'$" "$tmp/cli.out" ||

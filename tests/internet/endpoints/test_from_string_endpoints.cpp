@@ -148,8 +148,8 @@ TEST_P(FromStringEndpointTest, SSLServerAndTLSClient) {
   std::string trust = ":trustRoots=" + ep::quoteStringArgument(dir + "/ca.pem");
   EXPECT_EQ(roundTrip("tls:localhost:" + n + trust), "hello");
   // Over an explicit inner endpoint: HOST only names the certificate.
-  EXPECT_EQ(roundTrip("tls:localhost:" + n + trust + ":endpoint=" +
-                      ep::quoteStringArgument("tcp:127.0.0.1:" + n)),
+  EXPECT_EQ(roundTrip("tls:localhost:" + n + trust +
+                      ":endpoint=" + ep::quoteStringArgument("tcp:127.0.0.1:" + n)),
             "hello");
   // Files are read by serverFromString (Twisted's _parseSSL does too).
   EXPECT_THROW(ep::serverFromString(*r, "ssl:0:privateKey=" + dir + "/nope.pem"),
@@ -171,7 +171,9 @@ TEST_P(FromStringEndpointTest, SystemdWithoutInheritedSockets) {
   }
 }
 
-TEST_P(FromStringEndpointTest, Stdio) { EXPECT_TRUE(ep::serverFromString(*r, "stdio:")); }
+TEST_P(FromStringEndpointTest, Stdio) {
+  EXPECT_TRUE(ep::serverFromString(*r, "stdio:"));
+}
 
 TEST_P(FromStringEndpointTest, RegisteredTypesGetTheReactorAndArguments) {
   ReactorBase* seen = nullptr;
