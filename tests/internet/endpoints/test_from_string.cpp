@@ -4,7 +4,11 @@
 // test_from_string_endpoints.cpp.
 #include <twisted/internet/endpoints/from_string.h>
 
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
+
+#include <twisted/internet/endpoints/detail/from_string_specs.h>
 
 #include <string>
 #include <vector>
@@ -190,6 +194,99 @@ TEST(ServerStringTest, Errors) {
                                          "': " + c.reason + " (at column " +
                                          std::to_string(c.position + 1) + ")");
   }
+}
+
+// The values each type takes from its string (the cases of Twisted's
+// test_endpoints.py ServerStringTests / ClientStringTests).
+TEST(ServerStringTest, TypedValues) {
+  namespace d = twisted::internet::endpoints::detail;
+  auto tcp = std::get<d::TCPServerSpec>(d::serverSpec("tcp:1234:backlog=12:interface=10.0.0.1"));
+  EXPECT_EQ(tcp.port, 1234);
+  EXPECT_EQ(tcp.backlog, 12);
+  EXPECT_EQ(tcp.interface, "10.0.0.1");
+  EXPECT_FALSE(tcp.v6);
+  auto positional = std::get<d::TCPServerSpec>(d::serverSpec("tcp:80:127.0.0.1:9"));
+  EXPECT_EQ(positional.interface, "127.0.0.1");
+  EXPECT_EQ(positional.backlog, 9);
+  EXPECT_EQ(std::get<d::TCPServerSpec>(d::serverSpec("tcp:80")).interface, "");
+  auto v6 = std::get<d::TCPServerSpec>(d::serverSpec("tcp6:8080:backlog=12:interface=\\:\\:1"));
+  EXPECT_TRUE(v6.v6);
+  EXPECT_EQ(v6.interface, "::1");
+  EXPECT_EQ(v6.backlog, 12);
+  // tcp6's positional order is port, backlog, interface.
+  auto v6p = std::get<d::TCPServerSpec>(d::serverSpec("tcp6:80:7:\\:\\:1"));
+  EXPECT_EQ(v6p.backlog, 7);
+  EXPECT_EQ(v6p.interface, "::1");
+  EXPECT_EQ(std::get<d::TCPServerSpec>(d::serverSpec("tcp6:80")).interface, "::");
+  auto unix = std::get<d::UNIXServerSpec>(
+      d::serverSpec("unix:/var/foo/bar:backlog=7:mode=0123:lockfile=1"));
+  EXPECT_EQ(unix.address, "/var/foo/bar");
+  EXPECT_EQ(unix.backlog, 7);
+  EXPECT_EQ(unix.mode, 0123);
+  EXPECT_TRUE(unix.wantPID);
+  auto unixDefault = std::get<d::UNIXServerSpec>(d::serverSpec("unix:/s"));
+  EXPECT_EQ(unixDefault.mode, 0666);
+  EXPECT_EQ(unixDefault.backlog, 50);
+  EXPECT_TRUE(unixDefault.wantPID);  // Twisted's lockfile=True
+  EXPECT_FALSE(std::get<d::UNIXServerSpec>(d::serverSpec("unix:/s:lockfile=0")).wantPID);
+  auto ssl = std::get<d::SSLServerSpec>(d::serverSpec("ssl:443:k.pem"));
+  EXPECT_EQ(ssl.privateKey, "k.pem");
+  EXPECT_EQ(ssl.certKey, "k.pem");  // defaults to privateKey
+  auto ssl2 = std::get<d::SSLServerSpec>(
+      d::serverSpec("ssl:1234:backlog=12:privateKey=a\\:b.pem:certKey=c.pem:extraCertChain=m.pem:"
+                    "interface=10.0.0.1"));
+  EXPECT_EQ(ssl2.port, 1234);
+  EXPECT_EQ(ssl2.backlog, 12);
+  EXPECT_EQ(ssl2.privateKey, "a:b.pem");
+  EXPECT_EQ(ssl2.certKey, "c.pem");
+  EXPECT_EQ(ssl2.extraCertChain, "m.pem");
+  EXPECT_EQ(ssl2.interface, "10.0.0.1");
+  auto sd = std::get<d::SystemdServerSpec>(d::serverSpec("systemd:domain=INET6:index=3"));
+  EXPECT_EQ(sd.family, AF_INET6);
+  EXPECT_EQ(sd.index, 3);
+  EXPECT_EQ(std::get<d::SystemdServerSpec>(d::serverSpec("systemd:UNIX:0")).family, AF_UNIX);
+  EXPECT_EQ(std::get<d::SystemdServerSpec>(d::serverSpec("systemd:INET:0")).family, AF_INET);
+  EXPECT_TRUE(std::holds_alternative<d::StdioServerSpec>(d::serverSpec("stdio:")));
+}
+
+TEST(ClientStringTest, TypedValues) {
+  namespace d = twisted::internet::endpoints::detail;
+  for (const char* s : {"tcp:example.com:1234:timeout=7:bindAddress=10.0.0.2",
+                        "tcp:example.com:port=1234:timeout=7:bindAddress=10.0.0.2",
+                        "tcp:host=example.com:1234:timeout=7:bindAddress=10.0.0.2",
+                        "tcp:host=example.com:port=1234:timeout=7:bindAddress=10.0.0.2"}) {
+    auto tcp = std::get<d::TCPClientSpec>(d::clientSpec(s));
+    EXPECT_EQ(tcp.host, "example.com") << s;
+    EXPECT_EQ(tcp.port, 1234) << s;
+    EXPECT_EQ(tcp.timeout, 7) << s;
+    EXPECT_EQ(tcp.bindAddress, (std::make_pair(std::string("10.0.0.2"), 0))) << s;
+  }
+  auto plain = std::get<d::TCPClientSpec>(d::clientSpec("tcp:host=example.com:port=1234"));
+  EXPECT_EQ(plain.timeout, 30);
+  EXPECT_FALSE(plain.bindAddress);
+  for (const char* s :
+       {"unix:/var/foo/bar:lockfile=1:timeout=9", "unix:path=/var/foo/bar:lockfile=1:timeout=9",
+        "unix:/var/foo/bar:checkPID=1:timeout=9"}) {
+    auto unix = std::get<d::UNIXClientSpec>(d::clientSpec(s));
+    EXPECT_EQ(unix.path, "/var/foo/bar") << s;
+    EXPECT_EQ(unix.timeout, 9) << s;
+    EXPECT_TRUE(unix.checkPID) << s;
+  }
+  EXPECT_FALSE(std::get<d::UNIXClientSpec>(d::clientSpec("unix:path=/var/foo/bar")).checkPID);
+  auto tls = std::get<d::TLSClientSpec>(
+      d::clientSpec("tls:example.com:443:timeout=10:bindAddress=127.0.0.1:certificate=c.pem:"
+                    "privateKey=k.pem:trustRoots=/ca:endpoint=tcp\\:127.0.0.1\\:443"));
+  EXPECT_EQ(tls.host, "example.com");
+  EXPECT_EQ(tls.port, 443);
+  EXPECT_EQ(tls.timeout, 10);
+  EXPECT_EQ(tls.bindAddress, (std::make_pair(std::string("127.0.0.1"), 0)));
+  EXPECT_EQ(tls.certificate, "c.pem");
+  EXPECT_EQ(tls.privateKey, "k.pem");
+  EXPECT_EQ(tls.trustRoots, "/ca");
+  EXPECT_EQ(tls.endpoint, "tcp:127.0.0.1:443");
+  auto bare = std::get<d::TLSClientSpec>(d::clientSpec("tls:example.com:443"));
+  EXPECT_EQ(bare.timeout, 30);
+  EXPECT_FALSE(bare.endpoint);
 }
 
 TEST(ClientStringTest, AcceptsEveryForm) {
