@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <twisted/internet/defer/gather_results.h>
 #include <twisted/internet/endpoints/from_string.h>
 #include <twisted/internet/error.h>
@@ -23,6 +25,7 @@
 #include <twisted/logger/file_log_observer.h>
 #include <twisted/logger/filtering_log_observer.h>
 #include <twisted/logger/format.h>
+#include <twisted/logger/json.h>
 #include <twisted/logger/log_beginner.h>
 #include <twisted/logger/log_level.h>
 #include <twisted/logger/logger.h>
@@ -49,21 +52,34 @@ int usageError(const CLI::App& app, const std::string& message) {
   return kUsageError;
 }
 
-// Logging as Twisted's `twist` sets it up (Twist.startLogging): text lines on
-// stdout or a file, behind a level filter. Removes its observers (which may
-// point into the LogFile) before the file is closed.
+// Logging as Twisted's `twist` sets it up (Twist.startLogging): text lines or
+// JSON records on stdout, stderr or a file, behind a level filter. Removes
+// its observers (which may point into the LogFile) before the file is closed.
 class LogSetup {
  public:
-  LogSetup(const std::string& path, logger::LogLevel level) {
+  LogSetup(const std::string& path, const std::string& format, logger::LogLevel level) {
+    std::ostream* stream = path == "-" ? &std::cout : path == "+" ? &std::cerr : nullptr;
+    // Twisted's default (TwistOptions.selectDefaultLogObserver): text for a
+    // terminal, JSON for anything else, a file included.
+    bool json =
+        format == "json" || (format.empty() && !(stream && ::isatty(stream == &std::cout ? 1 : 2)));
     logger::LogObserver out;
-    if (path == "-") {
-      out = logger::textFileLogObserver(std::cout);
+    if (stream) {
+      out = json ? logger::jsonFileLogObserver(*stream) : logger::textFileLogObserver(*stream);
     } else {
       file_ = python::LogFile::fromFullPath(path);
       python::LogFile* f = file_.get();
-      out = logger::FileLogObserver(
-          [f](std::string_view text) { f->write(text); }, {},
-          [](const logger::LogEvent& event) { return logger::formatEventAsClassicLogText(event); });
+      logger::FileLogObserver::Formatter formatEvent;
+      if (json)
+        formatEvent = [](const logger::LogEvent& event) {
+          return "\x1e" + logger::eventAsJSON(event) + "\n";
+        };
+      else
+        formatEvent = [](const logger::LogEvent& event) {
+          return logger::formatEventAsClassicLogText(event);
+        };
+      out = logger::FileLogObserver([f](std::string_view text) { f->write(text); }, {},
+                                    std::move(formatEvent));
     }
     logger::FilteringLogObserver filtered(std::move(out), {logger::LogLevelFilterPredicate(level)});
     handles_ = logger::globalLogBeginner().beginLoggingTo({std::move(filtered)});
@@ -73,7 +89,7 @@ class LogSetup {
       logger::globalLogPublisher().removeObserver(h);
   }
 
-  /// The log file, or null when logging to stdout.
+  /// The log file, or null when logging to stdout or stderr.
   python::LogFile* file() const noexcept { return file_.get(); }
   LogSetup(const LogSetup&) = delete;
   LogSetup& operator=(const LogSetup&) = delete;
@@ -131,11 +147,16 @@ int run(int argc, const char* const* argv) {
   std::string reactorName;
   std::string logFile = "-";
   std::string logLevel = "info";
+  std::string logFormat;  // "": Twisted's default for the log file
   app.add_option("--reactor", reactorName,
                  "The reactor backend (default: $TWISTED_REACTOR, else epoll)")
       ->check(CLI::IsMember(kReactors));
-  app.add_option("--log-file", logFile, "Log to this file (rotated every 1 MB), - for stdout")
+  app.add_option("--log-file", logFile,
+                 "Log to this file (rotated every 1 MB), - for stdout, + for stderr")
       ->capture_default_str();
+  app.add_option("--log-format", logFormat,
+                 "Log as text lines or JSON records (default: text on a terminal, else json)")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--log-level", logLevel, "Log events at this level and above")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "critical"}))
       ->capture_default_str();
@@ -210,7 +231,7 @@ int run(int argc, const char* const* argv) {
 
   std::optional<LogSetup> logging;
   try {
-    logging.emplace(logFile, logger::levelWithName(logLevel));
+    logging.emplace(logFile, logFormat, logger::levelWithName(logLevel));
   } catch (const std::system_error& e) {
     // Twisted's wording and status (Twist.opt_log_file: EX_IOERR).
     std::cerr << "Unable to open log file '" << logFile << "': " << e.code().message() << "\n";

@@ -3,9 +3,10 @@
 
 namespace twisted::twist {
 
-/// Runs `twist [--reactor NAME] [--log-file PATH] [--log-level L] SERVICE
-/// [options]`: installs the reactor, starts logging (text lines on stdout
-/// or a rotating LogFile, filtered by level), listens with the service's
+/// Runs `twist [--reactor NAME] [--log-file PATH] [--log-format F]
+/// [--log-level L] SERVICE [options]`: installs the reactor, starts logging
+/// (text lines or JSON records, on stdout, stderr or a rotating LogFile,
+/// filtered by level), listens with the service's
 /// factory on every --listen endpoint, runs the reactor until SIGINT/SIGTERM
 /// (or reactor().stop()), reopening the log file on SIGHUP (C++ addition,
 /// for logrotate; twistd rotates on SIGUSR1), and returns the exit status: 0 after a clean

@@ -1,5 +1,12 @@
 # Sources of twisted/internet (paths relative to src/).
 list(APPEND TWISTED_SOURCES
+  internet/endpoints/wrapping.cpp
+  internet/endpoints/tcp_endpoints.cpp
+  internet/endpoints/unix_endpoints.cpp
+  internet/endpoints/ssl_endpoints.cpp
+  internet/endpoints/standard_io_endpoint.cpp
+  internet/endpoints/adopted_stream_server_endpoint.cpp
+  internet/endpoints/connect_protocol.cpp
   internet/delayed_call.cpp
   internet/reactor_base.cpp
   internet/thread_call_queue.cpp

@@ -154,6 +154,26 @@ std::shared_ptr<internet::IConnector> MemoryReactor::connectSSL(
   return connector(host, port, *factory);
 }
 
+// --- IReactorUNIX ---------------------------------------------------------------
+
+std::shared_ptr<internet::IListeningPort> MemoryReactor::listenUNIX(
+    std::string_view address, std::shared_ptr<internet::Factory> factory, int backlog, int mode,
+    bool wantPID) {
+  unixServers.push_back(
+      UNIXServer{std::string(address), std::move(factory), backlog, mode, wantPID});
+  return std::make_shared<FakePort>(internet::UNIXAddress{std::string(address)});
+}
+
+std::shared_ptr<internet::IConnector> MemoryReactor::connectUNIX(
+    std::string_view address, std::shared_ptr<internet::ClientFactory> factory, double timeout,
+    bool checkPID) {
+  unixClients.push_back(UNIXClient{std::string(address), factory, timeout, checkPID});
+  auto conn = std::make_shared<FakeConnector>(internet::UNIXAddress{std::string(address)});
+  factory->startedConnecting(*conn);
+  connectors.push_back(conn);
+  return conn;
+}
+
 // --- IReactorFDSet ----------------------------------------------------------------
 
 void MemoryReactor::addReader(internet::IReadDescriptor* reader) {

@@ -79,7 +79,7 @@ both=$certs/server-both.pem
 case $case in
   s_client_tls13 | s_client_tls12)
     # openssl s_client against `twist echo --listen ssl:`.
-    serve twist "$twist" echo --listen "ssl:0:privateKey=$both:interface=127.0.0.1"
+    serve twist "$twist" --log-format text echo --listen "ssl:0:privateKey=$both:interface=127.0.0.1"
     if [[ $case == s_client_tls13 ]]; then
       s_client_echo "$tmp/s_client.out" "$port" "hello over TLS"
       grep -q 'New, TLSv1.3' "$tmp/s_client.out" || fail "not TLS 1.3"

@@ -442,4 +442,13 @@ class TWISTED_API NoProtocol : public std::runtime_error {
       : std::runtime_error(what) {}
 };
 
+/// Mirrors twisted.internet.error.AlreadyListened: an endpoint that can
+/// listen once (AdoptedStreamServerEndpoint) was asked to listen again.
+class TWISTED_API AlreadyListened : public std::runtime_error {
+ public:
+  /// Constructs it with a message saying so, or `what`.
+  explicit AlreadyListened(const std::string& what = "This endpoint has already listened once.")
+      : std::runtime_error(what) {}
+};
+
 }  // namespace twisted::internet::error

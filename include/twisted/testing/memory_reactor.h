@@ -32,6 +32,7 @@
 #include <twisted/internet/interfaces/ireactor_fdset.h>
 #include <twisted/internet/interfaces/ireactor_ssl.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/internet/interfaces/ireactor_unix.h>
 #include <twisted/internet/protocol.h>
 #include <twisted/internet/task/clock.h>
 #include <twisted/python/detail/unique_function.h>
@@ -103,6 +104,7 @@ class TWISTED_API FakeConnector : public internet::IConnector,
 class TWISTED_API MemoryReactor : public internet::IReactorCore,
                                   public internet::IReactorTCP,
                                   public internet::IReactorSSL,
+                                  public internet::IReactorUNIX,
                                   public internet::IReactorFDSet {
  public:
   /// One listenTCP call. `auto& [port, factory, backlog, interface] = r.tcpServers[0];`
@@ -129,6 +131,32 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
     double timeout;
     /// The local address to bind to, if any.
     std::optional<std::pair<std::string, int>> bindAddress;
+  };
+  /// One listenUNIX call.
+  /// `auto& [address, factory, backlog, mode, wantPID] = r.unixServers[0];`
+  struct UNIXServer {
+    /// The socket path asked for.
+    std::string address;
+    /// The factory given.
+    std::shared_ptr<internet::Factory> factory;
+    /// The listen backlog.
+    int backlog;
+    /// The socket file's permissions.
+    int mode;
+    /// Whether a lock file was asked for.
+    bool wantPID;
+  };
+  /// One connectUNIX call.
+  /// `auto& [address, factory, timeout, checkPID] = r.unixClients[0];`
+  struct UNIXClient {
+    /// The socket path asked for.
+    std::string address;
+    /// The factory given.
+    std::shared_ptr<internet::ClientFactory> factory;
+    /// The connect timeout, in seconds.
+    double timeout;
+    /// Whether the server's lock file is checked.
+    bool checkPID;
   };
   /// One listenSSL call.
   /// `auto& [port, factory, contextFactory, backlog, interface] = r.sslServers[0];`
@@ -226,6 +254,21 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
       const internet::ssl::CertificateOptions& contextFactory, double timeout = 30,
       std::optional<std::pair<std::string, int>> bindAddress = {}) override;
 
+  // IReactorUNIX
+  /// Records the call in unixServers and returns a FakePort on
+  /// UNIXAddress(address). Mirrors MemoryReactor.listenUNIX.
+  std::shared_ptr<internet::IListeningPort> listenUNIX(std::string_view address,
+                                                       std::shared_ptr<internet::Factory> factory,
+                                                       int backlog = 50, int mode = 0666,
+                                                       bool wantPID = false) override;
+  /// Records the call in unixClients, makes a FakeConnector on
+  /// UNIXAddress(address) (kept in `connectors`), calls
+  /// factory->startedConnecting(connector) and returns it.
+  /// Mirrors MemoryReactor.connectUNIX.
+  std::shared_ptr<internet::IConnector> connectUNIX(
+      std::string_view address, std::shared_ptr<internet::ClientFactory> factory,
+      double timeout = 30, bool checkPID = false) override;
+
   // IReactorFDSet: recorded only (descriptors are not owned).
   /// Mirrors MemoryReactor.addReader.
   void addReader(internet::IReadDescriptor* reader) override;
@@ -259,11 +302,16 @@ class TWISTED_API MemoryReactor : public internet::IReactorCore,
   std::vector<TCPServer> tcpServers;
   /// Mirrors MemoryReactor.tcpClients.
   std::vector<TCPClient> tcpClients;
+  /// Mirrors MemoryReactor.unixServers.
+  std::vector<UNIXServer> unixServers;
+  /// Mirrors MemoryReactor.unixClients.
+  std::vector<UNIXClient> unixClients;
   /// Mirrors MemoryReactor.sslServers.
   std::vector<SSLServer> sslServers;
   /// Mirrors MemoryReactor.sslClients.
   std::vector<SSLClient> sslClients;
-  /// Every connector connectTCP or connectSSL returned. Mirrors MemoryReactor.connectors.
+  /// Every connector connectTCP, connectSSL or connectUNIX returned. Mirrors
+  /// MemoryReactor.connectors.
   std::vector<std::shared_ptr<FakeConnector>> connectors;
   /// Mirrors MemoryReactor.readers / writers (sets in Twisted; insertion order here).
   std::vector<internet::IReadDescriptor*> readers;

@@ -1,8 +1,4 @@
 // The endpoint each built-in description type makes.
-//
-// Interim: until the endpoint classes (TCP4ServerEndpoint ...) land, the
-// server types listen through a small adapter over the reactor's listen
-// calls, and the client types are not built yet.
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -11,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include <twisted/internet/endpoints.h>
 #include <twisted/internet/endpoints/detail/from_string_specs.h>
 #include <twisted/internet/endpoints/detail/tls_files.h>
 #include <twisted/internet/reactor_base.h>
@@ -20,25 +17,35 @@
 namespace twisted::internet::endpoints::detail {
 namespace {
 
-using Listen = std::function<std::shared_ptr<IListeningPort>(std::shared_ptr<Factory>)>;
-
-// listen() runs `listen_` now: its port, or its exception as the failure.
-class CallServerEndpoint final : public IStreamServerEndpoint {
+// An endpoint made when listen() is called: a host name as `interface` is
+// resolved then, and a name that does not resolve errbacks listen()
+// (Twisted's socket.bind fails there too) instead of failing the parse.
+class LazyServerEndpoint final : public IStreamServerEndpoint {
  public:
-  explicit CallServerEndpoint(Listen listen) : listen_(std::move(listen)) {}
+  explicit LazyServerEndpoint(std::function<std::shared_ptr<IStreamServerEndpoint>()> make)
+      : make_(std::move(make)) {}
   defer::Deferred<std::shared_ptr<IListeningPort>> listen(
       std::shared_ptr<Factory> factory) override {
+    std::shared_ptr<IStreamServerEndpoint> endpoint;
     try {
-      return defer::succeed(listen_(std::move(factory)));
+      endpoint = make_();
     } catch (...) {
       return defer::fail<std::shared_ptr<IListeningPort>>(
           python::Failure(std::current_exception()));
     }
+    return endpoint->listen(std::move(factory));
   }
 
  private:
-  Listen listen_;
+  std::function<std::shared_ptr<IStreamServerEndpoint>()> make_;
 };
+
+bool isLiteral(const std::string& interface) {
+  in_addr v4;
+  in6_addr v6;
+  return interface.empty() || ::inet_pton(AF_INET, interface.c_str(), &v4) == 1 ||
+         ::inet_pton(AF_INET6, interface.c_str(), &v6) == 1;
+}
 
 // Twisted's _SystemdParser reads the environment once, when it is loaded.
 const python::ListenFDs& inherited() {
@@ -58,29 +65,35 @@ Overloaded(F...) -> Overloaded<F...>;
 std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
                                                    std::string_view description,
                                                    const ServerSpec& spec) {
-  ReactorBase* r = &reactor;
   return std::visit(
       Overloaded{
           [&](const TCPServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
-            return std::make_shared<CallServerEndpoint>([r, s](std::shared_ptr<Factory> f) {
-              return r->listenTCP(s.port, std::move(f), s.backlog,
-                                  resolveInterface(s.interface, s.port));
-            });
+            auto make =
+                [&reactor,
+                 s](const std::string& interface) -> std::shared_ptr<IStreamServerEndpoint> {
+              if (s.v6)
+                return std::make_shared<TCP6ServerEndpoint>(reactor, s.port, s.backlog, interface);
+              return std::make_shared<TCP4ServerEndpoint>(reactor, s.port, s.backlog, interface);
+            };
+            if (isLiteral(s.interface)) return make(s.interface);
+            return std::make_shared<LazyServerEndpoint>(
+                [make, s] { return make(resolveInterface(s.interface, s.port)); });
           },
           [&](const UNIXServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
-            return std::make_shared<CallServerEndpoint>([r, s](std::shared_ptr<Factory> f) {
-              return r->listenUNIX(s.address, std::move(f), s.backlog, s.mode, s.wantPID);
-            });
+            return std::make_shared<UNIXServerEndpoint>(reactor, s.address, s.backlog, s.mode,
+                                                        s.wantPID);
           },
           [&](const SSLServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
             // The files now, as Twisted's _parseSSL: a bad key fails the parse.
-            auto options = std::make_shared<ssl::CertificateOptions>(
-                serverTLSOptions(s.privateKey, s.certKey, s.extraCertChain));
-            return std::make_shared<CallServerEndpoint>(
-                [r, s, options](std::shared_ptr<Factory> f) {
-                  return r->listenSSL(s.port, std::move(f), *options, s.backlog,
-                                      resolveInterface(s.interface, s.port));
-                });
+            ssl::CertificateOptions options =
+                serverTLSOptions(s.privateKey, s.certKey, s.extraCertChain);
+            auto make = [&reactor, s, options](const std::string& interface) {
+              return std::make_shared<SSL4ServerEndpoint>(reactor, s.port, options, s.backlog,
+                                                          interface);
+            };
+            if (isLiteral(s.interface)) return make(s.interface);
+            return std::make_shared<LazyServerEndpoint>(
+                [make, s] { return make(resolveInterface(s.interface, s.port)); });
           },
           [&](const SystemdServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
             const std::vector<int>& fds = inherited().inheritedDescriptors();
@@ -92,16 +105,10 @@ std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
               throw EndpointParseError(description, s.indexPosition,
                                        "no inherited socket at index " + std::to_string(s.index) +
                                            " (LISTEN_FDS=" + std::to_string(fds.size()) + ")");
-            int fd = fds[static_cast<std::size_t>(s.index)];
-            return std::make_shared<CallServerEndpoint>([r, s, fd](std::shared_ptr<Factory> f) {
-              // AdoptedStreamServerEndpoint: the reactor works on a duplicate.
-              auto port = r->adoptStreamPort(fd, s.family, std::move(f));
-              ::close(fd);
-              return port;
-            });
+            return std::make_shared<AdoptedStreamServerEndpoint>(reactor, fds[s.index], s.family);
           },
           [&](const StdioServerSpec&) -> std::shared_ptr<IStreamServerEndpoint> {
-            throw std::logic_error("serverFromString: stdio: is not built yet");
+            return std::make_shared<StandardIOEndpoint>(reactor);
           },
           [&](const PluginServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
             auto endpoint = s.parser(reactor, s.description.args, s.description.kwargs);
@@ -116,14 +123,37 @@ std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
 
 std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor, std::string_view,
                                                    const ClientSpec& spec) {
-  if (auto* s = std::get_if<PluginClientSpec>(&spec)) {
-    auto endpoint = s->parser(reactor, s->description.args, s->description.kwargs);
-    if (!endpoint)
-      throw std::logic_error("the parser registered for '" + s->description.prefix +
-                             "' returned no endpoint");
-    return endpoint;
-  }
-  throw std::logic_error("clientFromString: the client endpoint classes are not built yet");
+  return std::visit(
+      Overloaded{
+          [&](const TCPClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+            return std::make_shared<TCP4ClientEndpoint>(reactor, s.host, s.port, s.timeout,
+                                                        s.bindAddress);
+          },
+          [&](const UNIXClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+            return std::make_shared<UNIXClientEndpoint>(reactor, s.path, s.timeout, s.checkPID);
+          },
+          [&](const TLSClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+            ssl::CertificateOptions options =
+                clientTLSOptions(s.host, s.trustRoots, s.certificate, s.privateKey);
+            std::shared_ptr<IStreamClientEndpoint> wrapped;
+            // Twisted wraps a HostnameEndpoint; until it is merged here
+            // (branch i14-hostname), a TCP4ClientEndpoint.
+            if (s.endpoint)
+              wrapped = clientFromString(reactor, *s.endpoint);
+            else
+              wrapped = std::make_shared<TCP4ClientEndpoint>(reactor, s.host, s.port, s.timeout,
+                                                             s.bindAddress);
+            return wrapClientTLS(std::move(options), std::move(wrapped));
+          },
+          [&](const PluginClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+            auto endpoint = s.parser(reactor, s.description.args, s.description.kwargs);
+            if (!endpoint)
+              throw std::logic_error("the parser registered for '" + s.description.prefix +
+                                     "' returned no endpoint");
+            return endpoint;
+          },
+      },
+      spec);
 }
 
 }  // namespace twisted::internet::endpoints::detail

@@ -4,10 +4,15 @@
 # on SIGHUP), `twist procmon` keeping a crashing child alive.
 # Usage: twist.sh MODE TWIST_BINARY
 set -euo pipefail
-mode=$1 twist=$2
+mode=$1 twist_binary=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 py=/usr/bin/python3
 tmp=$(mktemp -d)
+# The checks below read the log as text lines; twist's default when its log
+# is not a terminal is JSON (as Twisted's), tested in the json mode.
+twist=$tmp/twist-text
+printf '#!/bin/sh\nexec "%s" --log-format text "$@"\n' "$twist_binary" >"$twist"
+chmod +x "$twist"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -105,6 +110,7 @@ case $mode in
     expect_rc 64 chat extra
     expect_rc 64 --reactor nosuch chat
     expect_rc 64 --log-level loud chat
+    expect_rc 64 --log-format xml chat
     # procmon takes a command line, not --listen.
     expect_rc 64 procmon
     grep -q 'COMMAND is required' "$tmp/cli.out" || fail "procmon without a command"
@@ -192,6 +198,54 @@ case $mode in
     [[ ! -s $tmp/logfile.out ]] || fail "--log-file still wrote to stdout"
     grep -q 'ChatFactory starting on' "$tmp/logfile.log" || fail "log file lacks the port"
     grep -q 'Main loop terminated.' "$tmp/logfile.log" || fail "log file lacks shutdown"
+    ;;
+
+  logformat)
+    # Not a terminal: JSON records (RFC 7464, as Twisted's twist), which
+    # Python reads back; `--log-file +` is stderr; a log file is JSON too.
+    json_port() {  # json_port FILE: the port of the JSON "starting on" record
+      "$py" - "$1" <<'PY' 2>/dev/null || true
+import json, re, sys
+for record in open(sys.argv[1], encoding="utf-8").read().split("\x1e"):
+    if record.endswith("\n"):
+        # Twisted's legacy events (log.msg) carry "message", not "log_format".
+        m = re.search(r"Factory starting on (\d+)$", " ".join(json.loads(record).get("message", [])))
+        if m:
+            print(m.group(1))
+PY
+    }
+    for where in + file; do
+      log=$tmp/json.out
+      [[ $where == file ]] && log=$tmp/json.log
+      rm -f "$log"
+      if [[ $where == + ]]; then
+        env --default-signal=INT "$twist_binary" --log-file + echo \
+          --listen tcp:0:interface=127.0.0.1 >"$tmp/json.stdout" 2>"$log" &
+      else
+        env --default-signal=INT "$twist_binary" --log-file "$log" echo \
+          --listen tcp:0:interface=127.0.0.1 >"$tmp/json.stdout" 2>&1 &
+      fi
+      pid=$!
+      pids+=("$pid")
+      port=
+      for _ in $(seq 200); do
+        port=$(json_port "$log")
+        [[ -n $port ]] && break
+        kill -0 "$pid" 2>/dev/null || fail "twist --log-file $where exited early"
+        sleep 0.05
+      done
+      [[ -n $port ]] || fail "no JSON 'starting on' record in the log ($where)"
+      "$py" "$here/services_client.py" echo "$port" || fail "echo client"
+      stop TERM
+      [[ ! -s $tmp/json.stdout ]] || fail "--log-file $where wrote to stdout"
+      "$py" -c '
+import json, sys
+records = [r for r in open(sys.argv[1], encoding="utf-8").read().split("\x1e") if r]
+assert all(r.endswith("\n") for r in records), "a record without its newline"
+texts = [json.loads(r).get("log_format") or " ".join(json.loads(r)["message"]) for r in records]
+assert "Main loop terminated." in texts and "Starting reactor..." in texts, texts
+' "$log" || fail "the JSON log ($where) does not parse"
+    done
     ;;
 
   sighup)

@@ -83,8 +83,9 @@ TWISTED_API std::shared_ptr<IStreamServerEndpoint> serverFromString(ReactorBase&
 ///    UNIXClientEndpoint;
 ///  - `tls:HOST:PORT[:timeout=S][:bindAddress=ADDR][:certificate=PEM]
 ///    [:privateKey=PEM][:trustRoots=PATH][:endpoint=DESCRIPTION]` ->
-///    wrapClientTLS(optionsForClientTLS(HOST, ...), HostnameEndpoint or the
-///    client endpoint `endpoint=` describes); the files are read now;
+///    wrapClientTLS(optionsForClientTLS(HOST, ...), HostnameEndpoint (for
+///    now a TCP4ClientEndpoint) or the client endpoint `endpoint=`
+///    describes); the files are read now;
 ///  - a prefix registered with registerClientParser.
 /// Prefixes are case-insensitive.
 /// Mirrors: twisted.internet.endpoints.clientFromString.
