@@ -73,10 +73,11 @@ struct NoHandshake {
 };
 
 template <bool Half, bool Fd, bool Handshake>
-class WrappingProtocolOf final : public WrappingProtocol,
-                                 public std::conditional_t<Half, HalfCloseForwarder, NoHalfClose>,
-                                 public std::conditional_t<Fd, FdForwarder, NoFd>,
-                                 public std::conditional_t<Handshake, HandshakeForwarder, NoHandshake> {
+class WrappingProtocolOf final
+    : public WrappingProtocol,
+      public std::conditional_t<Half, HalfCloseForwarder, NoHalfClose>,
+      public std::conditional_t<Fd, FdForwarder, NoFd>,
+      public std::conditional_t<Handshake, HandshakeForwarder, NoHandshake> {
  public:
   WrappingProtocolOf(std::unique_ptr<Protocol> wrapped, defer::Deferred<Protocol*> ready,
                      std::function<void()> lost)
@@ -153,19 +154,18 @@ defer::Deferred<Protocol*> wrapConnect(std::shared_ptr<Factory> factory, const C
   // The canceller reaches the connector through the factory, weakly: the
   // connector owns the factory, the factory's Deferred owns the canceller.
   auto cell = std::make_shared<std::weak_ptr<WrappingFactory>>();
-  defer::Deferred<Protocol*> connected(
-      [cell, destination](defer::Deferred<Protocol*>& d) mutable {
-        d.errback(Failure(error::ConnectingCancelledError(std::move(destination))));
-        if (auto f = cell->lock()) {
-          if (auto c = f->connector.lock()) {
-            try {
-              c->stopConnecting();
-            } catch (const error::NotConnectingError&) {
-              // Already connected or failed: nothing to stop.
-            }
-          }
+  defer::Deferred<Protocol*> connected([cell, destination](defer::Deferred<Protocol*>& d) mutable {
+    d.errback(Failure(error::ConnectingCancelledError(std::move(destination))));
+    if (auto f = cell->lock()) {
+      if (auto c = f->connector.lock()) {
+        try {
+          c->stopConnecting();
+        } catch (const error::NotConnectingError&) {
+          // Already connected or failed: nothing to stop.
         }
-      });
+      }
+    }
+  });
   auto wrapping = std::make_shared<WrappingFactory>(std::move(factory), connected);
   *cell = wrapping;
   try {

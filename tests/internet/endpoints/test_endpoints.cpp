@@ -359,8 +359,9 @@ TEST_P(EndpointsTest, UNIX) {
   ASSERT_NE(::mkdtemp(dir), nullptr);
   std::string path = std::string(dir) + "/echo.sock";
   UNIXServerEndpoint serverU(*r, path);
-  echoThrough(serverU,
-              [&](const IListeningPort&) { return std::make_shared<UNIXClientEndpoint>(*r, path); });
+  echoThrough(serverU, [&](const IListeningPort&) {
+    return std::make_shared<UNIXClientEndpoint>(*r, path);
+  });
   ::unlink(path.c_str());
   ::rmdir(dir);
 }
@@ -383,7 +384,8 @@ TEST_P(EndpointsTest, WrapClientTLSOverTCP) {
 
 TEST_P(EndpointsTest, WrapClientTLSReportsAWrongHostAsTheConnectionLoss) {
   SSL4ServerEndpoint serverS(*r, 0, serverOptions(), 50, "127.0.0.1");
-  std::shared_ptr<IListeningPort> port = successResultOf(serverS.listen(Factory::forProtocol<Probe>()));
+  std::shared_ptr<IListeningPort> port =
+      successResultOf(serverS.listen(Factory::forProtocol<Probe>()));
   auto client = wrapClientTLS(clientOptions("wrong.example"),
                               std::make_shared<TCP4ClientEndpoint>(*r, "127.0.0.1", portOf(*port)));
   auto factory = std::make_shared<CountingFactory<Probe>>();

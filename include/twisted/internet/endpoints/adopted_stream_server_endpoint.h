@@ -24,7 +24,8 @@ class TWISTED_API AdoptedStreamServerEndpoint final : public IStreamServerEndpoi
   /// Mirrors AdoptedStreamServerEndpoint(reactor, fileno, addressFamily).
   AdoptedStreamServerEndpoint(IReactorSocket& reactor, int fileno, int addressFamily);
   /// Mirrors AdoptedStreamServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
   /// The descriptor it adopts. Mirrors AdoptedStreamServerEndpoint.fileno.
   int fileno() const noexcept { return fileno_; }

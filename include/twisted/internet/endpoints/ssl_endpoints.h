@@ -26,7 +26,8 @@ class TWISTED_API SSL4ServerEndpoint final : public IStreamServerEndpoint {
   SSL4ServerEndpoint(IReactorSSL& reactor, int port, ssl::CertificateOptions sslContextFactory,
                      int backlog = 50, std::string interface = "");
   /// Mirrors SSL4ServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   IReactorSSL& reactor_;
@@ -44,7 +45,8 @@ class TWISTED_API SSL4ServerEndpoint final : public IStreamServerEndpoint {
 /// port, sslContextFactory, timeout, bindAddress).
 class TWISTED_API SSL4ClientEndpoint final : public IStreamClientEndpoint {
  public:
-  /// Mirrors SSL4ClientEndpoint(reactor, host, port, sslContextFactory, timeout=30, bindAddress=None).
+  /// Mirrors SSL4ClientEndpoint(reactor, host, port, sslContextFactory, timeout=30,
+  /// bindAddress=None).
   SSL4ClientEndpoint(IReactorSSL& reactor, std::string host, int port,
                      ssl::CertificateOptions sslContextFactory, double timeout = 30,
                      std::optional<std::pair<std::string, int>> bindAddress = {});
@@ -68,6 +70,7 @@ class TWISTED_API SSL4ClientEndpoint final : public IStreamClientEndpoint {
 /// Mirrors: twisted.internet.endpoints.wrapClientTLS(connectionCreator,
 /// wrappedEndpoint).
 TWISTED_API std::shared_ptr<IStreamClientEndpoint> wrapClientTLS(
-    ssl::CertificateOptions connectionCreator, std::shared_ptr<IStreamClientEndpoint> wrappedEndpoint);
+    ssl::CertificateOptions connectionCreator,
+    std::shared_ptr<IStreamClientEndpoint> wrappedEndpoint);
 
 }  // namespace twisted::internet::endpoints

@@ -27,7 +27,8 @@ class TWISTED_API StandardIOEndpoint final : public IStreamServerEndpoint {
   /// Mirrors StandardIOEndpoint(reactor).
   explicit StandardIOEndpoint(ReactorBase& reactor, int stdinFd = 0, int stdoutFd = 1);
   /// Mirrors StandardIOEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   ReactorBase& reactor_;

@@ -25,7 +25,8 @@ class TWISTED_API TCP4ServerEndpoint final : public IStreamServerEndpoint {
   TCP4ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50, std::string interface = "");
   /// listenTCP; a failure (error::CannotListenError ...) is the errback.
   /// Mirrors TCP4ServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   IReactorTCP& reactor_;
@@ -43,7 +44,8 @@ class TWISTED_API TCP6ServerEndpoint final : public IStreamServerEndpoint {
   TCP6ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50,
                      std::string interface = "::");
   /// Mirrors TCP6ServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   IReactorTCP& reactor_;

@@ -23,7 +23,8 @@ class TWISTED_API UNIXServerEndpoint final : public IStreamServerEndpoint {
   UNIXServerEndpoint(IReactorUNIX& reactor, std::string address, int backlog = 50, int mode = 0666,
                      bool wantPID = false);
   /// Mirrors UNIXServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   IReactorUNIX& reactor_;
