@@ -77,6 +77,60 @@ case $mode in
       fail "curl through a refused destination succeeded"
     fi
     ;;
+  twisted)
+    # The same requests to Python Twisted's socks plugin and to ours: the
+    # same replies (code, port, address) and the same relayed response.
+    start_http
+    start_twist
+    ours=$port
+    "$py" -m twisted socks -p 0 >"$tmp/pytwisted.out" 2>&1 &
+    pids+=($!)
+    theirs=
+    for _ in $(seq 200); do
+      theirs=$(sed -n 's/.*"SOCKSv4Factory starting on \([0-9]*\)".*/\1/p' "$tmp/pytwisted.out" | head -1)
+      [[ -n $theirs ]] && break
+      sleep 0.05
+    done
+    [[ -n $theirs ]] || fail "Python Twisted's socks did not start"
+    dead=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$py" - "$ours" "$theirs" "$http" "$dead" >"$tmp/compare.out" 2>&1 <<'PY' || fail "replies differ"
+import socket, struct, sys
+ours, theirs, http, dead = map(int, sys.argv[1:])
+def run(port, req, send=b""):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(req)
+    rep = b""
+    while len(rep) < 8:
+        b = s.recv(8 - len(rep))
+        if not b: break
+        rep += b
+    body = b""
+    if send and len(rep) == 8 and rep[1] == 90:
+        s.sendall(send)
+        while True:
+            b = s.recv(65536)
+            if not b: break
+            body += b
+    s.close()
+    return rep, body.split(b"\r\n\r\n", 1)[-1]
+get = b"GET /index.txt HTTP/1.0\r\nHost: x\r\n\r\n"
+cases = {
+    "socks4": (struct.pack("!BBH", 4, 1, http) + socket.inet_aton("127.0.0.1") + b"u\0", get),
+    "socks4a": (struct.pack("!BBH", 4, 1, http) + b"\0\0\0\1" + b"u\0localhost\0", get),
+    "refused": (struct.pack("!BBH", 4, 1, dead) + socket.inet_aton("127.0.0.1") + b"\0", b""),
+    "badname": (struct.pack("!BBH", 4, 1, http) + b"\0\0\0\1" + b"\0nonexistent.invalid\0", b""),
+    # A whole request: Twisted waits for 8 bytes and a NUL; ours closes at the first byte.
+    "badversion": (b"\5\1\0\x50\x7f\0\0\1\0", b""),
+}
+bad = 0
+for name, (req, send) in cases.items():
+    a, b = run(ours, req, send), run(theirs, req, send)
+    print(name, a, b)
+    if a != b: bad += 1
+sys.exit(bad)
+PY
+    cat "$tmp/compare.out"
+    ;;
   *) fail "unknown mode $mode" ;;
 esac
 echo OK
