@@ -15,6 +15,7 @@ std::unique_ptr<ServiceMaker> makeDaytimeService();
 std::unique_ptr<ServiceMaker> makeTimeService();
 std::unique_ptr<ServiceMaker> makePortforwardService();
 std::unique_ptr<ServiceMaker> makeProcmonService();
+std::unique_ptr<ServiceMaker> makeSocksService();
 
 std::vector<std::unique_ptr<ServiceMaker>> serviceMakers() {
   std::vector<std::unique_ptr<ServiceMaker>> makers;
@@ -27,6 +28,7 @@ std::vector<std::unique_ptr<ServiceMaker>> serviceMakers() {
   makers.push_back(makeTimeService());
   makers.push_back(makePortforwardService());
   makers.push_back(makeProcmonService());
+  makers.push_back(makeSocksService());
   return makers;
 }
 

@@ -15,4 +15,6 @@ list(APPEND TWISTED_SOURCES
   protocols/policies/timeout_mixin.cpp
   protocols/portforward.cpp
   protocols/loopback.cpp
+  protocols/socks/request_parser.cpp
+  protocols/socks/socks_v4.cpp
 )
