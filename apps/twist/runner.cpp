@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <twisted/internet/defer/gather_results.h>
+#include <twisted/internet/endpoints/from_string.h>
 #include <twisted/internet/error.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/reactor.h>
@@ -27,7 +28,6 @@
 #include <twisted/logger/logger.h>
 #include <twisted/python/logfile.h>
 
-#include "endpoint.h"
 #include "service.h"
 
 namespace twisted::twist {
@@ -87,9 +87,9 @@ CLI::Validator endpointValidator() {
   return CLI::Validator(
       [](std::string& description) -> std::string {
         try {
-          parseServerEndpoint(description);
+          internet::endpoints::checkServerString(description);
           return {};
-        } catch (const EndpointParseError& e) {
+        } catch (const internet::endpoints::EndpointParseError& e) {
           return e.what();
         }
       },
@@ -148,11 +148,14 @@ int run(int argc, const char* const* argv) {
     std::optional<std::string> fallback = maker.defaultListen();
     if (maker.listens())
       command
-          ->add_option("--listen", listens[i],
-                       "Listen on this endpoint (repeatable; ssl: serves TLS, certKey defaults to "
-                       "privateKey); default: " +
-                           fallback.value_or(std::string("none")))
-          ->type_name("tcp:PORT[:interface=ADDR] | ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem]")
+          ->add_option(
+              "--listen", listens[i],
+              "Listen on this endpoint (repeatable; serverFromString syntax: tcp:, tcp6:, "
+              "unix:, ssl: (certKey defaults to privateKey), systemd:, stdio:); default: " +
+                  fallback.value_or(std::string("none")))
+          ->type_name(
+              "tcp:PORT[:interface=ADDR] | ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem] | "
+              "unix:PATH | systemd:domain=INET:index=N")
           ->expected(1)
           ->take_all()
           ->allow_extra_args(false)
@@ -232,16 +235,21 @@ int run(int argc, const char* const* argv) {
   }
   std::vector<std::shared_ptr<IListeningPort>> ports;
   for (const std::string& description : descriptions) {
-    ServerEndpoint endpoint = parseServerEndpoint(description);
     std::string error;
     try {
-      ports.push_back(listen(reactor(), endpoint, factory));
-    } catch (const internet::error::CannotListenError& e) {
-      error = e.what();
+      // The endpoints listen at once (their Deferreds have fired when
+      // listen() returns); ssl: reads its files in serverFromString.
+      internet::endpoints::serverFromString(reactor(), description)
+          ->listen(factory)
+          .addCallbacks([&ports](std::shared_ptr<IListeningPort> port) { ports.push_back(port); },
+                        [&error](const python::Failure& f) { error = f.getErrorMessage(); });
     } catch (const internet::ssl::CertificateError& e) {
       // A missing, unreadable or mismatched key or certificate: the port
       // cannot be served, as when it cannot be opened.
-      error = "Couldn't listen on " + toString(endpoint) + ": " + e.what();
+      error = "Couldn't listen on " + description + ": " + e.what();
+    } catch (const internet::endpoints::EndpointParseError& e) {
+      // systemd: with nothing inherited at that index.
+      error = "Couldn't listen on " + description + ": " + e.reason();
     }
     if (!error.empty()) {
       log.critical("{error}", logger::field("error", error));

@@ -40,3 +40,8 @@ list(APPEND TWISTED_SOURCES
   internet/client_creator.cpp
   internet/reconnecting_client_factory.cpp
 )
+list(APPEND TWISTED_SOURCES
+  internet/endpoints/from_string.cpp
+  internet/endpoints/from_string_build.cpp
+  internet/endpoints/tls_files.cpp
+)

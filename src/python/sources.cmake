@@ -4,4 +4,5 @@ list(APPEND TWISTED_SOURCES
   python/failure.cpp
   python/log.cpp
   python/logfile.cpp
+  python/systemd.cpp
 )

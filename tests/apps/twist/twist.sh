@@ -349,7 +349,7 @@ case $mode in
     stop TERM
     # Bad descriptions are usage errors; unreadable files a one-line error.
     expect_rc 64 portforward --port 0 --connect "tls:localhost"
-    grep -q "port is missing" "$tmp/cli.out" || fail "no port"
+    grep -q "missing argument 'port' for 'tls'" "$tmp/cli.out" || fail "no port"
     expect_rc 64 portforward --port 0 --connect "tcp:localhost:1" --dest-port 2
     expect_rc 1 portforward --port 0 --connect "tls:localhost:1:trustRoots=$tmp/nope.pem"
     grep -q "^twist portforward: no such trust root: '.*nope.pem'$" "$tmp/cli.out" ||
@@ -471,6 +471,71 @@ case $mode in
       { cat "$tmp/qotd.txt"; fail "s_client to qotd"; }
     grep -q '^TLS quote\.' "$tmp/qotd.txt" || { cat "$tmp/qotd.txt"; fail "no quote over TLS"; }
     stop TERM
+    ;;
+
+  systemd)
+    # A socket inherited as systemd passes it (fd 3, LISTEN_FDS, LISTEN_PID):
+    # twist adopts it with --listen systemd:domain=...:index=0.
+    "$py" "$here/socket_activate.py" "$tmp/addr" INET "$twist" echo \
+      --listen systemd:domain=INET:index=0 >"$tmp/systemd.out" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 200); do
+      grep -q 'starting on' "$tmp/systemd.out" 2>/dev/null && break
+      kill -0 "$pid" 2>/dev/null || fail "twist exited early"
+      sleep 0.05
+    done
+    port=$(cat "$tmp/addr")
+    "$py" "$here/services_client.py" echo "$port" || fail "echo over the inherited socket"
+    stop TERM
+    # A Unix socket likewise.
+    "$py" "$here/socket_activate.py" "$tmp/uaddr" "UNIX:$tmp/echo.sock" "$twist" echo \
+      --listen systemd:domain=UNIX:index=0 >"$tmp/systemd-unix.out" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 200); do
+      [[ -e $tmp/uaddr ]] && grep -q 'starting on' "$tmp/systemd-unix.out" 2>/dev/null && break
+      kill -0 "$pid" 2>/dev/null || fail "twist (unix) exited early"
+      sleep 0.05
+    done
+    "$py" - "$tmp/echo.sock" <<'PY' || fail "echo over the inherited Unix socket"
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(b"hello systemd\n")
+got = b""
+while len(got) < 14:
+    got += s.recv(100)
+assert got == b"hello systemd\n", got
+PY
+    stop TERM
+    # systemd's own tool, where Debian has it (a free port picked first: it
+    # binds the address it is given, and starts twist at the first connection).
+    if command -v systemd-socket-activate >/dev/null; then
+      free=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      systemd-socket-activate -l "127.0.0.1:$free" "$twist" echo \
+        --listen systemd:domain=INET:index=0 >"$tmp/ssa.out" 2>&1 &
+      pid=$!
+      pids+=("$pid")
+      for _ in $(seq 200); do
+        grep -q 'Listening on' "$tmp/ssa.out" 2>/dev/null && break
+        sleep 0.05
+      done
+      "$py" "$here/services_client.py" echo "$free" || fail "echo through systemd-socket-activate"
+      stop TERM
+    fi
+    # Nothing inherited, or not at that index: a clear error, exit 1.
+    expect_rc 1 echo --listen systemd:domain=INET:index=0
+    grep -q "^twist echo: Couldn't listen on systemd:domain=INET:index=0: no sockets were inherited" \
+      "$tmp/cli.out" || fail "no error for a missing socket"
+    LISTEN_FDS=1 LISTEN_PID=1 expect_rc 1 echo --listen systemd:domain=INET:index=0
+    "$py" "$here/socket_activate.py" "$tmp/addr2" INET "$twist" echo \
+      --listen systemd:domain=INET:index=1 >"$tmp/cli.out" 2>&1 && fail "index 1 accepted"
+    grep -q "no inherited socket at index 1 (LISTEN_FDS=1)" "$tmp/cli.out" ||
+      fail "no error for index 1"
+    expect_rc 64 echo --listen systemd:domain=INET
+    expect_rc 64 echo --listen systemd:domain=IPX:index=0
     ;;
 
   ssl-stall)
