@@ -8,4 +8,5 @@ list(APPEND TWISTED_SOURCES
   application/service/application.cpp
   application/service/multi_service.cpp
   application/service/service.cpp
+  application/strports.cpp
 )
