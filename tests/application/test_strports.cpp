@@ -45,8 +45,7 @@ TEST_P(Strports, APortInUseRaisesFromStartService) {
   first->startService();
   const int taken = portOf(first->port()->getHost());
   auto second = twisted::application::strports::service(
-      "tcp:" + std::to_string(taken) + ":interface=127.0.0.1", Factory::forProtocol<Greeter>(),
-      *r);
+      "tcp:" + std::to_string(taken) + ":interface=127.0.0.1", Factory::forProtocol<Greeter>(), *r);
   EXPECT_THROW(second->startService(), twisted::internet::error::CannotListenError);
   bool stopped = false;
   first->stopService().addCallback([&] { stopped = true; });
