@@ -7,6 +7,7 @@
 #include <twisted/application/internet/client_service.h>
 #include <twisted/internet/defer.h>
 #include <twisted/internet/error.h>
+#include <twisted/internet/interfaces/ifile_descriptor_receiver.h>
 #include <twisted/internet/task/clock.h>
 #include <twisted/testing/string_transport.h>
 
@@ -272,6 +273,92 @@ TEST_F(ClientServiceTest, StopBeforeStartAndTwice) {
   EXPECT_EQ(endpoint->attempts.size(), 1u);
   EXPECT_TRUE(s->stopService().called());
   EXPECT_TRUE(s->stopService().called());
+}
+
+class Fancy : public Protocol,
+              public twisted::internet::IHalfCloseableProtocol,
+              public twisted::internet::IFileDescriptorReceiver {
+ public:
+  void readConnectionLost() override { ++readLost; }
+  void writeConnectionLost() override {}
+  void fileDescriptorReceived(int fd) override { lastFd = fd; }
+  int readLost = 0;
+  int lastFd = -1;
+};
+
+TEST_F(ClientServiceTest, TheWrapperProvidesTheProtocolsOptionalInterfaces) {
+  factory = Factory::forProtocol<Fancy>();
+  auto s = make();
+  s->startService();
+  Protocol* reactorFacing = endpoint->succeed();
+  auto* half = dynamic_cast<twisted::internet::IHalfCloseableProtocol*>(reactorFacing);
+  auto* fds = dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(reactorFacing);
+  ASSERT_NE(half, nullptr);
+  ASSERT_NE(fds, nullptr);
+  Fancy* fancy = nullptr;
+  s->whenConnected().addCallback([&](Protocol* p) { fancy = dynamic_cast<Fancy*>(p); });
+  ASSERT_NE(fancy, nullptr);
+  half->readConnectionLost();
+  fds->fileDescriptorReceived(7);
+  EXPECT_EQ(fancy->readLost, 1);
+  EXPECT_EQ(fancy->lastFd, 7);
+  // A plain protocol's wrapper provides neither.
+  factory = Factory::forProtocol<Hello>();
+  auto plain = make();
+  plain->startService();
+  Protocol* p = endpoint->succeed();
+  EXPECT_EQ(dynamic_cast<twisted::internet::IHalfCloseableProtocol*>(p), nullptr);
+  EXPECT_EQ(dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(p), nullptr);
+}
+
+TEST_F(ClientServiceTest, StartServiceWhileStoppingReconnectsAfterTheLoss) {
+  auto s = make();
+  s->startService();
+  endpoint->succeed();
+  auto stopped = s->stopService();
+  Protocol* next = nullptr;
+  s->whenConnected().addCallback([&](Protocol* p) { next = p; });
+  s->startService();
+  EXPECT_EQ(next, nullptr);
+  endpoint->lose();
+  EXPECT_TRUE(stopped.called());
+  ASSERT_EQ(endpoint->attempts.size(), 2u);
+  endpoint->succeed();
+  EXPECT_NE(next, nullptr);
+  bool second = false;
+  s->stopService().addCallback([&] { second = true; });
+  EXPECT_FALSE(second);
+  endpoint->lose();
+  EXPECT_TRUE(second);
+}
+
+TEST_F(ClientServiceTest, StopWhileRestartingAndTwiceWhileDisconnecting) {
+  auto s = make();
+  s->startService();
+  endpoint->succeed();
+  auto first = s->stopService();
+  s->startService();
+  auto second = s->stopService();
+  auto third = s->stopService();
+  endpoint->lose();
+  EXPECT_TRUE(first.called());
+  EXPECT_TRUE(second.called());
+  EXPECT_TRUE(third.called());
+  EXPECT_EQ(endpoint->attempts.size(), 1u);
+}
+
+TEST_F(ClientServiceTest, TheFactoryIsStartedThroughTheWrapper) {
+  struct Counting : Factory {
+    void startFactory() override { ++starts; }
+    int starts = 0;
+  };
+  auto counting = std::make_shared<Counting>();
+  factory = counting;
+  auto s = make();
+  s->startService();
+  endpoint->attempts.back().factory->doStart();
+  EXPECT_EQ(counting->starts, 1);
+  s->stopService();
 }
 
 }  // namespace

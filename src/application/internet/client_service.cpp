@@ -7,6 +7,7 @@
 
 #include <twisted/internet/defer/errors.h>
 #include <twisted/internet/delayed_call.h>
+#include <twisted/internet/interfaces/ifile_descriptor_receiver.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/python/log.h>
 
@@ -15,6 +16,7 @@ namespace twisted::application::internet {
 namespace defer = twisted::internet::defer;
 using twisted::internet::Address;
 using twisted::internet::Factory;
+using twisted::internet::IHalfCloseableProtocol;
 using twisted::internet::ITransport;
 using twisted::internet::Protocol;
 
@@ -22,7 +24,7 @@ namespace {
 
 /// Wraps the user's protocol to learn when its connection is lost.
 /// Mirrors twisted.application.internet._ReconnectingProtocolProxy.
-class ReconnectingProtocolProxy final : public Protocol {
+class ReconnectingProtocolProxy : public Protocol {
  public:
   ReconnectingProtocolProxy(std::unique_ptr<Protocol> inner, std::shared_ptr<Factory> keep,
                             std::function<void()> lost)
@@ -47,11 +49,62 @@ class ReconnectingProtocolProxy final : public Protocol {
   std::string logPrefix() const override { return inner_->logPrefix(); }
   Protocol* inner() const noexcept { return inner_.get(); }
 
- private:
+ protected:
   std::unique_ptr<Protocol> inner_;
+
+ private:
   std::shared_ptr<Factory> keep_;  // the user's protocol's `factory` stays valid
   std::function<void()> lost_;
 };
+
+// The optional interfaces the transport looks for are provided by the
+// proxy exactly when the user's protocol provides them (Twisted's proxy
+// forwards every attribute), so half-closes and passed descriptors still
+// reach it.
+class HalfCloseForwarder : public IHalfCloseableProtocol {
+ protected:
+  explicit HalfCloseForwarder(Protocol* p) : p_(dynamic_cast<IHalfCloseableProtocol*>(p)) {}
+  void readConnectionLost() override { p_->readConnectionLost(); }
+  void writeConnectionLost() override { p_->writeConnectionLost(); }
+
+ private:
+  IHalfCloseableProtocol* p_;
+};
+
+class DescriptorForwarder : public twisted::internet::IFileDescriptorReceiver {
+ protected:
+  explicit DescriptorForwarder(Protocol* p)
+      : p_(dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(p)) {}
+  void fileDescriptorReceived(int fd) override { p_->fileDescriptorReceived(fd); }
+
+ private:
+  twisted::internet::IFileDescriptorReceiver* p_;
+};
+
+template <class... Forwarders>
+class ProxyWith final : public ReconnectingProtocolProxy, public Forwarders... {
+ public:
+  ProxyWith(std::unique_ptr<Protocol> inner, std::shared_ptr<Factory> keep,
+            std::function<void()> lost)
+      : ReconnectingProtocolProxy(std::move(inner), std::move(keep), std::move(lost)),
+        Forwarders(inner_.get())... {}
+};
+
+std::unique_ptr<Protocol> wrapProtocol(std::unique_ptr<Protocol> p, std::shared_ptr<Factory> keep,
+                                       std::function<void()> lost) {
+  const bool halfClose = dynamic_cast<IHalfCloseableProtocol*>(p.get()) != nullptr;
+  const bool fds = dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(p.get()) != nullptr;
+  if (halfClose && fds)
+    return std::make_unique<ProxyWith<HalfCloseForwarder, DescriptorForwarder>>(
+        std::move(p), std::move(keep), std::move(lost));
+  if (halfClose)
+    return std::make_unique<ProxyWith<HalfCloseForwarder>>(std::move(p), std::move(keep),
+                                                           std::move(lost));
+  if (fds)
+    return std::make_unique<ProxyWith<DescriptorForwarder>>(std::move(p), std::move(keep),
+                                                            std::move(lost));
+  return std::make_unique<ProxyWith<>>(std::move(p), std::move(keep), std::move(lost));
+}
 
 /// The user's factory, with each protocol wrapped.
 /// Mirrors twisted.application.internet._DisconnectFactory.
@@ -62,7 +115,7 @@ class DisconnectFactory final : public Factory {
   std::unique_ptr<Protocol> buildProtocol(const Address& addr) override {
     std::unique_ptr<Protocol> p = inner_->buildProtocol(addr);
     if (!p) return nullptr;
-    return std::make_unique<ReconnectingProtocolProxy>(std::move(p), inner_, lost_);
+    return wrapProtocol(std::move(p), inner_, lost_);
   }
   void doStart() override { inner_->doStart(); }
   void doStop() override { inner_->doStop(); }

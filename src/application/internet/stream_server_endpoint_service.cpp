@@ -46,7 +46,11 @@ defer::Deferred<void> StreamServerEndpointService::stopService() {
     setRunning(false);
     return defer::succeed();
   }
-  waitingForPort_->cancel();  // a listen still pending gives up; a fired one ignores this
+  try {
+    waitingForPort_->cancel();  // a listen still pending gives up; a fired one ignores this
+  } catch (...) {
+    python::log::err(std::current_exception(), "Error cancelling a pending listen");
+  }
   auto state = state_;
   std::weak_ptr<IService> self = weak_from_this();
   waitingForPort_ = waitingForPort_->addCallback([state]() -> defer::Deferred<void> {
