@@ -34,9 +34,15 @@ list(APPEND TWISTED_SOURCES
   internet/process.cpp
   internet/utils.cpp
   internet/threads.cpp
+  internet/name_lookup.cpp
   internet/threaded_resolver.cpp
+  internet/gai_resolver.cpp
 )
 list(APPEND TWISTED_SOURCES
   internet/client_creator.cpp
   internet/reconnecting_client_factory.cpp
+)
+# HostnameEndpoint's happy-eyeballs race.
+list(APPEND TWISTED_SOURCES
+  internet/endpoints/detail/happy_eyeballs.cpp
 )
