@@ -45,4 +45,5 @@ list(APPEND TWISTED_SOURCES
 # HostnameEndpoint's happy-eyeballs race.
 list(APPEND TWISTED_SOURCES
   internet/endpoints/detail/happy_eyeballs.cpp
+  internet/endpoints/hostname_endpoint.cpp
 )

@@ -6,6 +6,9 @@
 //
 // No test depends on network DNS: "localhost" comes from /etc/hosts and
 // ".invalid" names never resolve (RFC 6761).
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -26,6 +29,7 @@
 #include <twisted/internet/task/clock.h>
 #include <twisted/testing/deferred.h>
 #include <twisted/testing/fake_hostname_resolver.h>
+#include <twisted/testing/memory_reactor.h>
 #include <twisted/testing/string_transport.h>
 
 #include "internet/reactor_fixture.h"
@@ -34,6 +38,7 @@ namespace {
 
 using namespace twisted::internet;
 using defer::Deferred;
+using endpoints::HostnameEndpoint;
 using endpoints::detail::happyEyeballs;
 using endpoints::detail::interleaveFamilies;
 using endpoints::detail::RaceTarget;
@@ -358,6 +363,201 @@ TEST_F(HappyEyeballsTest, IPv6LiteralIsBracketedInTheCancelError) {
 }
 
 // ---------------------------------------------------------------------------
+// HostnameEndpoint on MemoryReactorClock: attempts are connectTCP calls made
+// by TCP4ClientEndpoint / TCP6ClientEndpoint.
+
+class HostnameEndpointTest : public ::testing::Test {
+ protected:
+  HostnameEndpointTest() {
+    resolver->names["example.test"] = {"1:2::3:4", "1.2.3.4"};
+    resolver->names["one4.test"] = {"1.2.3.4"};
+  }
+
+  HostnameEndpoint endpoint(const std::string& host, double timeout = 30,
+                            std::optional<std::pair<std::string, int>> bindAddress = {}) {
+    return HostnameEndpoint(reactor, host, 80, timeout, std::move(bindAddress), 0.3, resolver);
+  }
+
+  // Connects attempt `i` as the reactor would: its factory builds a
+  // protocol that gets a transport.
+  void connectAttempt(std::size_t i) {
+    auto& client = reactor.tcpClients.at(i);
+    Address peer = client.host.find(':') != std::string::npos ? v6(client.host) : v4(client.host);
+    protocols.push_back(client.factory->buildProtocol(peer));
+    ASSERT_TRUE(protocols.back());
+    transports.push_back(std::make_unique<StringTransport>());
+    protocols.back()->makeConnection(transports.back().get());
+  }
+  void failAttempt(std::size_t i, const Failure& reason) {
+    reactor.tcpClients.at(i).factory->clientConnectionFailed(*reactor.connectors.at(i), reason);
+  }
+
+  twisted::testing::MemoryReactorClock reactor;
+  std::shared_ptr<FakeHostnameResolver> resolver = std::make_shared<FakeHostnameResolver>();
+  std::shared_ptr<Factory> factory = Factory::forProtocol<Proto>();
+  std::vector<std::unique_ptr<Protocol>> protocols;
+  std::vector<std::unique_ptr<StringTransport>> transports;
+};
+
+TEST_F(HostnameEndpointTest, StalledIPv6LetsIPv4WinAfter300ms) {
+  HostnameEndpoint ep = endpoint("example.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  ASSERT_EQ(reactor.tcpClients.size(), 1u);
+  EXPECT_EQ(reactor.tcpClients[0].host, "1:2::3:4");
+  EXPECT_EQ(reactor.tcpClients[0].port, 80);
+  reactor.advance(0.2);
+  EXPECT_EQ(reactor.tcpClients.size(), 1u);
+  reactor.advance(0.1);
+  ASSERT_EQ(reactor.tcpClients.size(), 2u);
+  EXPECT_EQ(reactor.tcpClients[1].host, "1.2.3.4");
+  connectAttempt(1);
+  Protocol* p = successResultOf(d);
+  EXPECT_TRUE(dynamic_cast<Proto*>(p));  // the caller's protocol
+  EXPECT_EQ(p->transport, transports[0].get());
+  EXPECT_TRUE(reactor.connectors[0]->stoppedConnecting);  // the loser
+  EXPECT_FALSE(reactor.connectors[1]->stoppedConnecting);
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, IPv6IsFaster) {
+  // Twisted's HostnameEndpointsFasterConnectionTests.test_IPv6IsFaster and
+  // test_otherConnectionsCancelled, families swapped (we start with the
+  // resolver's first, IPv6 here).
+  HostnameEndpoint ep = endpoint("example.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.3);
+  connectAttempt(0);
+  EXPECT_EQ(successResultOf(d)->transport, transports[0].get());
+  EXPECT_TRUE(reactor.connectors[1]->stoppedConnecting);
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, TimeoutAndBindAddressGoToEachAttempt) {
+  HostnameEndpoint ep =
+      endpoint("example.test", 10, std::pair<std::string, int>{"localhost", 49595});
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.3);
+  ASSERT_EQ(reactor.tcpClients.size(), 2u);
+  for (const auto& client : reactor.tcpClients) {
+    EXPECT_EQ(client.timeout, 10);
+    EXPECT_EQ(client.bindAddress, (std::pair<std::string, int>{"localhost", 49595}));
+  }
+  d.cancel();
+  failureResultOf<error::ConnectingCancelledError>(d);
+}
+
+TEST_F(HostnameEndpointTest, ATimedOutAttemptStartsTheNextAtOnce) {
+  // The attempt's own timeout (the connector reports TimeoutError) counts
+  // as a failure like any other.
+  resolver->names["example.test"] = {"1:2::3:4", "1.2.3.4", "1:2::3:5"};
+  HostnameEndpoint ep = endpoint("example.test", 0.1);
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.1);
+  failAttempt(0, Failure(error::TimeoutError()));
+  ASSERT_EQ(reactor.tcpClients.size(), 2u);
+  reactor.advance(0.1);
+  failAttempt(1, Failure(error::TimeoutError()));
+  ASSERT_EQ(reactor.tcpClients.size(), 3u);
+  failAttempt(2, Failure(error::TimeoutError()));
+  failureResultOf<error::TimeoutError>(d);
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, OneAddressFailing) {
+  // Twisted's HostnameEndpointsOneIPv4Tests.test_endpointConnectFailureAfterIteration.
+  HostnameEndpoint ep = endpoint("one4.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.3);
+  failAttempt(0, Failure(error::ConnectionRefusedError()));
+  failureResultOf<error::ConnectionRefusedError>(d);
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, OneAddressSucceedingAfterTheDelay) {
+  // Twisted's test_endpointConnectSuccessAfterIteration.
+  HostnameEndpoint ep = endpoint("one4.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.3);
+  connectAttempt(0);
+  EXPECT_EQ(successResultOf(d)->transport, transports[0].get());
+  EXPECT_EQ(reactor.tcpClients.size(), 1u);
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, CancellingDuringResolution) {
+  resolver->holdAnswers = true;
+  HostnameEndpoint ep = endpoint("example.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  d.cancel();
+  Failure f = failureResultOf<error::ConnectingCancelledError>(d);
+  EXPECT_EQ(f.valueAs<error::ConnectingCancelledError>()->address(), "example.test:80");
+  EXPECT_EQ(resolver->flush(), 0u);
+  EXPECT_TRUE(reactor.tcpClients.empty());
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, CancellingDuringAttempts) {
+  // Twisted's test_endpointConnectingCancelledAfterAllAttemptsStarted.
+  HostnameEndpoint ep = endpoint("example.test");
+  Deferred<Protocol*> d = ep.connect(factory);
+  reactor.advance(0.45);
+  d.cancel();
+  failureResultOf<error::ConnectingCancelledError>(d);
+  EXPECT_TRUE(reactor.connectors[0]->stoppedConnecting);
+  EXPECT_TRUE(reactor.connectors[1]->stoppedConnecting);
+  // MemoryReactor does not report the stopped attempts; a real connector would.
+  failAttempt(0, Failure(error::UserError()));
+  failAttempt(1, Failure(error::UserError()));
+  EXPECT_TRUE(reactor.getDelayedCalls().empty());
+}
+
+TEST_F(HostnameEndpointTest, DNSFailure) {
+  HostnameEndpoint ep = endpoint("nowhere.invalid");
+  Failure f = failureResultOf<error::DNSLookupError>(ep.connect(factory));
+  EXPECT_NE(f.getErrorMessage().find("nowhere.invalid"), std::string::npos);
+  EXPECT_TRUE(reactor.tcpClients.empty());
+}
+
+TEST_F(HostnameEndpointTest, AnIPLiteralSkipsTheResolver) {
+  HostnameEndpoint ep4(reactor, "10.0.0.1", 80);  // no resolver needed
+  HostnameEndpoint ep6(reactor, "::1", 81, 30, {}, 0.3, resolver);
+  Deferred<Protocol*> d4 = ep4.connect(factory);
+  Deferred<Protocol*> d6 = ep6.connect(factory);
+  EXPECT_TRUE(resolver->queries.empty());
+  ASSERT_EQ(reactor.tcpClients.size(), 2u);
+  EXPECT_EQ(reactor.tcpClients[0].host, "10.0.0.1");
+  EXPECT_EQ(reactor.tcpClients[1].host, "::1");
+  EXPECT_EQ(reactor.tcpClients[1].port, 81);
+  d4.cancel();
+  d6.cancel();
+  failureResultOf<error::ConnectingCancelledError>(d4);
+  failureResultOf<error::ConnectingCancelledError>(d6);
+}
+
+TEST_F(HostnameEndpointTest, ANameNeedsAResolverWhenTheReactorHasNoThreads) {
+  EXPECT_THROW(HostnameEndpoint(reactor, "example.test", 80), std::invalid_argument);
+}
+
+TEST_F(HostnameEndpointTest, TheEndpointMayGoOnceConnectReturned) {
+  Deferred<Protocol*> d;
+  {
+    HostnameEndpoint ep = endpoint("example.test");
+    d = ep.connect(factory);
+  }
+  reactor.advance(0.3);
+  connectAttempt(1);
+  EXPECT_EQ(successResultOf(d)->transport, transports[0].get());
+}
+
+TEST(HostnameEndpointRepr, NamesHostAndPort) {
+  twisted::testing::MemoryReactorClock reactor;
+  auto resolver = std::make_shared<FakeHostnameResolver>();
+  EXPECT_EQ(HostnameEndpoint(reactor, "example.com", 80, 30, {}, 0.3, resolver).repr(),
+            "<HostnameEndpoint example.com:80>");
+  EXPECT_EQ(HostnameEndpoint(reactor, "::1", 8080).repr(), "<HostnameEndpoint [::1]:8080>");
+}
+
+// ---------------------------------------------------------------------------
 // FakeHostnameResolver
 
 TEST(FakeHostnameResolverTest, AnswersWithPortTypeAndFamilies) {
@@ -453,5 +653,136 @@ TEST_P(GAIResolverTest, AnUnknownNameIsADNSLookupError) {
 }
 
 TWISTED_INSTANTIATE_BACKENDS(GAIResolverTest);
+
+// ---------------------------------------------------------------------------
+// Real connections on loopback, every backend.
+
+class Accepting : public Protocol {
+ public:
+  explicit Accepting(std::shared_ptr<int> count) : count_(std::move(count)) {}
+  void connectionMade() override { ++*count_; }
+
+ private:
+  std::shared_ptr<int> count_;
+};
+
+class HostnameEndpointLoopbackTest : public testing_internal::RealReactorTest {
+ protected:
+  // Listens on `interface` (port 0); null if it cannot (no IPv6 here).
+  std::shared_ptr<IListeningPort> listenOn(const std::string& interface) {
+    try {
+      return r->listenTCP(0, Factory::forProtocol<Accepting>(accepted), 50, interface);
+    } catch (const error::CannotListenError&) {
+      return nullptr;
+    }
+  }
+
+  // What one connect gave: the peer it reached, or the failure.
+  struct Result {
+    std::optional<Address> peer;
+    std::optional<Failure> failure;
+  };
+
+  // Connects `endpoint`, running the reactor (its pool runs the system
+  // resolver) until the attempt is over; a connection is closed at once
+  // (stopping the reactor drops connections anyway).
+  Result connectAndRun(HostnameEndpoint& endpoint) {
+    Result result;
+    bool done = false;
+    endpoint.connect(Factory::forProtocol<Proto>()).addBoth([&](defer::Outcome<Protocol*> o) {
+      if (o.succeeded()) {
+        result.peer = o.value()->transport->getPeer();
+        o.value()->transport->loseConnection();
+      } else {
+        result.failure = o.failure();
+      }
+      done = true;
+      r->stop();
+    });
+    if (!done) runBounded();
+    EXPECT_TRUE(done);
+    return result;
+  }
+
+  static bool resolvesTo(const std::string& name, const std::string& address) {
+    bool found = false;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) return false;
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+      char text[NI_MAXHOST];
+      if (::getnameinfo(ai->ai_addr, ai->ai_addrlen, text, sizeof text, nullptr, 0,
+                        NI_NUMERICHOST) == 0 &&
+          address == text)
+        found = true;
+    }
+    ::freeaddrinfo(res);
+    return found;
+  }
+
+  std::shared_ptr<int> accepted = std::make_shared<int>(0);
+};
+
+TEST_P(HostnameEndpointLoopbackTest, LocalhostOverIPv4WithTheSystemResolver) {
+  auto port = listenOn("127.0.0.1");
+  ASSERT_TRUE(port);
+  HostnameEndpoint endpoint(*r, "localhost", portOf(port->getHost()));  // a GAIResolver
+  Result got = connectAndRun(endpoint);
+  ASSERT_TRUE(got.peer) << (got.failure ? got.failure->getErrorMessage() : "");
+  EXPECT_EQ(*got.peer, v4("127.0.0.1", portOf(port->getHost())));
+}
+
+TEST_P(HostnameEndpointLoopbackTest, LocalhostOverIPv6WithTheSystemResolver) {
+  auto port = listenOn("::1");
+  if (!port) GTEST_SKIP() << "no IPv6 loopback here";
+  // "localhost" is ::1 as well on most systems; where /etc/hosts says only
+  // 127.0.0.1, the literal is the name that reaches ::1.
+  const std::string host = resolvesTo("localhost", "::1") ? "localhost" : "::1";
+  HostnameEndpoint endpoint(*r, host, portOf(port->getHost()));
+  Result got = connectAndRun(endpoint);
+  ASSERT_TRUE(got.peer) << host << ": " << (got.failure ? got.failure->getErrorMessage() : "");
+  EXPECT_EQ(hostOf(*got.peer), "::1");
+}
+
+// A dual-stack name whose server listens on one family only: the other
+// family's attempt is refused and the race goes on to the one that works,
+// whichever comes first.
+TEST_P(HostnameEndpointLoopbackTest, DualStackNameReachesTheFamilyThatListens) {
+  for (const std::string listenHost : {"127.0.0.1", "::1"}) {
+    SCOPED_TRACE(listenHost);
+    auto port = listenOn(listenHost);
+    if (!port) continue;  // no IPv6 loopback here
+    auto resolver = std::make_shared<FakeHostnameResolver>();
+    resolver->names["dual.test"] = {"::1", "127.0.0.1"};
+    HostnameEndpoint endpoint(*r, "dual.test", portOf(port->getHost()), 30, {}, 0.3, resolver);
+    std::optional<defer::Outcome<Protocol*>> got;
+    endpoint.connect(Factory::forProtocol<Proto>()).addBoth([&](defer::Outcome<Protocol*> o) {
+      got = std::move(o);
+    });
+    spinUntil([&] { return got.has_value(); });
+    ASSERT_TRUE(got && got->succeeded()) << (got ? got->failure().getErrorMessage() : "");
+    Protocol* p = got->value();
+    EXPECT_EQ(hostOf(p->transport->getPeer()), listenHost);
+    p->transport->loseConnection();
+    port->stopListening();
+  }
+}
+
+TEST_P(HostnameEndpointLoopbackTest, NothingListeningIsRefused) {
+  auto port = listenOn("127.0.0.1");
+  ASSERT_TRUE(port);
+  const int number = portOf(port->getHost());
+  std::optional<bool> stopped;
+  port->stopListening().addBoth([&] { stopped = true; });
+  spinUntil([&] { return stopped.has_value(); });
+  HostnameEndpoint endpoint(*r, "localhost", number);
+  Result got = connectAndRun(endpoint);
+  ASSERT_TRUE(got.failure);
+  EXPECT_TRUE(got.failure->check<error::ConnectionRefusedError>())
+      << got.failure->getErrorMessage();
+}
+
+TWISTED_INSTANTIATE_BACKENDS(HostnameEndpointLoopbackTest);
 
 }  // namespace
