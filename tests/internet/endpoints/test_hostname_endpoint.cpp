@@ -484,6 +484,18 @@ TEST_F(HostnameEndpointTest, OneAddressSucceedingAfterTheDelay) {
   EXPECT_TRUE(reactor.getDelayedCalls().empty());
 }
 
+class Refusing : public Factory {
+ public:
+  std::unique_ptr<Protocol> buildProtocol(const Address&) override { return nullptr; }
+};
+
+TEST_F(HostnameEndpointTest, AFactoryThatBuildsNothingIsNoProtocol) {
+  HostnameEndpoint ep = endpoint("one4.test");
+  Deferred<Protocol*> d = ep.connect(std::make_shared<Refusing>());
+  EXPECT_FALSE(reactor.tcpClients.at(0).factory->buildProtocol(v4("1.2.3.4")));
+  failureResultOf<error::NoProtocol>(d);
+}
+
 TEST_F(HostnameEndpointTest, CancellingDuringResolution) {
   resolver->holdAnswers = true;
   HostnameEndpoint ep = endpoint("example.test");
