@@ -27,9 +27,10 @@ namespace twisted::internet::endpoints {
 ///
 /// connect() asks the resolver for every address (an IPv4 or IPv6 literal
 /// host skips it), orders them families alternating, starting with the
-/// resolver's first (RFC 8305 section 4), and starts one attempt
-/// (TCP6ClientEndpoint / TCP4ClientEndpoint with `timeout` and
-/// `bindAddress`) every `attemptDelay` seconds, or at once when the latest
+/// resolver's first (RFC 8305 section 4), and starts one attempt (a
+/// connectTCP to that address with `timeout` and `bindAddress`; through
+/// TCP6ClientEndpoint / TCP4ClientEndpoint once those exist) every
+/// `attemptDelay` seconds, or at once when the latest
 /// attempt fails. The first to connect wins: the others are cancelled
 /// before the Deferred fires with the winner's protocol, and a connection
 /// that completes anyway is closed. If all fail, the Deferred fails with the
