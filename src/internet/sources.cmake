@@ -41,7 +41,9 @@ list(APPEND TWISTED_SOURCES
   internet/process.cpp
   internet/utils.cpp
   internet/threads.cpp
+  internet/name_lookup.cpp
   internet/threaded_resolver.cpp
+  internet/gai_resolver.cpp
 )
 list(APPEND TWISTED_SOURCES
   internet/client_creator.cpp
@@ -51,4 +53,6 @@ list(APPEND TWISTED_SOURCES
   internet/endpoints/from_string.cpp
   internet/endpoints/from_string_build.cpp
   internet/endpoints/tls_files.cpp
+  internet/endpoints/detail/happy_eyeballs.cpp
+  internet/endpoints/hostname_endpoint.cpp
 )

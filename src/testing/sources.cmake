@@ -15,3 +15,6 @@ list(APPEND TWISTED_SOURCES
 list(APPEND TWISTED_SOURCES
   testing/event_logging_observer.cpp
 )
+list(APPEND TWISTED_SOURCES
+  testing/fake_hostname_resolver.cpp
+)
