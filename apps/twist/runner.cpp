@@ -16,12 +16,9 @@
 
 #include <unistd.h>
 
-#include <twisted/internet/defer/gather_results.h>
-#include <twisted/internet/endpoints/from_string.h>
-#include <twisted/internet/error.h>
-#include <twisted/internet/interfaces/ireactor_tcp.h>
+#include <twisted/application/app.h>
+#include <twisted/application/service/application.h>
 #include <twisted/internet/reactor.h>
-#include <twisted/internet/ssl.h>
 #include <twisted/logger/file_log_observer.h>
 #include <twisted/logger/filtering_log_observer.h>
 #include <twisted/logger/format.h>
@@ -36,12 +33,15 @@
 namespace twisted::twist {
 namespace {
 
-using internet::IListeningPort;
+using application::service::IService;
 using internet::reactor;
 
 // Twisted's twist: ExitStatus.EX_USAGE and EX_IOERR (sysexits.h).
 constexpr int kUsageError = 64;
 constexpr int kLogFileError = 74;
+// How long shutdown waits for the services to stop (connections to drain,
+// children to exit) before the reactor stops anyway.
+constexpr double kShutdownTimeout = 30;
 
 const std::vector<std::string> kReactors = {"default", "epoll", "poll", "select"};
 
@@ -99,38 +99,6 @@ class LogSetup {
   std::vector<logger::ObserverHandle> handles_;
 };
 
-CLI::Validator endpointValidator() {
-  return CLI::Validator(
-      [](std::string& description) -> std::string {
-        try {
-          internet::endpoints::checkServerString(description);
-          return {};
-        } catch (const internet::endpoints::EndpointParseError& e) {
-          return e.what();
-        }
-      },
-      "");
-}
-
-// A service that does not listen: Twist.startService's order (start it,
-// then a "before shutdown" trigger that waits for its stopService).
-int runService(ServiceMaker& maker) {
-  logger::Logger log("twist");
-  std::unique_ptr<Service> service = maker.makeService();
-  try {
-    service->startService();
-  } catch (const std::exception& e) {
-    log.critical("{error}", logger::field("error", std::string(e.what())));
-    std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
-    return 1;
-  }
-  reactor().addSystemEventTrigger("before", "shutdown",
-                                  [&service] { return service->stopService(); });
-  log.info("Starting reactor...");
-  reactor().run();
-  return 0;
-}
-
 }  // namespace
 
 int run(int argc, const char* const* argv) {
@@ -161,26 +129,10 @@ int run(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "critical"}))
       ->capture_default_str();
 
-  std::vector<std::vector<std::string>> listens(makers.size());
   std::vector<CLI::App*> commands;
   for (std::size_t i = 0; i < makers.size(); ++i) {
     ServiceMaker& maker = *makers[i];
     CLI::App* command = app.add_subcommand(maker.tapname(), maker.description());
-    std::optional<std::string> fallback = maker.defaultListen();
-    if (maker.listens())
-      command
-          ->add_option(
-              "--listen", listens[i],
-              "Listen on this endpoint (repeatable; serverFromString syntax: tcp:, tcp6:, "
-              "unix:, ssl: (certKey defaults to privateKey), systemd:, stdio:); default: " +
-                  fallback.value_or(std::string("none")))
-          ->type_name(
-              "tcp:PORT[:interface=ADDR] | ssl:PORT:privateKey=KEY.pem[:certKey=CERT.pem] | "
-              "unix:PATH | systemd:domain=INET:index=N")
-          ->expected(1)
-          ->take_all()
-          ->allow_extra_args(false)
-          ->check(endpointValidator());
     maker.options(*command);
     commands.push_back(command);
   }
@@ -211,12 +163,9 @@ int run(int argc, const char* const* argv) {
     return usageError(app, "a service is required (one of: " + names + ")");
   }
   ServiceMaker& maker = *makers[chosen];
-  std::vector<std::string> descriptions = listens[chosen];
-  if (maker.listens() && descriptions.empty()) {
-    std::optional<std::string> fallback = maker.defaultListen();
-    if (!fallback) return usageError(app, "nothing to listen on; give --listen");
-    descriptions.push_back(*fallback);
-  }
+  if (auto* listening = dynamic_cast<ListeningServiceMaker*>(&maker);
+      listening && listening->listen.empty() && !listening->defaultListen())
+    return usageError(app, "nothing to listen on; give --listen");
   // --reactor wins over TWISTED_REACTOR, which the README documents for
   // every program (internet::reactor() reads it too).
   if (reactorName.empty()) {
@@ -242,53 +191,23 @@ int run(int argc, const char* const* argv) {
   }
   logger::Logger log("twist");
 
-  if (!maker.listens()) return runService(maker);
-
-  std::shared_ptr<internet::Factory> factory;
+  // Twist.startService: the plugin's service under an Application named
+  // after it, started now (a port that cannot be opened fails here), and
+  // stopped (waited for) before the reactor shuts down.
+  std::string error;
   try {
-    factory = maker.makeFactory();
-  } catch (const internet::ssl::CertificateError& e) {
-    // A service's own TLS files (portforward --connect tls:...): one line,
-    // exit 1, as for a key that cannot serve a port.
-    log.critical("{error}", logger::field("error", std::string(e.what())));
-    std::cerr << "twist " << maker.tapname() << ": " << e.what() << "\n";
+    std::shared_ptr<IService> service = maker.makeService();
+    auto application = std::make_shared<application::service::Application>(maker.tapname());
+    service->setServiceParent(application);
+    application::app::startApplication(application, reactor(), kShutdownTimeout);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) {
+    log.critical("{error}", logger::field("error", error));
+    std::cerr << "twist " << maker.tapname() << ": " << error << "\n";
     return 1;
   }
-  std::vector<std::shared_ptr<IListeningPort>> ports;
-  for (const std::string& description : descriptions) {
-    std::string error;
-    try {
-      // The endpoints listen at once (their Deferreds have fired when
-      // listen() returns); ssl: reads its files in serverFromString.
-      internet::endpoints::serverFromString(reactor(), description)
-          ->listen(factory)
-          .addCallbacks([&ports](std::shared_ptr<IListeningPort> port) { ports.push_back(port); },
-                        [&error](const python::Failure& f) { error = f.getErrorMessage(); });
-    } catch (const internet::ssl::CertificateError& e) {
-      // A missing, unreadable or mismatched key or certificate: the port
-      // cannot be served, as when it cannot be opened.
-      error = "Couldn't listen on " + description + ": " + e.what();
-    } catch (const internet::endpoints::EndpointParseError& e) {
-      // systemd: with nothing inherited at that index.
-      error = "Couldn't listen on " + description + ": " + e.reason();
-    }
-    if (!error.empty()) {
-      log.critical("{error}", logger::field("error", error));
-      std::cerr << "twist " << maker.tapname() << ": " << error << "\n";
-      for (auto& port : ports)
-        port->stopListening();
-      return 1;
-    }
-  }
-
-  // Twist.startService: stop the service (its ports) before shutdown; the
-  // returned Deferred holds shutdown until every port is closed.
-  reactor().addSystemEventTrigger("before", "shutdown", [&ports] {
-    std::vector<internet::defer::Deferred<void>> stopped;
-    for (auto& port : ports)
-      stopped.push_back(port->stopListening());
-    return internet::defer::gatherResults(std::move(stopped));
-  });
 
   // SIGHUP reopens the log file at its path, so logrotate's "move it away,
   // then HUP" goes on in a new file (twistd does the like on SIGUSR1, by

@@ -1,4 +1,4 @@
-// A `twist` service: one sub-command, its options and the factory it serves.
+// A `twist` service: one sub-command, its options and the IService it runs.
 // Each service lives in its own file under services/ and is listed once in
 // services.cpp.
 #pragma once
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include <twisted/internet/defer/deferred.h>
+#include <twisted/application/service/iservice.h>
 #include <twisted/internet/protocol.h>
 
 namespace CLI {
@@ -18,29 +18,15 @@ class App;
 
 namespace twisted::twist {
 
-/// What `twist` runs for a service that does not listen (procmon): started
-/// before the reactor runs, stopped by a "before shutdown" trigger that
-/// waits for the returned Deferred. The part of
-/// twisted.application.service.IService `twist` needs, until issue 14
-/// brings IService (and makeService for every service).
-class Service {
- public:
-  virtual ~Service() = default;
-  /// Mirrors IService.startService.
-  virtual void startService() = 0;
-  /// Fires once the service has stopped. Mirrors IService.stopService.
-  virtual internet::defer::Deferred<void> stopService() = 0;
-};
-
-/// Makes one kind of server. `twist SERVICE [options]` calls options() to
-/// declare the sub-command's options, parses the command line, then
-/// makeFactory() once and listens with that factory on every --listen
-/// endpoint (or on defaultListen()). A service that does not listen
-/// (listens() false) gets no --listen option; `twist` runs makeService()
-/// instead.
+/// Makes one kind of service. `twist SERVICE [options]` calls options() to
+/// declare the sub-command's options, parses the command line, installs the
+/// reactor, then calls makeService() once and runs what it returns with
+/// application::app::startApplication (stopped, and waited for, on
+/// SIGINT/SIGTERM).
 ///
 /// Mirrors: twisted.application.service.IServiceMaker (the plugins `twist`
-/// runs: tapname, description, options, makeService).
+/// runs: tapname, description, options, makeService(options)); the options
+/// are bound to members of the maker by options().
 class ServiceMaker {
  public:
   virtual ~ServiceMaker() = default;
@@ -49,26 +35,45 @@ class ServiceMaker {
   virtual std::string tapname() const = 0;
   /// One line for --help. Mirrors IServiceMaker.description.
   virtual std::string description() const = 0;
-  /// False for a service that runs without listening (procmon).
-  virtual bool listens() const { return true; }
-  /// Where to listen when no --listen is given; nullopt makes --listen
-  /// (or an option of the service's own, such as portforward's --port)
-  /// required. Only asked of a service that listens().
-  virtual std::optional<std::string> defaultListen() const { return std::nullopt; }
-  /// Declares the service's own options on its sub-command, bound to members
+  /// Declares the service's options on its sub-command, bound to members
   /// of this object. Mirrors IServiceMaker.options.
   virtual void options(CLI::App& command) { (void)command; }
-  /// The factory for every listening port, built after parsing; only
-  /// called if listens(). Mirrors IServiceMaker.makeService.
-  virtual std::shared_ptr<internet::Factory> makeFactory() { return nullptr; }
-  /// What to run, built after parsing once the reactor is installed; only
-  /// called if !listens(). Mirrors IServiceMaker.makeService.
-  virtual std::unique_ptr<Service> makeService() { return nullptr; }
+  /// The service to run, built after parsing once the reactor is installed.
+  /// Mirrors IServiceMaker.makeService(options).
+  /// @throws std::exception for what the options name but cannot be had
+  ///         (a file, a bad string): `twist` prints it and exits 1.
+  virtual std::shared_ptr<application::service::IService> makeService() = 0;
+};
+
+/// A service serving one factory on every `--listen` endpoint (any
+/// serverFromString string: tcp:, tcp6:, unix:, ssl:, systemd:, stdio:),
+/// or on defaultListen() without one: a MultiService of one
+/// StreamServerEndpointService per endpoint, as Twisted's plugins build
+/// with strports.service(options["listen"], factory).
+class ListeningServiceMaker : public ServiceMaker {
+ public:
+  /// Declares --listen, then the service's own options (serviceOptions).
+  void options(CLI::App& command) final;
+  /// A MultiService of strports::service(description, makeFactory()).
+  /// @throws std::invalid_argument when there is nothing to listen on.
+  std::shared_ptr<application::service::IService> makeService() final;
+
+  /// Where to listen when no --listen is given; nullopt makes --listen
+  /// (or an option of the service's own, such as portforward's --port)
+  /// required.
+  virtual std::optional<std::string> defaultListen() const { return std::nullopt; }
+  /// The service's own options (besides --listen).
+  virtual void serviceOptions(CLI::App& command) { (void)command; }
+  /// The factory for every endpoint, built after parsing.
+  virtual std::shared_ptr<internet::Factory> makeFactory() = 0;
+
+  /// The --listen strings given.
+  std::vector<std::string> listen;
 };
 
 /// A service whose connections each get a `P()`, without options of its own.
 template <class P>
-class ProtocolService : public ServiceMaker {
+class ProtocolService : public ListeningServiceMaker {
  public:
   ProtocolService(std::string tapname, std::string description, std::string defaultListen)
       : tapname_(std::move(tapname)),

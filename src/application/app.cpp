@@ -33,7 +33,9 @@ twisted::internet::TriggerId startApplication(std::shared_ptr<service::IService>
                                std::to_string(shutdownTimeout) + " seconds; shutting down anyway");
               done.callback();
             });
-        stopped.addBoth([done, settled, timer](defer::Outcome<void> o) mutable {
+        // The reactor drops this trigger once it has run: the chain keeps
+        // the services alive until they have stopped.
+        stopped.addBoth([root, done, settled, timer](defer::Outcome<void> o) mutable {
           if (o.isFailure()) python::log::err(o.failure(), "Error stopping the application");
           if (std::exchange(*settled, true)) return;
           if (timer.active()) timer.cancel();

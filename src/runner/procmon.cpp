@@ -164,7 +164,7 @@ void ProcessMonitor::addProcess(const std::string& name, std::vector<std::string
   if (args.empty()) throw std::invalid_argument("addProcess: args is empty (no executable)");
   processList_.emplace(name, Process{std::move(args), uid, gid, std::move(env), std::move(cwd)});
   delay_[name] = minRestartDelay;
-  if (running_) startProcess(name);
+  if (running()) startProcess(name);
 }
 
 void ProcessMonitor::removeProcess(const std::string& name) {
@@ -176,7 +176,7 @@ void ProcessMonitor::removeProcess(const std::string& name) {
 }
 
 void ProcessMonitor::startService() {
-  running_ = true;
+  Service::startService();
   std::vector<std::string> names;
   for (auto& [name, process] : processList_)
     names.push_back(name);
@@ -185,7 +185,7 @@ void ProcessMonitor::startService() {
 }
 
 internet::defer::Deferred<void> ProcessMonitor::stopService() {
-  running_ = false;
+  setRunning(false);
   for (auto& [name, call] : restart_)
     if (call.active()) call.cancel();
   std::vector<std::string> names;
@@ -209,7 +209,7 @@ void ProcessMonitor::connectionLost(const std::string& name) {
   transports_.erase(name);
 
   double nextDelay = backoff(name, clock_.seconds() - timeStarted_[name] < threshold);
-  if (running_ && processList_.contains(name))
+  if (running() && processList_.contains(name))
     restart_[name] = clock_.callLater(nextDelay, [this, name] { scheduledStart(name); });
 
   if (protocols_.empty()) {
@@ -238,7 +238,7 @@ void ProcessMonitor::scheduledStart(const std::string& name) {
     // death rather than give up on the process for good.
     log.failure("Failed to start process {name}", python::Failure(), logger::LogLevel::error,
                 logger::field("name", name));
-    if (running_ && processList_.contains(name))
+    if (running() && processList_.contains(name))
       restart_[name] =
           clock_.callLater(backoff(name, true), [this, name] { scheduledStart(name); });
   }

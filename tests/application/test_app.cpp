@@ -37,6 +37,9 @@ class Slow : public svc::Service {
     return d;
   }
 
+ protected:
+  std::vector<std::string>& log() { return log_; }
+
  private:
   std::string tag_;
   std::vector<std::string>& log_;
@@ -71,6 +74,30 @@ TEST_P(StartApplication, ANeverFiringStopIsBoundedByTheTimeout) {
   r->callWhenRunning([&] { r->stop(); });
   runBounded();
   EXPECT_EQ(log, (std::vector<std::string>{"start hang", "stop hang", "during shutdown"}));
+}
+
+// Logs its destruction.
+class Mortal : public Slow {
+ public:
+  using Slow::Slow;
+  ~Mortal() override { log().push_back("destroyed"); }
+};
+
+TEST_P(StartApplication, TheServicesLiveUntilTheyHaveStopped) {
+  // Only startApplication holds the tree (as in `twist`): the trigger that
+  // stops it is dropped once run, so the stop must keep it alive.
+  std::vector<std::string> log;
+  {
+    auto app = std::make_shared<svc::Application>("test");
+    std::make_shared<Mortal>("a", log, *r, 0.05)->setServiceParent(app);
+    twisted::application::app::startApplication(app, *r, 30);
+  }
+  r->addSystemEventTrigger("during", "shutdown", [&] { log.push_back("during shutdown"); });
+  r->callWhenRunning([&] { r->stop(); });
+  runBounded();
+  ASSERT_GE(log.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(log.begin(), log.begin() + 3),
+            (std::vector<std::string>{"start a", "stop a", "stopped a"}));
 }
 
 TWISTED_INSTANTIATE_BACKENDS(StartApplication);

@@ -107,7 +107,7 @@ std::unique_ptr<internet::Protocol> ChatFactory::buildProtocol(const internet::A
 
 namespace {
 
-class ChatService : public ServiceMaker {
+class ChatService : public ListeningServiceMaker {
  public:
   std::string tapname() const override { return "chat"; }
   std::string description() const override {

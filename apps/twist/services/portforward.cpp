@@ -13,7 +13,7 @@
 namespace twisted::twist {
 namespace {
 
-class PortForwardService : public ServiceMaker {
+class PortForwardService : public ListeningServiceMaker {
  public:
   std::string tapname() const override { return "portforward"; }
   std::string description() const override {
@@ -23,7 +23,7 @@ class PortForwardService : public ServiceMaker {
   std::optional<std::string> defaultListen() const override {
     return "tcp:" + std::to_string(port_);
   }
-  void options(CLI::App& command) override {
+  void serviceOptions(CLI::App& command) override {
     command.add_option("--port", port_, "Listen on this port (same as --listen tcp:PORT)")
         ->check(CLI::Range(0, 65535))
         ->excludes("--listen")

@@ -16,24 +16,12 @@
 namespace twisted::twist {
 namespace {
 
-class ProcmonRunner : public Service {
- public:
-  explicit ProcmonRunner(std::unique_ptr<runner::procmon::ProcessMonitor> monitor)
-      : monitor_(std::move(monitor)) {}
-  void startService() override { monitor_->startService(); }
-  internet::defer::Deferred<void> stopService() override { return monitor_->stopService(); }
-
- private:
-  std::unique_ptr<runner::procmon::ProcessMonitor> monitor_;
-};
-
 class ProcmonService : public ServiceMaker {
  public:
   std::string tapname() const override { return "procmon"; }
   std::string description() const override {
     return "Process monitor: runs COMMAND, logs its output and restarts it when it dies";
   }
-  bool listens() const override { return false; }
   void options(CLI::App& command) override {
     command
         .add_option("-t,--threshold", threshold_,
@@ -64,8 +52,8 @@ class ProcmonService : public ServiceMaker {
         ->type_name("");
     command.positionals_at_end();
   }
-  std::unique_ptr<Service> makeService() override {
-    auto monitor = std::make_unique<runner::procmon::ProcessMonitor>();
+  std::shared_ptr<application::service::IService> makeService() override {
+    auto monitor = std::make_shared<runner::procmon::ProcessMonitor>();
     monitor->threshold = threshold_;
     monitor->killTime = killTime_;
     monitor->minRestartDelay = minRestartDelay_;
@@ -76,7 +64,7 @@ class ProcmonService : public ServiceMaker {
       name += (name.empty() ? "" : " ") + arg;
     std::vector<std::string> args = commandLine_;
     monitor->addProcess(name, std::move(args));
-    return std::make_unique<ProcmonRunner>(std::move(monitor));
+    return monitor;
   }
 
  private:

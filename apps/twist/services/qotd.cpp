@@ -22,14 +22,14 @@ class Quote : public protocols::wire::QOTD {
   std::string quote_;
 };
 
-class QOTDService : public ServiceMaker {
+class QOTDService : public ListeningServiceMaker {
  public:
   std::string tapname() const override { return "qotd"; }
   std::string description() const override {
     return "Quote of the day: writes a quote, then closes (RFC 865)";
   }
   std::optional<std::string> defaultListen() const override { return "tcp:17"; }
-  void options(CLI::App& command) override {
+  void serviceOptions(CLI::App& command) override {
     command.add_option("--quote", quote_, "The quote")->capture_default_str();
   }
   std::shared_ptr<internet::Factory> makeFactory() override {

@@ -13,7 +13,7 @@
 namespace twisted::twist {
 namespace {
 
-class SocksService : public ServiceMaker {
+class SocksService : public ListeningServiceMaker {
  public:
   std::string tapname() const override { return "socks"; }
   std::string description() const override {
@@ -23,7 +23,7 @@ class SocksService : public ServiceMaker {
   std::optional<std::string> defaultListen() const override {
     return "tcp:" + std::to_string(port_) + ":interface=" + interface_;
   }
-  void options(CLI::App& command) override {
+  void serviceOptions(CLI::App& command) override {
     command.add_option("--port", port_, "Listen on this port (same as --listen tcp:PORT)")
         ->check(CLI::Range(0, 65535))
         ->excludes("--listen")

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <twisted/application/service/service.h>
 #include <twisted/internet/defer/deferred.h>
 #include <twisted/internet/delayed_call.h>
 #include <twisted/internet/interfaces/ireactor_process.h>
@@ -108,7 +109,7 @@ class TWISTED_API LoggingProtocol : public internet::ProcessProtocol {
 /// monitor cancels its timers and leaves running children running.
 ///
 /// Mirrors: twisted.runner.procmon.ProcessMonitor.
-class TWISTED_API ProcessMonitor {
+class TWISTED_API ProcessMonitor : public application::service::Service {
  public:
   /// A monitor on the process-wide reactor. Mirrors ProcessMonitor().
   ProcessMonitor();
@@ -143,13 +144,11 @@ class TWISTED_API ProcessMonitor {
   void removeProcess(const std::string& name);
 
   /// Sets running and starts every process. Mirrors ProcessMonitor.startService.
-  void startService();
+  void startService() override;
   /// Clears running, cancels scheduled restarts and stops every process
   /// (TERM, KILL after killTime). The Deferred fires once no child is left.
   /// Mirrors ProcessMonitor.stopService.
-  internet::defer::Deferred<void> stopService();
-  /// True between startService and stopService. Mirrors Service.running.
-  bool running() const noexcept { return running_; }
+  internet::defer::Deferred<void> stopService() override;
 
   /// Starts the process unless it is running already; records its start
   /// time. Mirrors ProcessMonitor.startProcess.
@@ -213,7 +212,6 @@ class TWISTED_API ProcessMonitor {
 
   internet::IReactorProcess& processes_;
   internet::IReactorTime& clock_;
-  bool running_ = false;
   std::map<std::string, Process> processList_;
   std::map<std::string, std::shared_ptr<LoggingProtocol>> protocols_;
   std::map<std::string, std::shared_ptr<internet::IProcessTransport>> transports_;

@@ -136,13 +136,12 @@ std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor, std::st
             ssl::CertificateOptions options =
                 clientTLSOptions(s.host, s.trustRoots, s.certificate, s.privateKey);
             std::shared_ptr<IStreamClientEndpoint> wrapped;
-            // Twisted wraps a HostnameEndpoint; until it is merged here
-            // (branch i14-hostname), a TCP4ClientEndpoint.
+            // As Twisted: every address of the name, raced (happy eyeballs).
             if (s.endpoint)
               wrapped = clientFromString(reactor, *s.endpoint);
             else
-              wrapped = std::make_shared<TCP4ClientEndpoint>(reactor, s.host, s.port, s.timeout,
-                                                             s.bindAddress);
+              wrapped = std::make_shared<HostnameEndpoint>(reactor, s.host, s.port, s.timeout,
+                                                           s.bindAddress);
             return wrapClientTLS(std::move(options), std::move(wrapped));
           },
           [&](const PluginClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {

@@ -21,7 +21,7 @@ fail() {
 
 # start_twist ARGS...: twist socks on an ephemeral port; sets $port.
 start_twist() {
-  "$twist" socks --port 0 "$@" >"$tmp/twist.out" 2>&1 &
+  "$twist" --log-format text socks --port 0 "$@" >"$tmp/twist.out" 2>&1 &
   pids+=($!)
   port=
   for _ in $(seq 200); do
