@@ -184,6 +184,9 @@ private_symbols=(
   'twisted::internet::tls::TLSMemoryBIOProtocol::Impl::'
   'twisted::internet::detail::SystemEventTriggers::'
   'twisted::logger::detail::LogSink::'
+  'twisted::internet::endpoints::detail::wrapConnect'
+  'twisted::internet::endpoints::detail::wrapProtocol'
+  'twisted::internet::detail::getAddressInfo'
   '^twistedSignalHandler$'
 )
 static_lib=$(find "$WORK/static" -name libtwisted.a -print -quit)

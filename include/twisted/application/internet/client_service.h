@@ -53,6 +53,8 @@ class TWISTED_API ClientService : public service::Service {
                 RetryPolicy retryPolicy = backoffPolicy(),
                 twisted::internet::IReactorTime* clock = nullptr,
                 PrepareConnection prepareConnection = {});
+  /// Late events of attempts and connections are ignored from now on;
+  /// stop the service first to close its connection.
   ~ClientService() override;
 
   /// The current connection's protocol (the one the factory built), now

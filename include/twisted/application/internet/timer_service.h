@@ -32,6 +32,7 @@ class TWISTED_API TimerService : public service::Service {
   template <class F>
   requires std::is_invocable_v < std::decay_t<F>
   & > TimerService(double step, F&& f) : step_(step), call_(wrap(std::forward<F>(f))) {}
+  /// Stops the loop if running (nothing is waited for).
   ~TimerService() override;
 
   /// Starts the LoopingCall. Mirrors TimerService.startService.

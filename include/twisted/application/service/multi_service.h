@@ -23,6 +23,7 @@ namespace twisted::application::service {
 /// Mirrors: twisted.application.service.MultiService.
 class TWISTED_API MultiService : public Service, public IServiceCollection {
  public:
+  /// No children. Mirrors MultiService().
   MultiService() = default;
 
   /// Itself, then each child in order. Mirrors MultiService.privilegedStartService.

@@ -20,6 +20,7 @@ namespace twisted::application::service {
 /// Mirrors: twisted.application.service.Service.
 class TWISTED_API Service : public IService {
  public:
+  /// Unnamed, without parent, not running. Mirrors Service().
   Service() = default;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

@@ -31,10 +31,10 @@ namespace twisted::internet::endpoints {
 /// each field in the description, for error messages.
 /// Mirrors: twisted.internet.endpoints._parse (prefix = args[0]).
 struct TWISTED_API EndpointDescription {
-  std::string prefix;
-  std::vector<std::string> args;              ///< positional fields after the prefix
-  std::map<std::string, std::string> kwargs;  ///< key=value fields
-  std::size_t prefixPosition = 0;
+  std::string prefix;                                 ///< the endpoint type, e.g. "tcp"
+  std::vector<std::string> args;                      ///< positional fields after the prefix
+  std::map<std::string, std::string> kwargs;          ///< key=value fields
+  std::size_t prefixPosition = 0;                     ///< where the prefix field starts
   std::vector<std::size_t> argPositions;              ///< one per args entry
   std::map<std::string, std::size_t> kwargPositions;  ///< one per kwargs entry
 };
