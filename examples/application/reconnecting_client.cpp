@@ -7,9 +7,8 @@
 //
 // ClientService is the modern ReconnectingClientFactory: it works on any
 // IStreamClientEndpoint and tells you when a connection is there
-// (whenConnected). The endpoint here is a small stand-in over connectTCP
-// until endpoints::TCP4ClientEndpoint is on this branch (then:
-// std::make_shared<endpoints::TCP4ClientEndpoint>(reactor(), "127.0.0.1", port)).
+// (whenConnected); here a TCP4ClientEndpoint (a clientFromString string
+// would do as well).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,39 +16,19 @@
 #include <twisted/application/app.h>
 #include <twisted/application/internet.h>
 #include <twisted/application/service.h>
-#include <twisted/internet/client_creator.h>
-#include <twisted/internet/interfaces/istream_client_endpoint.h>
+#include <twisted/internet/endpoints/tcp_endpoints.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/protocols/basic/line_receiver.h>
 
-using twisted::internet::Address;
-using twisted::internet::ClientFactory;
 using twisted::internet::Factory;
-using twisted::internet::IStreamClientEndpoint;
 using twisted::internet::Protocol;
 using twisted::internet::reactor;
 using twisted::protocols::basic::LineReceiver;
 using twisted::python::Failure;
 namespace ai = twisted::application::internet;
+namespace endpoints = twisted::internet::endpoints;
 namespace defer = twisted::internet::defer;
 namespace service = twisted::application::service;
-
-// Connects to 127.0.0.1:port; fires after the protocol's connectionMade.
-class LoopbackTCPEndpoint final : public IStreamClientEndpoint {
- public:
-  explicit LoopbackTCPEndpoint(int port) : port_(port) {}
-  defer::Deferred<Protocol*> connect(std::shared_ptr<Factory> factory) override {
-    std::unique_ptr<Protocol> p = factory->buildProtocol(Address{});
-    int port = port_;
-    return twisted::internet::detail::clientCreatorConnect(
-        reactor(), std::move(p), [port](std::shared_ptr<ClientFactory> f) {
-          return reactor().connectTCP("127.0.0.1", port, std::move(f));
-        });
-  }
-
- private:
-  int port_;
-};
 
 int echoes = 0;
 int wanted = 2;
@@ -83,9 +62,9 @@ int main(int argc, char** argv) {
 
   auto app = std::make_shared<service::Application>("echo-client");
   // Quick retries for the demo: 0.2 s, 0.3 s ... at most 1 s, plus jitter.
-  auto client = std::make_shared<ai::ClientService>(std::make_shared<LoopbackTCPEndpoint>(port),
-                                                    Factory::forProtocol<Hello>(),
-                                                    ai::backoffPolicy(0.2, 1.0, 1.5));
+  auto client = std::make_shared<ai::ClientService>(
+      std::make_shared<endpoints::TCP4ClientEndpoint>(reactor(), "127.0.0.1", port),
+      Factory::forProtocol<Hello>(), ai::backoffPolicy(0.2, 1.0, 1.5));
   client->setServiceParent(app);
   // whenConnected(1): told about the first failed attempt rather than
   // waiting for a connection forever.
