@@ -7,104 +7,19 @@
 
 #include <twisted/internet/defer/errors.h>
 #include <twisted/internet/delayed_call.h>
-#include <twisted/internet/interfaces/ifile_descriptor_receiver.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/python/log.h>
+
+#include "internet/endpoints/wrapping.h"
 
 namespace twisted::application::internet {
 
 namespace defer = twisted::internet::defer;
 using twisted::internet::Address;
 using twisted::internet::Factory;
-using twisted::internet::IHalfCloseableProtocol;
-using twisted::internet::ITransport;
 using twisted::internet::Protocol;
 
 namespace {
-
-/// Wraps the user's protocol to learn when its connection is lost.
-/// Mirrors twisted.application.internet._ReconnectingProtocolProxy.
-class ReconnectingProtocolProxy : public Protocol {
- public:
-  ReconnectingProtocolProxy(std::unique_ptr<Protocol> inner, std::shared_ptr<Factory> keep,
-                            std::function<void()> lost)
-      : inner_(std::move(inner)), keep_(std::move(keep)), lost_(std::move(lost)) {}
-
-  void makeConnection(ITransport* t) override {
-    transport = t;
-    connected = true;
-    inner_->makeConnection(t);
-  }
-  void dataReceived(std::string_view data) override { inner_->dataReceived(data); }
-  void connectionLost(const python::Failure& reason) override {
-    connected = false;
-    struct Notify {  // the notification comes even if the protocol throws (Twisted's finally)
-      std::function<void()>& f;
-      ~Notify() {
-        if (f) std::exchange(f, nullptr)();
-      }
-    } notify{lost_};
-    inner_->connectionLost(reason);
-  }
-  std::string logPrefix() const override { return inner_->logPrefix(); }
-  Protocol* inner() const noexcept { return inner_.get(); }
-
- protected:
-  std::unique_ptr<Protocol> inner_;
-
- private:
-  std::shared_ptr<Factory> keep_;  // the user's protocol's `factory` stays valid
-  std::function<void()> lost_;
-};
-
-// The optional interfaces the transport looks for are provided by the
-// proxy exactly when the user's protocol provides them (Twisted's proxy
-// forwards every attribute), so half-closes and passed descriptors still
-// reach it.
-class HalfCloseForwarder : public IHalfCloseableProtocol {
- protected:
-  explicit HalfCloseForwarder(Protocol* p) : p_(dynamic_cast<IHalfCloseableProtocol*>(p)) {}
-  void readConnectionLost() override { p_->readConnectionLost(); }
-  void writeConnectionLost() override { p_->writeConnectionLost(); }
-
- private:
-  IHalfCloseableProtocol* p_;
-};
-
-class DescriptorForwarder : public twisted::internet::IFileDescriptorReceiver {
- protected:
-  explicit DescriptorForwarder(Protocol* p)
-      : p_(dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(p)) {}
-  void fileDescriptorReceived(int fd) override { p_->fileDescriptorReceived(fd); }
-
- private:
-  twisted::internet::IFileDescriptorReceiver* p_;
-};
-
-template <class... Forwarders>
-class ProxyWith final : public ReconnectingProtocolProxy, public Forwarders... {
- public:
-  ProxyWith(std::unique_ptr<Protocol> inner, std::shared_ptr<Factory> keep,
-            std::function<void()> lost)
-      : ReconnectingProtocolProxy(std::move(inner), std::move(keep), std::move(lost)),
-        Forwarders(inner_.get())... {}
-};
-
-std::unique_ptr<Protocol> wrapProtocol(std::unique_ptr<Protocol> p, std::shared_ptr<Factory> keep,
-                                       std::function<void()> lost) {
-  const bool halfClose = dynamic_cast<IHalfCloseableProtocol*>(p.get()) != nullptr;
-  const bool fds = dynamic_cast<twisted::internet::IFileDescriptorReceiver*>(p.get()) != nullptr;
-  if (halfClose && fds)
-    return std::make_unique<ProxyWith<HalfCloseForwarder, DescriptorForwarder>>(
-        std::move(p), std::move(keep), std::move(lost));
-  if (halfClose)
-    return std::make_unique<ProxyWith<HalfCloseForwarder>>(std::move(p), std::move(keep),
-                                                           std::move(lost));
-  if (fds)
-    return std::make_unique<ProxyWith<DescriptorForwarder>>(std::move(p), std::move(keep),
-                                                            std::move(lost));
-  return std::make_unique<ProxyWith<>>(std::move(p), std::move(keep), std::move(lost));
-}
 
 /// The user's factory, with each protocol wrapped.
 /// Mirrors twisted.application.internet._DisconnectFactory.
@@ -115,7 +30,11 @@ class DisconnectFactory final : public Factory {
   std::unique_ptr<Protocol> buildProtocol(const Address& addr) override {
     std::unique_ptr<Protocol> p = inner_->buildProtocol(addr);
     if (!p) return nullptr;
-    return wrapProtocol(std::move(p), inner_, lost_);
+    // The wrapper tells `lost_` when the connection ends (Twisted's
+    // _ReconnectingProtocolProxy); the endpoints' one wrapping protocol.
+    // It keeps the factory alive: the protocol's `factory` stays valid.
+    return twisted::internet::endpoints::detail::wrapProtocol(
+        std::move(p), defer::Deferred<Protocol*>(), [keep = inner_, lost = lost_] { lost(); });
   }
   void doStart() override { inner_->doStart(); }
   void doStop() override { inner_->doStop(); }
@@ -307,8 +226,7 @@ class ClientMachine : public std::enable_shared_from_this<ClientMachine> {
     inProgress_ = d;
     PrepareConnection prepare = prepare_;
     d.addCallback([prepare](Protocol* p) -> defer::Deferred<Protocol*> {
-       auto* wrapped = dynamic_cast<ReconnectingProtocolProxy*>(p);
-       Protocol* inner = wrapped ? wrapped->inner() : p;
+       Protocol* inner = twisted::internet::endpoints::detail::unwrapProtocol(p);
        if (!prepare) return defer::succeed(inner);
        defer::Deferred<void> ready;
        try {

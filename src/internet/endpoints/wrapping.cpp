@@ -31,10 +31,17 @@ class WrappingProtocol : public Protocol {
   void dataReceived(std::string_view data) override { wrapped_->dataReceived(data); }
   void connectionLost(const Failure& reason) override {
     Protocol::connectionLost(reason);
+    // `lost` is told even if the protocol throws (Twisted's finally).
+    struct Notify {
+      std::function<void()>& f;
+      ~Notify() {
+        if (f) std::exchange(f, {})();
+      }
+    } notify{lost_};
     wrapped_->connectionLost(reason);
-    if (lost_) std::exchange(lost_, {})();
   }
   std::string logPrefix() const override { return wrapped_->logPrefix(); }
+  Protocol* wrapped() const noexcept { return wrapped_.get(); }
 
  protected:
   std::unique_ptr<Protocol> wrapped_;
@@ -147,6 +154,11 @@ std::unique_ptr<Protocol> wrapProtocol(std::unique_ptr<Protocol> wrapped,
                                        defer::Deferred<Protocol*> connected,
                                        std::function<void()> lost) {
   return make<>(wrapped, connected, lost);
+}
+
+Protocol* unwrapProtocol(Protocol* p) noexcept {
+  auto* w = dynamic_cast<WrappingProtocol*>(p);
+  return w ? w->wrapped() : p;
 }
 
 defer::Deferred<Protocol*> wrapConnect(std::shared_ptr<Factory> factory, const Connect& connect,

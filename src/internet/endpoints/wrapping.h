@@ -29,11 +29,14 @@ defer::Deferred<Protocol*> wrapConnect(std::shared_ptr<Factory> factory, const C
 
 /// The protocol that runs `wrapped` in a connection and tells `connected`
 /// once wrapped's connectionMade has run (and `lost`, if given, once its
-/// connectionLost has). It offers IHalfCloseableProtocol,
+/// connectionLost has returned or thrown). It offers IHalfCloseableProtocol,
 /// IFileDescriptorReceiver and IHandshakeListener exactly when `wrapped`
 /// does, so the transport treats it as it would treat `wrapped`.
 std::unique_ptr<Protocol> wrapProtocol(std::unique_ptr<Protocol> wrapped,
                                        defer::Deferred<Protocol*> connected,
                                        std::function<void()> lost = {});
+
+/// The protocol a wrapProtocol() wrapper runs, or `p` itself if it is none.
+Protocol* unwrapProtocol(Protocol* p) noexcept;
 
 }  // namespace twisted::internet::endpoints::detail
