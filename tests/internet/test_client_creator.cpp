@@ -275,10 +275,23 @@ TEST(ClientCreatorUNIX, ConnectsOverAUnixSocketAndFails) {
   ::rmdir(dir);
 }
 
+// A reactor with TCP and time but not Unix sockets.
+class TCPOnlyReactor : public twisted::testing::RaisingMemoryReactor,
+                       public twisted::internet::task::Clock {};
+
 TEST(ClientCreatorUNIX, AReactorWithoutIReactorUNIXRefuses) {
-  twisted::testing::MemoryReactorClock reactor;
+  TCPOnlyReactor reactor;
   ClientCreator<Echo> cc(reactor);
   EXPECT_THROW(cc.connectUNIX("/nowhere"), std::logic_error);
+}
+
+TEST(ClientCreatorUNIX, MemoryReactorRecordsTheConnect) {
+  twisted::testing::MemoryReactorClock reactor;
+  ClientCreator<Echo> cc(reactor);
+  cc.connectUNIX("/nowhere", 7);
+  ASSERT_EQ(reactor.unixClients.size(), 1u);
+  EXPECT_EQ(reactor.unixClients[0].address, "/nowhere");
+  EXPECT_EQ(reactor.unixClients[0].timeout, 7);
 }
 
 }  // namespace
