@@ -186,6 +186,7 @@ private_symbols=(
   'twisted::logger::detail::LogSink::'
   'twisted::internet::endpoints::detail::wrapConnect'
   'twisted::internet::endpoints::detail::wrapProtocol'
+  'twisted::internet::endpoints::detail::unwrapProtocol'
   'twisted::internet::detail::getAddressInfo'
   '^twistedSignalHandler$'
 )
