@@ -172,14 +172,8 @@ class ClientMachine : public std::enable_shared_from_this<ClientMachine> {
         deliverConnectionFailure(f);
         break;
       case State::kDisconnecting:
-        state_ = State::kStopped;
-        cancelConnectWaiters();
-        finishStopping();
-        break;
-      case State::kRestarting:  // not in Twisted's machine: finish the stop, then restart
-        state_ = State::kConnecting;
-        finishStopping();
-        connect();
+      case State::kRestarting:  // not in Twisted's machine: as for a lost connection
+        endedWhileStopping();
         break;
       default:
         break;
@@ -201,18 +195,26 @@ class ClientMachine : public std::enable_shared_from_this<ClientMachine> {
         doWait();
         break;
       case State::kDisconnecting:
-        state_ = State::kStopped;
-        cancelConnectWaiters();
-        finishStopping();
-        break;
       case State::kRestarting:
-        state_ = State::kConnecting;
-        finishStopping();
-        connect();
+        endedWhileStopping();
         break;
       default:
         break;
     }
+  }
+
+  // The attempt or the connection ended while stopping: the stop is done;
+  // a restart asked for meanwhile connects again.
+  void endedWhileStopping() {
+    if (state_ == State::kRestarting) {
+      state_ = State::kConnecting;
+      finishStopping();
+      connect();
+      return;
+    }
+    state_ = State::kStopped;
+    cancelConnectWaiters();
+    finishStopping();
   }
 
   // ---- outputs ----

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <twisted/internet/defer/deferred_list.h>
 #include <twisted/python/log.h>
 
 namespace twisted::application::service {
@@ -26,7 +27,7 @@ defer::Deferred<void> MultiService::stopService() {
   std::vector<std::shared_ptr<IService>> order = services();
   std::reverse(order.begin(), order.end());
   // Every child's stopService is called before any result is looked at, so
-  // they stop concurrently; `all` fires once each has (DeferredList).
+  // they stop concurrently; the DeferredList fires once each has.
   std::vector<defer::Deferred<void>> stops;
   stops.reserve(order.size());
   for (const auto& s : order) {
@@ -36,16 +37,10 @@ defer::Deferred<void> MultiService::stopService() {
       stops.push_back(defer::fail(python::Failure(std::current_exception())));
     }
   }
-  defer::Deferred<void> all;
-  auto remaining = std::make_shared<std::size_t>(stops.size());
-  if (stops.empty()) all.callback();
-  for (auto& d : stops) {
-    d.addBoth([all, remaining](defer::Outcome<void> o) mutable {
-      if (o.isFailure()) python::log::err(o.failure(), "Error stopping a service");
-      if (--*remaining == 0) all.callback();
-    });
-  }
-  return all;
+  for (auto& d : stops)
+    d.addErrback([](const python::Failure& f) { python::log::err(f, "Error stopping a service"); });
+  return defer::DeferredList<void>(std::move(stops))
+      .addCallback([](const defer::DeferredListResult<void>&) {});
 }
 
 std::shared_ptr<IService> MultiService::getServiceNamed(const std::string& name) const {

@@ -60,6 +60,16 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
+// The endpoint a registered parser makes from the description's fields.
+template <class Spec>
+auto fromPlugin(const Spec& s, ReactorBase& reactor) {
+  auto endpoint = s.parser(reactor, s.description.args, s.description.kwargs);
+  if (!endpoint)
+    throw std::logic_error("the parser registered for '" + s.description.prefix +
+                           "' returned no endpoint");
+  return endpoint;
+}
+
 }  // namespace
 
 std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
@@ -111,11 +121,7 @@ std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
             return std::make_shared<StandardIOEndpoint>(reactor);
           },
           [&](const PluginServerSpec& s) -> std::shared_ptr<IStreamServerEndpoint> {
-            auto endpoint = s.parser(reactor, s.description.args, s.description.kwargs);
-            if (!endpoint)
-              throw std::logic_error("the parser registered for '" + s.description.prefix +
-                                     "' returned no endpoint");
-            return endpoint;
+            return fromPlugin(s, reactor);
           },
       },
       spec);
@@ -123,36 +129,32 @@ std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
 
 std::shared_ptr<IStreamClientEndpoint> buildClient(ReactorBase& reactor, std::string_view,
                                                    const ClientSpec& spec) {
-  return std::visit(
-      Overloaded{
-          [&](const TCPClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
-            return std::make_shared<TCP4ClientEndpoint>(reactor, s.host, s.port, s.timeout,
-                                                        s.bindAddress);
-          },
-          [&](const UNIXClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
-            return std::make_shared<UNIXClientEndpoint>(reactor, s.path, s.timeout, s.checkPID);
-          },
-          [&](const TLSClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
-            ssl::CertificateOptions options =
-                clientTLSOptions(s.host, s.trustRoots, s.certificate, s.privateKey);
-            std::shared_ptr<IStreamClientEndpoint> wrapped;
-            // As Twisted: every address of the name, raced (happy eyeballs).
-            if (s.endpoint)
-              wrapped = clientFromString(reactor, *s.endpoint);
-            else
-              wrapped = std::make_shared<HostnameEndpoint>(reactor, s.host, s.port, s.timeout,
-                                                           s.bindAddress);
-            return wrapClientTLS(std::move(options), std::move(wrapped));
-          },
-          [&](const PluginClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
-            auto endpoint = s.parser(reactor, s.description.args, s.description.kwargs);
-            if (!endpoint)
-              throw std::logic_error("the parser registered for '" + s.description.prefix +
-                                     "' returned no endpoint");
-            return endpoint;
-          },
-      },
-      spec);
+  return std::visit(Overloaded{
+                        [&](const TCPClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+                          return std::make_shared<TCP4ClientEndpoint>(reactor, s.host, s.port,
+                                                                      s.timeout, s.bindAddress);
+                        },
+                        [&](const UNIXClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+                          return std::make_shared<UNIXClientEndpoint>(reactor, s.path, s.timeout,
+                                                                      s.checkPID);
+                        },
+                        [&](const TLSClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+                          ssl::CertificateOptions options =
+                              clientTLSOptions(s.host, s.trustRoots, s.certificate, s.privateKey);
+                          std::shared_ptr<IStreamClientEndpoint> wrapped;
+                          // As Twisted: every address of the name, raced (happy eyeballs).
+                          if (s.endpoint)
+                            wrapped = clientFromString(reactor, *s.endpoint);
+                          else
+                            wrapped = std::make_shared<HostnameEndpoint>(reactor, s.host, s.port,
+                                                                         s.timeout, s.bindAddress);
+                          return wrapClientTLS(std::move(options), std::move(wrapped));
+                        },
+                        [&](const PluginClientSpec& s) -> std::shared_ptr<IStreamClientEndpoint> {
+                          return fromPlugin(s, reactor);
+                        },
+                    },
+                    spec);
 }
 
 }  // namespace twisted::internet::endpoints::detail

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <twisted/internet/endpoints/detail/happy_eyeballs.h>
 #include <twisted/internet/error.h>
 
 #include "internet/endpoints/listen.h"
@@ -10,64 +11,31 @@
 
 namespace twisted::internet::endpoints {
 
-TCP4ServerEndpoint::TCP4ServerEndpoint(IReactorTCP& reactor, int port, int backlog,
-                                       std::string interface)
-    : reactor_(reactor), port_(port), backlog_(backlog), interface_(std::move(interface)) {}
+namespace detail {
 
-defer::Deferred<std::shared_ptr<IListeningPort>> TCP4ServerEndpoint::listen(
+defer::Deferred<std::shared_ptr<IListeningPort>> TCPServerEndpoint::listen(
     std::shared_ptr<Factory> factory) {
-  return detail::listenWith(
+  return listenWith(
       [&] { return reactor_.listenTCP(port_, std::move(factory), backlog_, interface_); });
 }
 
-TCP6ServerEndpoint::TCP6ServerEndpoint(IReactorTCP& reactor, int port, int backlog,
-                                       std::string interface)
-    : reactor_(reactor), port_(port), backlog_(backlog), interface_(std::move(interface)) {}
-
-defer::Deferred<std::shared_ptr<IListeningPort>> TCP6ServerEndpoint::listen(
-    std::shared_ptr<Factory> factory) {
-  return detail::listenWith(
-      [&] { return reactor_.listenTCP(port_, std::move(factory), backlog_, interface_); });
-}
-
-TCP4ClientEndpoint::TCP4ClientEndpoint(IReactorTCP& reactor, std::string host, int port,
-                                       double timeout,
-                                       std::optional<std::pair<std::string, int>> bindAddress)
-    : reactor_(reactor),
-      host_(std::move(host)),
-      port_(port),
-      timeout_(timeout),
-      bindAddress_(std::move(bindAddress)) {}
-
-defer::Deferred<Protocol*> TCP4ClientEndpoint::connect(std::shared_ptr<Factory> factory) {
-  return detail::wrapConnect(
+defer::Deferred<Protocol*> TCPClientEndpoint::connect(std::shared_ptr<Factory> factory) {
+  return wrapConnect(
       std::move(factory),
       [this](std::shared_ptr<ClientFactory> f) {
         return reactor_.connectTCP(host_, port_, std::move(f), timeout_, bindAddress_);
       },
-      host_ + ":" + std::to_string(port_));
+      describeTarget({host_, port_}));
 }
 
-TCP6ClientEndpoint::TCP6ClientEndpoint(IReactorTCP& reactor, std::string host, int port,
-                                       double timeout,
-                                       std::optional<std::pair<std::string, int>> bindAddress)
-    : reactor_(reactor),
-      host_(std::move(host)),
-      port_(port),
-      timeout_(timeout),
-      bindAddress_(std::move(bindAddress)) {}
+}  // namespace detail
 
 defer::Deferred<Protocol*> TCP6ClientEndpoint::connect(std::shared_ptr<Factory> factory) {
   in6_addr literal{};
-  if (::inet_pton(AF_INET6, host_.c_str(), &literal) != 1)
+  if (::inet_pton(AF_INET6, host().c_str(), &literal) != 1)
     return defer::fail<Protocol*>(python::Failure(error::InvalidAddressError(
-        host_, "TCP6ClientEndpoint takes an IPv6 address; use HostnameEndpoint for a name")));
-  return detail::wrapConnect(
-      std::move(factory),
-      [this](std::shared_ptr<ClientFactory> f) {
-        return reactor_.connectTCP(host_, port_, std::move(f), timeout_, bindAddress_);
-      },
-      "[" + host_ + "]:" + std::to_string(port_));
+        host(), "TCP6ClientEndpoint takes an IPv6 address; use HostnameEndpoint for a name")));
+  return TCPClientEndpoint::connect(std::move(factory));
 }
 
 }  // namespace twisted::internet::endpoints

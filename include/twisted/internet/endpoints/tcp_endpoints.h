@@ -15,18 +15,21 @@
 
 namespace twisted::internet::endpoints {
 
-/// Listens with IReactorTCP::listenTCP on an IPv4 interface ("" = all).
-/// The reactor must outlive the endpoint and its ports.
-/// Mirrors: twisted.internet.endpoints.TCP4ServerEndpoint(reactor, port,
-/// backlog, interface).
-class TWISTED_API TCP4ServerEndpoint final : public IStreamServerEndpoint {
+namespace detail {
+
+/// What TCP4ServerEndpoint and TCP6ServerEndpoint share (they differ in the
+/// default interface). Mirrors Twisted's _TCPServerEndpoint.
+class TWISTED_API TCPServerEndpoint : public IStreamServerEndpoint {
  public:
-  /// Mirrors TCP4ServerEndpoint(reactor, port, backlog=50, interface='').
-  TCP4ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50, std::string interface = "");
   /// listenTCP; a failure (error::CannotListenError ...) is the errback.
-  /// Mirrors TCP4ServerEndpoint.listen.
+  /// Mirrors _TCPServerEndpoint.listen.
   defer::Deferred<std::shared_ptr<IListeningPort>> listen(
       std::shared_ptr<Factory> factory) override;
+
+ protected:
+  /// Mirrors _TCPServerEndpoint(reactor, port, backlog, interface).
+  TCPServerEndpoint(IReactorTCP& reactor, int port, int backlog, std::string interface)
+      : reactor_(reactor), port_(port), backlog_(backlog), interface_(std::move(interface)) {}
 
  private:
   IReactorTCP& reactor_;
@@ -35,37 +38,23 @@ class TWISTED_API TCP4ServerEndpoint final : public IStreamServerEndpoint {
   std::string interface_;
 };
 
-/// Listens with IReactorTCP::listenTCP on an IPv6 interface ("::" = all).
-/// Mirrors: twisted.internet.endpoints.TCP6ServerEndpoint(reactor, port,
-/// backlog, interface='::').
-class TWISTED_API TCP6ServerEndpoint final : public IStreamServerEndpoint {
+/// What TCP4ClientEndpoint and TCP6ClientEndpoint share.
+class TWISTED_API TCPClientEndpoint : public IStreamClientEndpoint {
  public:
-  /// Mirrors TCP6ServerEndpoint(reactor, port, backlog=50, interface='::').
-  TCP6ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50,
-                     std::string interface = "::");
-  /// Mirrors TCP6ServerEndpoint.listen.
-  defer::Deferred<std::shared_ptr<IListeningPort>> listen(
-      std::shared_ptr<Factory> factory) override;
-
- private:
-  IReactorTCP& reactor_;
-  int port_;
-  int backlog_;
-  std::string interface_;
-};
-
-/// Connects with IReactorTCP::connectTCP (a host name is resolved by the
-/// reactor's resolver, to IPv4). For every address of a name, IPv6
-/// included, use HostnameEndpoint.
-/// Mirrors: twisted.internet.endpoints.TCP4ClientEndpoint(reactor, host,
-/// port, timeout, bindAddress).
-class TWISTED_API TCP4ClientEndpoint final : public IStreamClientEndpoint {
- public:
-  /// Mirrors TCP4ClientEndpoint(reactor, host, port, timeout=30, bindAddress=None).
-  TCP4ClientEndpoint(IReactorTCP& reactor, std::string host, int port, double timeout = 30,
-                     std::optional<std::pair<std::string, int>> bindAddress = {});
-  /// Mirrors TCP4ClientEndpoint.connect.
+  /// connectTCP through the endpoints' wrapping factory.
   defer::Deferred<Protocol*> connect(std::shared_ptr<Factory> factory) override;
+
+ protected:
+  /// The connectTCP arguments without the factory.
+  TCPClientEndpoint(IReactorTCP& reactor, std::string host, int port, double timeout,
+                    std::optional<std::pair<std::string, int>> bindAddress)
+      : reactor_(reactor),
+        host_(std::move(host)),
+        port_(port),
+        timeout_(timeout),
+        bindAddress_(std::move(bindAddress)) {}
+  /// The host given.
+  const std::string& host() const noexcept { return host_; }
 
  private:
   IReactorTCP& reactor_;
@@ -73,6 +62,42 @@ class TWISTED_API TCP4ClientEndpoint final : public IStreamClientEndpoint {
   int port_;
   double timeout_;
   std::optional<std::pair<std::string, int>> bindAddress_;
+};
+
+}  // namespace detail
+
+/// Listens with IReactorTCP::listenTCP on an IPv4 interface ("" = all).
+/// The reactor must outlive the endpoint and its ports.
+/// Mirrors: twisted.internet.endpoints.TCP4ServerEndpoint(reactor, port,
+/// backlog, interface).
+class TWISTED_API TCP4ServerEndpoint final : public detail::TCPServerEndpoint {
+ public:
+  /// Mirrors TCP4ServerEndpoint(reactor, port, backlog=50, interface='').
+  TCP4ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50, std::string interface = "")
+      : TCPServerEndpoint(reactor, port, backlog, std::move(interface)) {}
+};
+
+/// Listens with IReactorTCP::listenTCP on an IPv6 interface ("::" = all).
+/// Mirrors: twisted.internet.endpoints.TCP6ServerEndpoint(reactor, port,
+/// backlog, interface='::').
+class TWISTED_API TCP6ServerEndpoint final : public detail::TCPServerEndpoint {
+ public:
+  /// Mirrors TCP6ServerEndpoint(reactor, port, backlog=50, interface='::').
+  TCP6ServerEndpoint(IReactorTCP& reactor, int port, int backlog = 50, std::string interface = "::")
+      : TCPServerEndpoint(reactor, port, backlog, std::move(interface)) {}
+};
+
+/// Connects with IReactorTCP::connectTCP (a host name is resolved by the
+/// reactor's resolver, to IPv4). For every address of a name, IPv6
+/// included, use HostnameEndpoint.
+/// Mirrors: twisted.internet.endpoints.TCP4ClientEndpoint(reactor, host,
+/// port, timeout, bindAddress).
+class TWISTED_API TCP4ClientEndpoint final : public detail::TCPClientEndpoint {
+ public:
+  /// Mirrors TCP4ClientEndpoint(reactor, host, port, timeout=30, bindAddress=None).
+  TCP4ClientEndpoint(IReactorTCP& reactor, std::string host, int port, double timeout = 30,
+                     std::optional<std::pair<std::string, int>> bindAddress = {})
+      : TCPClientEndpoint(reactor, std::move(host), port, timeout, std::move(bindAddress)) {}
 };
 
 /// Connects with IReactorTCP::connectTCP to an IPv6 address. Unlike
@@ -81,20 +106,14 @@ class TWISTED_API TCP4ClientEndpoint final : public IStreamClientEndpoint {
 /// HostnameEndpoint is the endpoint for names.
 /// Mirrors: twisted.internet.endpoints.TCP6ClientEndpoint(reactor, host,
 /// port, timeout, bindAddress).
-class TWISTED_API TCP6ClientEndpoint final : public IStreamClientEndpoint {
+class TWISTED_API TCP6ClientEndpoint final : public detail::TCPClientEndpoint {
  public:
   /// Mirrors TCP6ClientEndpoint(reactor, host, port, timeout=30, bindAddress=None).
   TCP6ClientEndpoint(IReactorTCP& reactor, std::string host, int port, double timeout = 30,
-                     std::optional<std::pair<std::string, int>> bindAddress = {});
+                     std::optional<std::pair<std::string, int>> bindAddress = {})
+      : TCPClientEndpoint(reactor, std::move(host), port, timeout, std::move(bindAddress)) {}
   /// Mirrors TCP6ClientEndpoint.connect.
   defer::Deferred<Protocol*> connect(std::shared_ptr<Factory> factory) override;
-
- private:
-  IReactorTCP& reactor_;
-  std::string host_;
-  int port_;
-  double timeout_;
-  std::optional<std::pair<std::string, int>> bindAddress_;
 };
 
 }  // namespace twisted::internet::endpoints
