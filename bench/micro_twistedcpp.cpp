@@ -421,6 +421,24 @@ double deferredC(long n) {
   return double(nowNs() - t0) / double(n);
 }
 
+// (c) written without throws: the callback returns a Failure, the errback
+// traps with check() and returns a new Failure (docs/deferred.md, "Errors
+// without exceptions"). Same chain, same outcome as deferredC.
+double deferredCNoThrow(long n) {
+  const std::uint64_t t0 = nowNs();
+  for (long i = 0; i < n; ++i) {
+    Deferred<std::string> d = succeed(std::string("result"));
+    d.addCallback([](const std::string&) { return Failure(std::runtime_error("boom!")); });
+    d.addErrback([](Failure f) {
+      if (!f.check<std::exception>()) return f;
+      return Failure(std::runtime_error("lesser boom!"));
+    });
+    Deferred<void> d3 = d.addBoth([](Outcome<std::string>) {});
+    if (!finalVoid(d3)) check(false, "twistedcpp deferred (c, no throw): result");
+  }
+  return double(nowNs() - t0) / double(n);
+}
+
 // (d) Python's `async def` + Deferred.fromCoroutine: a coroutine returning
 // Deferred<int> that awaits 10 already fired Deferreds.
 Deferred<int> tenAwaits() {
@@ -492,6 +510,7 @@ void deferred(long reps) {
   const double aAllocs = allocsPer(deferredA, countN);
   const double bAllocs = allocsPer(deferredB, countN);
   const double cAllocs = allocsPer(deferredC, countN);
+  const double cNoThrowAllocs = allocsPer(deferredCNoThrow, countN);
   const double dAllocs = allocsPer(deferredD, countN);
   std::fprintf(stderr, "deferred: sizeof(DeferredState) = %zu bytes, sizeof(Entry) = %zu\n",
                sizeof(twisted::internet::defer::detail::DeferredState),
@@ -500,6 +519,7 @@ void deferred(long reps) {
     emit("deferred", "a_3_callbacks", deferredA(n));
     emit("deferred", "b_nested_10", deferredB(small));
     emit("deferred", "c_errback_chain", deferredC(small));
+    emit("deferred", "c_errback_chain_nothrow", deferredCNoThrow(small));
     emit("deferred", "d_coroutine_per_await", deferredD(small));
     const Pending e = deferredE(100000);
     emit("deferred", "e_pending_bytes", e.bytes);
@@ -507,6 +527,7 @@ void deferred(long reps) {
     emit("deferred", "a_allocs_per_deferred", aAllocs);
     emit("deferred", "b_allocs_per_outer", bAllocs);
     emit("deferred", "c_allocs_per_chain", cAllocs);
+    emit("deferred", "c_nothrow_allocs_per_chain", cNoThrowAllocs);
     emit("deferred", "d_allocs_per_call", dAllocs);
   }
 }

@@ -4,8 +4,13 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <ostream>
+#include <string_view>
+#include <typeindex>
 #include <typeinfo>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -13,13 +18,18 @@ namespace twisted::python {
 
 struct Failure::State {
   std::exception_ptr value;
-  std::string typeName;
+  // Interned (see internedName) for a C++ type, else points at ownTypeName.
+  const std::string* typeName = nullptr;
+  std::string ownTypeName;  // a RecordedException's recorded name
   std::string message;
-  std::string what;  // "<type>: <message>", kept for what()'s lifetime rules
   std::source_location where;
   // Points into the exception object owned by `value` (rethrow_exception does
   // not copy with libstdc++), so it is valid for the lifetime of the state.
   const std::exception* stdException = nullptr;
+  // "<type>: <message>" for what(), built on first use: most Failures are
+  // trapped or handled and never asked.
+  mutable std::once_flag whatOnce;
+  mutable std::string what;
 };
 
 namespace {
@@ -34,8 +44,56 @@ std::string demangle(const std::type_info* type) {
   return result;
 }
 
+// The demangled name of `type`, made once per type for the process: an
+// errback chain creates Failures of the same few types over and over, and
+// demangling costs more than the rest of a Failure. The set is bounded by
+// the program's exception types; the names live until exit.
+const std::string* internedName(const std::type_info* type) {
+  // One-entry cache per thread in front of the shared table.
+  thread_local const std::type_info* lastType = nullptr;
+  thread_local const std::string* lastName = nullptr;
+  if (type != nullptr && type == lastType) return lastName;
+  static std::mutex lock;
+  static auto* names = new std::unordered_map<std::type_index, std::unique_ptr<std::string>>();
+  static const std::string unknown = demangle(nullptr);
+  if (type == nullptr) return &unknown;
+  std::lock_guard<std::mutex> guard(lock);
+  auto& slot = (*names)[std::type_index(*type)];
+  if (!slot) slot = std::make_unique<std::string>(demangle(type));
+  lastType = type;
+  lastName = slot.get();
+  return lastName;
+}
+
+// Twisted-style names for the non-class exceptions Failure understands
+// (typeid's demangled spelling would be "char const*").
+const std::string* literalName(const char* name) {
+  static const auto* names =
+      new std::unordered_map<std::string_view, std::string>{{"const char*", "const char*"},
+                                                            {"std::string", "std::string"},
+                                                            {"long long", "long long"},
+                                                            {"long", "long"},
+                                                            {"int", "int"}};
+  return &names->at(name);
+}
+
 bool locationKnown(const std::source_location& where) {
   return where.line() != 0 && where.file_name() != nullptr && *where.file_name() != '\0';
+}
+
+// The object an exception_ptr holds, without rethrowing it. libstdc++'s
+// exception_ptr is one pointer to the thrown object (its ABI, which cannot
+// change); folly's exception_ptr_get_object reads it the same way.
+const void* objectOf(const std::exception_ptr& e) noexcept {
+#if defined(__GLIBCXX__)
+  static_assert(sizeof(std::exception_ptr) == sizeof(void*));
+  const void* object = nullptr;
+  std::memcpy(&object, &e, sizeof object);
+  return object;
+#else
+  static_cast<void>(e);
+  return nullptr;
+#endif
 }
 
 }  // namespace
@@ -56,33 +114,49 @@ Failure::Failure(std::exception_ptr e, std::source_location where) {
     state_ = inner.state_;
     return;
   } catch (const RecordedException& recorded) {
-    state->typeName = recorded.typeName();
+    state->ownTypeName = recorded.typeName();
+    state->typeName = &state->ownTypeName;
     state->message = recorded.what();
     state->stdException = &recorded;
   } catch (const std::exception& ex) {
-    state->typeName = demangle(abi::__cxa_current_exception_type());
+    state->typeName = internedName(abi::__cxa_current_exception_type());
     state->message = ex.what();
     state->stdException = &ex;
   } catch (const char* text) {
-    state->typeName = "const char*";
+    state->typeName = literalName("const char*");
     state->message = text != nullptr ? text : "(null)";
   } catch (const std::string& text) {
-    state->typeName = "std::string";
+    state->typeName = literalName("std::string");
     state->message = text;
   } catch (long long number) {
-    state->typeName = "long long";
+    state->typeName = literalName("long long");
     state->message = std::to_string(number);
   } catch (long number) {
-    state->typeName = "long";
+    state->typeName = literalName("long");
     state->message = std::to_string(number);
   } catch (int number) {
-    state->typeName = "int";
+    state->typeName = literalName("int");
     state->message = std::to_string(number);
   } catch (...) {
-    state->typeName = demangle(abi::__cxa_current_exception_type());
-    state->message = "exception of type " + state->typeName;
+    state->typeName = internedName(abi::__cxa_current_exception_type());
+    state->message = "exception of type " + *state->typeName;
   }
-  state->what = state->typeName + ": " + state->message;
+  state_ = std::move(state);
+}
+
+void Failure::initKnown(std::exception_ptr e, const std::type_info& type,
+                        std::source_location where) {
+  const auto* object = static_cast<const std::exception*>(objectOf(e));
+  if (object == nullptr || dynamic_cast<const RecordedException*>(object) != nullptr) {
+    *this = Failure(std::move(e), where);  // the general path
+    return;
+  }
+  auto state = std::make_shared<State>();
+  state->value = std::move(e);
+  state->where = where;
+  state->typeName = internedName(&type);
+  state->message = object->what();
+  state->stdException = object;
   state_ = std::move(state);
 }
 
@@ -91,10 +165,15 @@ Failure Failure::caught(const std::exception& e, std::source_location where) {
   auto state = std::make_shared<State>();
   state->value = std::current_exception();
   state->where = where;
-  state->typeName = demangle(abi::__cxa_current_exception_type());
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (const auto* recorded = dynamic_cast<const RecordedException*>(&e)) {
+    state->ownTypeName = recorded->typeName();
+    state->typeName = &state->ownTypeName;
+  } else {
+    state->typeName = internedName(type);
+  }
   state->message = e.what();
   state->stdException = &e;
-  state->what = state->typeName + ": " + state->message;
   Failure out{Uninit{}};
   out.state_ = std::move(state);
   return out;
@@ -107,7 +186,7 @@ const std::exception_ptr& Failure::value() const noexcept {
 }
 
 const std::string& Failure::typeName() const noexcept {
-  return state_->typeName;
+  return *state_->typeName;
 }
 
 const std::string& Failure::getErrorMessage() const noexcept {
@@ -124,7 +203,7 @@ void Failure::raiseException() const {
 
 std::string Failure::getTraceback() const {
   std::string out = fmt::format("Traceback (most recent call last):\nFailure: {}: {}\n",
-                                state_->typeName, state_->message);
+                                *state_->typeName, state_->message);
   const std::source_location& w = state_->where;
   if (locationKnown(w))
     out += fmt::format("  captured at {}:{} in {}\n", w.file_name(), w.line(), w.function_name());
@@ -134,9 +213,9 @@ std::string Failure::getTraceback() const {
 std::string Failure::getBriefTraceback() const {
   const std::source_location& w = state_->where;
   if (!locationKnown(w))
-    return fmt::format("Traceback (failure with no frames): {}: {}\n", state_->typeName,
+    return fmt::format("Traceback (failure with no frames): {}: {}\n", *state_->typeName,
                        state_->message);
-  return fmt::format("Traceback: {}: {}\n{}:{}:{}\n", state_->typeName, state_->message,
+  return fmt::format("Traceback: {}: {}\n{}:{}:{}\n", *state_->typeName, state_->message,
                      w.file_name(), w.line(), w.function_name());
 }
 
@@ -153,7 +232,7 @@ std::string Failure::str() const {
 }
 
 std::string Failure::repr() const {
-  return fmt::format("<twisted.python.failure.Failure {}: {}>", state_->typeName, state_->message);
+  return fmt::format("<twisted.python.failure.Failure {}: {}>", *state_->typeName, state_->message);
 }
 
 std::source_location Failure::where() const noexcept {
@@ -161,7 +240,13 @@ std::source_location Failure::where() const noexcept {
 }
 
 const char* Failure::what() const noexcept {
-  return state_->what.c_str();
+  const State& s = *state_;
+  try {
+    std::call_once(s.whatOnce, [&s] { s.what = *s.typeName + ": " + s.message; });
+  } catch (...) {
+    return "twisted::python::Failure (out of memory describing it)";
+  }
+  return s.what.c_str();
 }
 
 std::ostream& operator<<(std::ostream& out, const Failure& failure) {

@@ -301,6 +301,57 @@ TEST(Failure, RecordedExceptionKeepsOriginalType) {
   EXPECT_EQ(f.repr(), "<twisted.python.failure.Failure my::ParseError: bad token>");
 }
 
+// Failure(E) for a std::exception type learns the type without a rethrow:
+// the same type name, message, value and rethrow as the general path.
+TEST(Failure, FromAKnownExceptionTypeMatchesTheGeneralPath) {
+  Failure known(errors::DerivedError("known"));
+  Failure general(std::make_exception_ptr(errors::DerivedError("known")));
+  EXPECT_EQ(known.typeName(), general.typeName());
+  EXPECT_EQ(known.getErrorMessage(), "known");
+  EXPECT_STREQ(known.what(), general.what());
+  EXPECT_TRUE(known.check<errors::BaseError>());
+  ASSERT_NE(known.valueAs<errors::DerivedError>(), nullptr);
+  EXPECT_STREQ(known.valueAs<errors::DerivedError>()->what(), "known");
+  // The object valueAs sees is the one value() holds and rethrows.
+  try {
+    known.raiseException();
+    FAIL() << "raiseException returned";
+  } catch (const errors::DerivedError& e) {
+    EXPECT_EQ(&e, known.valueAs<errors::DerivedError>());
+  }
+  // A RecordedException made this way keeps its recorded name.
+  Failure recorded(RecordedException("my::Err", "text"));
+  EXPECT_EQ(recorded.typeName(), "my::Err");
+  EXPECT_STREQ(recorded.what(), "my::Err: text");
+}
+
+// Type names are demangled once per type and shared: two Failures of one
+// type give the same string object, and non-class exceptions keep their
+// C++ spelling.
+TEST(Failure, TypeNamesAreSharedPerType) {
+  Failure a(std::runtime_error("a"));
+  Failure b(std::runtime_error("b"));
+  EXPECT_EQ(&a.typeName(), &b.typeName());
+  EXPECT_EQ(a.typeName(), "std::runtime_error");
+  try {
+    throw "text";
+  } catch (...) {
+    EXPECT_EQ(Failure().typeName(), "const char*");
+  }
+  try {
+    throw 7L;
+  } catch (...) {
+    EXPECT_EQ(Failure().typeName(), "long");
+  }
+  try {
+    throw std::logic_error("caught");
+  } catch (const std::exception& e) {
+    Failure f = Failure::caught(e);
+    EXPECT_EQ(f.typeName(), "std::logic_error");
+    EXPECT_STREQ(f.what(), "std::logic_error: caught");
+  }
+}
+
 // A Failure may be copied and inspected from several threads at once.
 TEST(Failure, SharedAcrossThreads) {
   Failure f(errors::DerivedError("shared"));
@@ -310,7 +361,10 @@ TEST(Failure, SharedAcrossThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
         Failure copy = f;
-        if (copy.check<errors::BaseError>() && copy.getErrorMessage() == "shared") ++ok[t];
+        // what() is built on first use, by whichever thread asks first.
+        if (copy.check<errors::BaseError>() && copy.getErrorMessage() == "shared" &&
+            std::string(copy.what()) == copy.typeName() + ": shared")
+          ++ok[t];
       }
     });
   for (auto& t : threads)

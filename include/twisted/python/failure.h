@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 namespace twisted::python {
@@ -88,7 +89,17 @@ class TWISTED_API Failure : public std::exception {
       !std::is_pointer_v<std::decay_t<E>>) explicit Failure(E&& error,
                                                             std::source_location where =
                                                                 std::source_location::current())
-      : Failure(std::make_exception_ptr<std::decay_t<E>>(std::forward<E>(error)), where) {}
+      : Failure(Uninit{}) {
+    using D = std::decay_t<E>;
+    std::exception_ptr e = std::make_exception_ptr<D>(std::forward<E>(error));
+    if constexpr (std::is_base_of_v<std::exception, D>) {
+      // The type is known here, so no rethrow is needed to learn it: the
+      // cheap path of an errback that returns a new Failure.
+      initKnown(std::move(e), typeid(D), where);
+    } else {
+      *this = Failure(std::move(e), where);
+    }
+  }
 
   /// The exception being handled, as caught by `catch (const std::exception& e)`:
   /// the same as Failure() there, without rethrowing it to find its type.
@@ -189,6 +200,8 @@ class TWISTED_API Failure : public std::exception {
   struct State;
   struct Uninit {};
   explicit Failure(Uninit) noexcept {}
+  // `e` holds a std::exception whose dynamic type is exactly `type`.
+  void initKnown(std::exception_ptr e, const std::type_info& type, std::source_location where);
 
   // The exception as a std::exception, or nullptr if it is not one. Lets
   // check()/valueAs() use dynamic_cast instead of a rethrow.

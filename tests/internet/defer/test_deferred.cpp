@@ -765,4 +765,145 @@ TEST(DeferredTimeoutTest, ErrbackBeforeTimeoutPassesThrough) {
   EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
 }
 
+// ---- Errors without exceptions: returning a Failure or an Outcome --------
+
+// Twisted: a callback that returns a Failure switches to the errback chain.
+// The chain keeps its type (a Failure carries no value).
+TEST(DeferredNoThrowTest, CallbackReturningAFailureSwitchesToErrbacks) {
+  Deferred<int> d;
+  Deferred<int> same = d.addCallback([](int) { return Failure(ZeroDivisionError()); });
+  bool secondCallbackRan = false;
+  same.addCallback([&](int x) {
+    secondCallbackRan = true;
+    return x;
+  });
+  auto sink = watch(same);
+  d.callback(1);
+  EXPECT_FALSE(secondCallbackRan);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
+}
+
+// An errback that returns a Failure stays on the errback chain: the
+// non-throwing trap is `if (!f.check<E>()) return f;`, and the same Failure
+// goes on.
+TEST(DeferredNoThrowTest, ErrbackReturningAFailureStaysOnErrbacks) {
+  Failure original(std::logic_error("not mine"));
+  Deferred<int> d;
+  d.addErrback([](Failure f) -> Outcome<int> {
+    if (!f.check<ZeroDivisionError>()) return f;
+    return 0;
+  });
+  d.addErrback(
+      [](Failure f) { return Failure(std::runtime_error("wrapped " + f.getErrorMessage())); });
+  auto sink = watch(d);
+  d.errback(original);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_EQ(sink->failure->getErrorMessage(), "wrapped not mine");
+  EXPECT_EQ(sink->failure->typeName(), "std::runtime_error");
+}
+
+// The same Failure object passes through an errback that returns it.
+TEST(DeferredNoThrowTest, ReturnedFailureIsTheSameFailure) {
+  Failure original(ZeroDivisionError{});
+  Deferred<void> d;
+  d.addErrback([](Failure f) { return f; });
+  auto sink = watch(d);
+  d.errback(original);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(*sink->failure == original);
+}
+
+// An Outcome<U> returned by a callback continues with U: a value on the
+// callback chain, a Failure on the errback chain.
+TEST(DeferredNoThrowTest, CallbackReturningAnOutcome) {
+  auto half = [](int x) -> Outcome<std::string> {
+    if (x % 2 != 0) return Failure(std::invalid_argument("odd"));
+    return std::to_string(x / 2);
+  };
+  Deferred<int> even;
+  auto evenSink = watch(even.addCallback(half));
+  even.callback(8);
+  EXPECT_EQ(evenSink->value, "4");
+  EXPECT_FALSE(evenSink->failure);
+
+  Deferred<int> odd;
+  auto oddSink = watch(odd.addCallback(half));
+  odd.callback(7);
+  EXPECT_FALSE(oddSink->value);
+  ASSERT_TRUE(oddSink->failure);
+  EXPECT_TRUE(oddSink->failure->check<std::invalid_argument>());
+}
+
+// An errback returning Outcome<T> recovers with a value or fails on.
+TEST(DeferredNoThrowTest, ErrbackReturningAnOutcomeRecovers) {
+  Deferred<int> d;
+  d.addErrback([](Failure f) -> Outcome<int> {
+    if (f.check<ZeroDivisionError>()) return -1;
+    return f;
+  });
+  auto sink = watch(d);
+  d.errback(ZeroDivisionError());
+  EXPECT_EQ(sink->value, -1);
+  EXPECT_FALSE(sink->failure);
+}
+
+// addBoth may return an Outcome too; Outcome<void> succeeds with `{}`.
+TEST(DeferredNoThrowTest, AddBothReturningAnOutcome) {
+  Deferred<int> d;
+  auto sink = watch(d.addBoth([](Outcome<int> o) -> Outcome<void> {
+    if (o.isFailure()) return o.failure();
+    return {};
+  }));
+  d.errback(std::runtime_error("kept"));
+  ASSERT_TRUE(sink->failure);
+  EXPECT_EQ(sink->failure->getErrorMessage(), "kept");
+
+  Deferred<int> ok;
+  auto okSink = watch(ok.addBoth([](Outcome<int>) -> Outcome<void> { return {}; }));
+  ok.callback(1);
+  EXPECT_TRUE(okSink->called);
+  EXPECT_FALSE(okSink->failure);
+}
+
+// addCallbacks: a side returning a Failure takes the other side's type.
+TEST(DeferredNoThrowTest, AddCallbacksWithAFailureSide) {
+  Deferred<int> d;
+  Deferred<std::string> s =
+      d.addCallbacks([](int x) { return std::to_string(x); }, [](Failure f) { return f; });
+  auto sink = watch(s);
+  d.errback(ZeroDivisionError());
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<ZeroDivisionError>());
+}
+
+// Twisted's deferred_callback_chains shape written both ways ends the same.
+TEST(DeferredNoThrowTest, ThrowingAndReturningChainsAgree) {
+  std::vector<std::string> seen;
+  Deferred<std::string> thrown = succeed(std::string("result"));
+  Deferred<void> t2 =
+      thrown.addCallback([](const std::string&) { throw std::runtime_error("boom!"); });
+  t2.addErrback([&](const Failure& f) {
+    f.trap<std::exception>();
+    seen.push_back(f.getErrorMessage());
+    throw std::runtime_error("lesser boom!");
+  });
+  auto thrownSink = watch(t2);
+
+  Deferred<std::string> returned = succeed(std::string("result"));
+  returned.addCallback([](const std::string&) { return Failure(std::runtime_error("boom!")); });
+  returned.addErrback([&](Failure f) {
+    if (!f.check<std::exception>()) return f;
+    seen.push_back(f.getErrorMessage());
+    return Failure(std::runtime_error("lesser boom!"));
+  });
+  auto returnedSink = watch(returned);
+
+  EXPECT_EQ(seen, (std::vector<std::string>{"boom!", "boom!"}));
+  ASSERT_TRUE(thrownSink->failure);
+  ASSERT_TRUE(returnedSink->failure);
+  EXPECT_EQ(thrownSink->failure->getErrorMessage(), returnedSink->failure->getErrorMessage());
+  EXPECT_EQ(thrownSink->failure->typeName(), returnedSink->failure->typeName());
+}
+
 }  // namespace

@@ -51,6 +51,29 @@ inline constexpr bool kIsDeferred = Unwrap<std::remove_cvref_t<R>>::isDeferred;
 template <class R>
 using Unwrapped = typename Unwrap<std::remove_cvref_t<R>>::type;
 
+template <class R>
+inline constexpr bool kIsOutcome = false;
+template <class U>
+inline constexpr bool kIsOutcome<Outcome<U>> = true;
+
+/// The chain type after a callable on a Deferred<T> returning R: a
+/// Deferred<V> or an Outcome<V> continue with V; a Failure (Twisted's
+/// "return a Failure to switch to the errback chain") leaves it at T.
+template <class T, class R>
+struct ChainAfter {
+  using type = Unwrapped<R>;
+};
+template <class T>
+struct ChainAfter<T, Failure> {
+  using type = T;
+};
+template <class T, class U>
+struct ChainAfter<T, Outcome<U>> {
+  using type = U;
+};
+template <class T, class R>
+using ChainType = typename ChainAfter<T, std::remove_cvref_t<R>>::type;
+
 /// Stands for "no callable on this side" (Twisted's passthru).
 struct Passthru {};
 
@@ -223,30 +246,33 @@ class Deferred {
   /// Adds `cb` to the callback chain and a pass-through to the errback chain.
   /// `cb` takes the T (or nothing), plus `args...` after it; what it returns
   /// is the next result (a returned Deferred<V> is waited for: the chain
-  /// continues with its V). A throw switches to the errback chain.
+  /// continues with its V). A throw or a returned Failure switches to the
+  /// errback chain (a Failure keeps the chain's type); a returned Outcome<U>
+  /// continues with U, on whichever chain it says.
   /// Mirrors Deferred.addCallback(callback, *args).
   template <class CB, class... A>
   auto addCallback(CB&& cb, A&&... args) {
     using F = decltype(detail::bind(std::forward<CB>(cb), std::forward<A>(args)...));
     using R = detail::CallbackReturn<T, F>;
-    return add<detail::Unwrapped<R>>(
+    return add<detail::ChainType<T, R>>(
         detail::CallbacksStep<T, F, detail::Passthru>{
             detail::bind(std::forward<CB>(cb), std::forward<A>(args)...), {}},
         detail::kIsDeferred<R>);
   }
 
   /// Adds `eb` to the errback chain and a pass-through to the callback chain.
-  /// `eb` takes the Failure (plus `args...`) and either throws (the chain
-  /// stays on errbacks; `f.trap<E>()` does that for other types) or returns
-  /// a T or a Deferred<T> (the chain switches back to callbacks).
+  /// `eb` takes the Failure (plus `args...`) and either throws or returns a
+  /// Failure (the chain stays on errbacks; `f.trap<E>()` throws for other
+  /// types, `if (!f.check<E>()) return f;` is the same without a throw), or
+  /// returns a T, Deferred<T> or successful Outcome<T> (back to callbacks).
   /// Mirrors Deferred.addErrback(errback, *args).
   template <class EB, class... A>
   Deferred<T> addErrback(EB&& eb, A&&... args) {
     using F = decltype(detail::bind(std::forward<EB>(eb), std::forward<A>(args)...));
     using R = detail::ErrbackReturn<F>;
-    static_assert(std::is_same_v<detail::Unwrapped<R>, T>,
-                  "an errback on Deferred<T> must return T or Deferred<T> (recover), or throw "
-                  "(stay on the errback chain)");
+    static_assert(std::is_same_v<detail::ChainType<T, R>, T>,
+                  "an errback on Deferred<T> must return T, Deferred<T> or Outcome<T> (recover), "
+                  "or return a Failure or throw (stay on the errback chain)");
     return add<T>(
         detail::CallbacksStep<T, detail::Passthru, F>{
             {}, detail::bind(std::forward<EB>(eb), std::forward<A>(args)...)},
@@ -262,22 +288,25 @@ class Deferred {
     using G = std::decay_t<EB>;
     using R = detail::CallbackReturn<T, F>;
     using RE = detail::ErrbackReturn<G>;
-    static_assert(std::is_same_v<detail::Unwrapped<R>, detail::Unwrapped<RE>>,
+    // A side that returns a Failure produces no value: the other side's type wins.
+    using U = std::conditional_t<std::is_same_v<R, Failure>, detail::ChainType<T, RE>,
+                                 detail::ChainType<T, R>>;
+    static_assert(std::is_same_v<RE, Failure> || std::is_same_v<detail::ChainType<T, RE>, U>,
                   "addCallbacks: the callback and the errback must produce the same type");
-    return add<detail::Unwrapped<R>>(
-        detail::CallbacksStep<T, F, G>{std::forward<CB>(cb), std::forward<EB>(eb)},
-        detail::kIsDeferred<R> || detail::kIsDeferred<RE>);
+    return add<U>(detail::CallbacksStep<T, F, G>{std::forward<CB>(cb), std::forward<EB>(eb)},
+                  detail::kIsDeferred<R> || detail::kIsDeferred<RE>);
   }
 
   /// Adds `f` to both chains: it receives an Outcome<T> (or nothing) and its
   /// return value (or throw) is the next result, so returning a value turns
-  /// a failure into a success, as in Twisted.
+  /// a failure into a success, as in Twisted; returning a Failure or an
+  /// Outcome works as for addCallback.
   /// Mirrors Deferred.addBoth(callback, *args).
   template <class F0, class... A>
   auto addBoth(F0&& f, A&&... args) {
     using F = decltype(detail::bind(std::forward<F0>(f), std::forward<A>(args)...));
     using R = detail::BothReturn<T, F>;
-    return add<detail::Unwrapped<R>>(
+    return add<detail::ChainType<T, R>>(
         detail::BothStep<T, F>{detail::bind(std::forward<F0>(f), std::forward<A>(args)...)},
         detail::kIsDeferred<R>);
   }
@@ -482,6 +511,21 @@ void deliver(DeferredState& st, Thunk&& thunk) noexcept {
       }
       inner->checkChainType(typeTag<Unwrapped<R>>(), "A callback returned a Deferred");
       res.setDeferred(d.state());
+    } else if constexpr (std::is_same_v<R, Failure>) {
+      // A returned Failure switches to the errback chain without a throw.
+      Failure f = thunk();
+      res.setFailure(std::move(f));
+    } else if constexpr (kIsOutcome<R>) {
+      R outcome = thunk();
+      if (outcome.isFailure()) {
+        res.setFailure(outcome.failure());
+      } else if constexpr (std::is_void_v<typename R::value_type>) {
+        res.setVoid();
+      } else {
+        using V = typename R::value_type;
+        V value = std::move(outcome).value();
+        res.template emplace<V>(std::move(value));
+      }
     } else {
       // Build the value before touching the slot the callable read from.
       R value = thunk();
