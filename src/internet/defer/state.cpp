@@ -2,8 +2,12 @@
 // and the rest of the untyped engine.
 #include <cxxabi.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include <twisted/internet/defer/detail/state.h>
@@ -90,11 +94,16 @@ bool Result::sameType(TypeTag expected) const noexcept {
   return *ops_->type == *expected;
 }
 
+void Result::releaseDeferred(void* p) noexcept {
+  (*static_cast<DeferredState**>(p))->release();
+}
+
 void Result::checkSlow(TypeTag expected) const {
-  if (kind_ == Kind::Value && sameType(expected)) return;
+  if (kind() == Kind::Value && sameType(expected)) return;
   std::string found;
-  switch (kind_) {
+  switch (kind()) {
     case Kind::Empty:
+    case Kind::Canceller:
       found = "no result";
       break;
     case Kind::Failure:
@@ -115,6 +124,54 @@ void Result::checkSlow(TypeTag expected) const {
 CallbackQueue::~CallbackQueue() {
   clear();
   if (heap_) ::operator delete(heap_);
+}
+
+std::size_t CallbackQueue::size() const noexcept {
+  std::size_t n = 0;
+  for (std::uint32_t at = head_; at < tail_; at += recordSize(data() + at))
+    ++n;
+  return n;
+}
+
+void CallbackQueue::relocate(unsigned char* from, unsigned char* to, std::uint32_t bytes) noexcept {
+  // Runs of records whose steps are trivially copyable (the common case)
+  // go with one memcpy; a step with a move operation is moved on its own.
+  std::uint32_t at = 0, run = 0;  // [run, at): records still to copy as bytes
+  while (at < bytes) {
+    unsigned char* p = from + at;
+    const std::uint32_t size = recordSize(p);
+    std::uintptr_t word;
+    std::memcpy(&word, p, sizeof word);
+    const auto* t = reinterpret_cast<const Entry::Table*>(word & ~std::uintptr_t{1});
+    if (t && t->ops.move) {
+      const std::uint32_t header = size - t->size;
+      std::memcpy(to + run, from + run, at - run + header);  // the run, then this header
+      t->ops.move(p + header, to + at + header);
+      run = at + size;
+    }
+    at += size;
+  }
+  std::memcpy(to + run, from + run, bytes - run);
+}
+
+void CallbackQueue::makeRoom(std::uint32_t need) {
+  const std::uint32_t live = tail_ - head_;
+  if (head_ >= live && cap_ - live >= need) {
+    // The consumed front is at least as big as what is left: slide the live
+    // records down (source and destination do not overlap).
+    relocate(data() + head_, data(), live);
+  } else {
+    std::uint64_t wanted = std::max<std::uint64_t>({std::uint64_t{cap_} * 2, live + need, 128});
+    if (wanted > UINT32_MAX) throw std::bad_alloc();
+    auto capacity = static_cast<std::uint32_t>(wanted);
+    auto* fresh = static_cast<unsigned char*>(::operator new(capacity));
+    relocate(data() + head_, fresh, live);
+    if (heap_) ::operator delete(heap_);
+    heap_ = fresh;
+    cap_ = capacity;
+  }
+  head_ = 0;
+  tail_ = live;
 }
 
 void CallbackQueue::clear() noexcept {
@@ -193,15 +250,16 @@ void DeferredState::addEntry(Entry&& e, TypeTag out) {
   if (called_) runCallbacks();
 }
 
-void DeferredState::fire(Result&& r) {
-  if (called_) {
-    if (suppressAlreadyCalled_) {
-      suppressAlreadyCalled_ = false;
-      return;
-    }
-    throw AlreadyCalledError();
+bool DeferredState::lateFire() {
+  if (suppressAlreadyCalled_) {
+    suppressAlreadyCalled_ = false;
+    return false;
   }
-  called_ = true;
+  throw AlreadyCalledError();
+}
+
+void DeferredState::fire(Result&& r) {
+  if (!startFiring()) return;
   result_ = std::move(r);
   runCallbacks();
 }
@@ -219,8 +277,13 @@ void DeferredState::cancel() {
       // it is waiting on, and the CancelledError surfaces at its co_await.
       if (awaiting_) StatePtr(awaiting_)->cancel();
       if (called_ || coroutine_) return;
-    } else if (canceller_) {
-      canceller_();
+    } else if (result_.isCanceller()) {
+      // Out of the slot while it runs: the errback it calls stores the
+      // result there. Put back if it left the Deferred pending, so a later
+      // cancel() runs it again (DeferredList's canceller-only case).
+      Result canceller = std::move(result_);
+      canceller.callCanceller();
+      if (!called_ && result_.empty()) result_ = std::move(canceller);
       if (cancellerOnly_) return;
     } else {
       // No real canceller: eat the callback that will eventually come.

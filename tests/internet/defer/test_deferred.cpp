@@ -906,4 +906,112 @@ TEST(DeferredNoThrowTest, ThrowingAndReturningChainsAgree) {
   EXPECT_EQ(thrownSink->failure->typeName(), returnedSink->failure->typeName());
 }
 
+// ---- The packed callback queue and the canceller slot ---------------------
+
+// Callbacks of every storage kind (capture-less, trivially copyable
+// captures, captures with a move constructor, heap-sized captures) queued
+// past the inline bytes, before and while the chain runs, come out in order
+// with their captures intact, and are destroyed exactly once.
+TEST(DeferredQueueTest, MixedCallbacksKeepTheirOrderAndCaptures) {
+  auto token = std::make_shared<int>(0);
+  std::vector<std::string> seen;
+  Deferred<int> d;
+  for (int round = 0; round < 20; ++round) {
+    d.addCallback([](int x) { return x + 1; });
+    d.addCallback([&seen, round](int x) {
+      seen.push_back("ptr" + std::to_string(round));
+      return x;
+    });
+    d.addCallback([token, name = std::string(40, char('a' + round % 26))](int x) {
+      EXPECT_EQ(name.size(), 40u);
+      return x + (*token == 0 ? 1 : 100);
+    });
+    std::array<char, 200> big{};
+    big[0] = static_cast<char>(round);
+    d.addCallback([big, round](int x) {
+      EXPECT_EQ(big[0], static_cast<char>(round));
+      return x;
+    });
+  }
+  EXPECT_EQ(d.state()->pendingCallbacks(), 80u);
+  EXPECT_EQ(token.use_count(), 21);
+  // Added while the chain runs (the chain's type stays int, so the same
+  // handle takes them): the queue may slide its live entries down.
+  int result = -1;
+  d.addCallback([&d, &seen, &result](int x) {
+    for (int k = 0; k < 10; ++k)
+      d.addCallback([&seen, &result, k](int y) {
+        seen.push_back("late" + std::to_string(k));
+        result = y + 1;
+        return y + 1;
+      });
+    return x;
+  });
+  d.callback(0);
+  EXPECT_EQ(result, 20 + 20 + 10);
+  ASSERT_EQ(seen.size(), 30u);
+  EXPECT_EQ(seen.front(), "ptr0");
+  EXPECT_EQ(seen[19], "ptr19");
+  EXPECT_EQ(seen.back(), "late9");
+  EXPECT_EQ(token.use_count(), 1);  // every capture destroyed once
+}
+
+// A Deferred dropped unfired destroys the callbacks still queued.
+TEST(DeferredQueueTest, UnfiredDeferredDestroysItsQueue) {
+  auto token = std::make_shared<int>(0);
+  {
+    Deferred<int> d;
+    for (int i = 0; i < 9; ++i)
+      d.addCallback([token](int x) { return x; });
+    EXPECT_EQ(token.use_count(), 10);
+  }
+  EXPECT_EQ(token.use_count(), 1);
+}
+
+// The canceller shares the result's slot: it is destroyed when the Deferred
+// fires, runs at most once per cancel(), and a canceller that leaves the
+// Deferred pending in the canceller-only mode (DeferredList) runs again.
+TEST(DeferredQueueTest, CancellerLivesUntilTheDeferredFires) {
+  auto token = std::make_shared<int>(0);
+  int cancels = 0;
+  Deferred<int> d([token, &cancels](Deferred<int>&) { ++cancels; });
+  EXPECT_EQ(token.use_count(), 2);
+  d.callback(5);
+  EXPECT_EQ(token.use_count(), 1);  // fired: the canceller is gone
+  d.cancel();                       // fired: nothing to cancel
+  EXPECT_EQ(cancels, 0);
+
+  Deferred<int> e([token, &cancels](Deferred<int>& self) {
+    ++cancels;
+    self.errback(std::runtime_error("cancelled by its canceller"));
+  });
+  auto sink = watch(e);
+  e.cancel();
+  EXPECT_EQ(cancels, 1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_EQ(sink->failure->getErrorMessage(), "cancelled by its canceller");
+  EXPECT_EQ(token.use_count(), 1);
+}
+
+TEST(DeferredQueueTest, CancellerThatDoesNotFireGivesCancelledError) {
+  int cancels = 0;
+  Deferred<std::string> d([&cancels](Deferred<std::string>&) { ++cancels; });
+  auto sink = watch(d);
+  d.cancel();
+  d.cancel();
+  EXPECT_EQ(cancels, 1);
+  ASSERT_TRUE(sink->failure);
+  EXPECT_TRUE(sink->failure->check<CancelledError>());
+}
+
+// A canceller bigger than the inline slot lives on the heap.
+TEST(DeferredQueueTest, LargeCanceller) {
+  std::array<int, 32> big{};
+  big[31] = 7;
+  int seen = 0;
+  Deferred<int> d([big, &seen](Deferred<int>&) { seen = big[31]; });
+  d.cancel();
+  EXPECT_EQ(seen, 7);
+}
+
 }  // namespace

@@ -316,16 +316,12 @@ class Deferred {
   /// Mirrors Deferred.callback(result).
   void callback(Stored value) requires(!std::is_void_v<T>) {
     state_->checkInitialType(detail::typeTag<T>(), "callback()");
-    detail::Result r;
-    r.emplace<T>(std::move(value));
-    state_->fire(std::move(r));
+    state_->template fireValue<T>(std::move(value));
   }
   /// Fires a Deferred<void>. Mirrors Deferred.callback(None).
   void callback() requires std::is_void_v<T> {
     state_->checkInitialType(detail::typeTag<T>(), "callback()");
-    detail::Result r;
-    r.setVoid();
-    state_->fire(std::move(r));
+    state_->template fireValue<void>();
   }
 
   /// Fires the Deferred with a failure: the errbacks run now.

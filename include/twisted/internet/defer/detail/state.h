@@ -76,13 +76,18 @@ class TWISTED_API StatePtr {
 /// The current result of a Deferred: nothing yet, a value of the chain's
 /// current type (void included), a Failure, or (transiently, while the
 /// callback loop decides what to do) a Deferred returned by a callback.
+/// Before the Deferred fires, the same slot holds its canceller, if any
+/// (Kind::Canceller): a result and a canceller are never needed at once.
+///
+/// 40 bytes: what the value is lives in its ops table (kind, type, how to
+/// move and destroy it), so the slot is one pointer plus the buffer.
 class TWISTED_API Result {
  public:
-  enum class Kind : std::uint8_t { Empty, Value, Failure, Deferred };
+  enum class Kind : std::uint8_t { Empty, Value, Failure, Deferred, Canceller };
   static constexpr std::size_t kValueInline = 32;
   template <class T>
   static constexpr bool kInline = sizeof(T) <= kValueInline &&
-                                  alignof(T) <= 16 && std::is_nothrow_move_constructible_v<T>;
+                                  alignof(T) <= 8 && std::is_nothrow_move_constructible_v<T>;
 
   Result() noexcept = default;
   Result(Result&& o) noexcept { moveFrom(o); }
@@ -95,10 +100,13 @@ class TWISTED_API Result {
   }
   ~Result() { reset(); }
 
-  Kind kind() const noexcept { return kind_; }
-  bool empty() const noexcept { return kind_ == Kind::Empty; }
-  bool isFailure() const noexcept { return kind_ == Kind::Failure; }
-  bool isDeferred() const noexcept { return kind_ == Kind::Deferred; }
+  Kind kind() const noexcept { return ops_ ? ops_->kind : Kind::Empty; }
+  bool empty() const noexcept { return ops_ == nullptr; }
+  // By kind, not by table address: a table may be duplicated across
+  // shared objects.
+  bool isFailure() const noexcept { return ops_ && ops_->kind == Kind::Failure; }
+  bool isDeferred() const noexcept { return ops_ && ops_->kind == Kind::Deferred; }
+  bool isCanceller() const noexcept { return ops_ && ops_->kind == Kind::Canceller; }
 
   template <class T, class... A>
   void emplace(A&&... a) {
@@ -111,17 +119,15 @@ class TWISTED_API Result {
       *reinterpret_cast<T**>(buf_) = new T(std::forward<A>(a)...);
     }
     ops_ = opsFor<T>();
-    kind_ = Kind::Value;
   }
   void setVoid() noexcept {
     reset();
     ops_ = &kVoidOps;
-    kind_ = Kind::Value;
   }
   /// True if the result is a value of type T (void included).
   template <class T>
   bool holds() const noexcept {
-    return kind_ == Kind::Value && (ops_ == opsFor<T>() || sameType(typeTag<T>()));
+    return ops_ == opsFor<T>() || (kind() == Kind::Value && sameType(typeTag<T>()));
   }
   /// The value as a T. The chain's type checks make a mismatch impossible
   /// through the public API; this check makes it an error, never a read.
@@ -129,7 +135,7 @@ class TWISTED_API Result {
   /// void or another type).
   template <class T>
   T& value() {
-    if (kind_ != Kind::Value || ops_ != opsFor<T>()) checkSlow(typeTag<T>());
+    if (ops_ != opsFor<T>()) checkSlow(typeTag<T>());
     if constexpr (kInline<T>)
       return *std::launder(reinterpret_cast<T*>(buf_));
     else
@@ -140,7 +146,7 @@ class TWISTED_API Result {
   template <class T>
   T take() {
     if constexpr (std::is_void_v<T>) {
-      if (kind_ != Kind::Value || ops_ != &kVoidOps) checkSlow(typeTag<void>());
+      if (ops_ != &kVoidOps) checkSlow(typeTag<void>());
       reset();
     } else {
       T v(std::move(value<T>()));
@@ -152,7 +158,7 @@ class TWISTED_API Result {
   void setFailure(Failure f) noexcept {
     reset();
     ::new (static_cast<void*>(buf_)) Failure(std::move(f));
-    kind_ = Kind::Failure;
+    ops_ = &kFailureOps;
   }
   const Failure& failure() const noexcept {
     return *std::launder(reinterpret_cast<const Failure*>(buf_));
@@ -166,38 +172,80 @@ class TWISTED_API Result {
   void setDeferred(StatePtr d) noexcept {
     reset();
     *reinterpret_cast<DeferredState**>(buf_) = d.release();
-    kind_ = Kind::Deferred;
+    ops_ = &kDeferredOps;
   }
   StatePtr takeDeferred() noexcept {
     StatePtr d = StatePtr::adopt(*reinterpret_cast<DeferredState**>(buf_));
-    kind_ = Kind::Empty;
+    ops_ = nullptr;
     return d;
   }
+
+  /// Stores `c` (callable with no argument) as the canceller.
+  template <class C>
+  void setCanceller(C&& c) {
+    using D = std::decay_t<C>;
+    reset();
+    if constexpr (kInline<D>) {
+      ::new (static_cast<void*>(buf_)) D(std::forward<C>(c));
+    } else {
+      *reinterpret_cast<D**>(buf_) = new D(std::forward<C>(c));
+    }
+    ops_ = &kCancellerOps<D>;
+  }
+  /// Calls the canceller (precondition: isCanceller()).
+  void callCanceller() { ops_->call(buf_); }
 
   void reset() noexcept;
 
  private:
-  // Every value carries its type's ops, which name the type: that is what
-  // value()/take() check. Null move/destroy: trivially copyable (memcpy,
-  // nothing to destroy) or void.
+  // Every kind of content carries its ops; a value's ops name its type,
+  // which is what value()/take() check. Null move: relocatable with memcpy;
+  // null destroy: nothing to destroy.
   struct Ops {
     void (*move)(void* from, void* to) noexcept;
     void (*destroy)(void* p) noexcept;
     TypeTag type;
+    Kind kind;
+    void (*call)(void* p);  // a canceller's
   };
   template <class T>
-  static constexpr Ops kInlineOps{[](void* from, void* to) noexcept {
-                                    ::new (to) T(std::move(*static_cast<T*>(from)));
-                                    static_cast<T*>(from)->~T();
-                                  },
-                                  [](void* p) noexcept { static_cast<T*>(p)->~T(); }, &typeid(T)};
+  static void destroyInline(void* p) noexcept {
+    static_cast<T*>(p)->~T();
+  }
   template <class T>
-  static constexpr Ops kTrivialOps{nullptr, nullptr, &typeid(T)};
+  static void moveInline(void* from, void* to) noexcept {
+    ::new (to) T(std::move(*static_cast<T*>(from)));
+    static_cast<T*>(from)->~T();
+  }
   template <class T>
-  static constexpr Ops kHeapOps{
-      [](void* from, void* to) noexcept { *static_cast<T**>(to) = *static_cast<T**>(from); },
-      [](void* p) noexcept { delete *static_cast<T**>(p); }, &typeid(T)};
-  static constexpr Ops kVoidOps{nullptr, nullptr, &typeid(void)};
+  static void deleteHeap(void* p) noexcept {
+    delete *static_cast<T**>(p);
+  }
+  template <class T>
+  static constexpr Ops kInlineOps{&moveInline<T>, &destroyInline<T>, &typeid(T), Kind::Value,
+                                  nullptr};
+  template <class T>
+  static constexpr Ops kTrivialOps{nullptr, nullptr, &typeid(T), Kind::Value, nullptr};
+  template <class T>
+  static constexpr Ops kHeapOps{nullptr, &deleteHeap<T>, &typeid(T), Kind::Value, nullptr};
+  static constexpr Ops kVoidOps{nullptr, nullptr, &typeid(void), Kind::Value, nullptr};
+  static constexpr Ops kFailureOps{&moveInline<Failure>, &destroyInline<Failure>, nullptr,
+                                   Kind::Failure, nullptr};
+  static void releaseDeferred(void* p) noexcept;
+  static constexpr Ops kDeferredOps{nullptr, &releaseDeferred, nullptr, Kind::Deferred, nullptr};
+  template <class D>
+  static void callCancellerOf(void* p) {
+    if constexpr (kInline<D>)
+      (*static_cast<D*>(p))();
+    else
+      (**static_cast<D**>(p))();
+  }
+  template <class D>
+  static constexpr Ops kCancellerOps{
+      kInline<D> ? (std::is_trivially_copyable_v<D> ? nullptr : &moveInline<D>) : nullptr,
+      kInline<D> ? (std::is_trivially_destructible_v<D> ? nullptr : &destroyInline<D>)
+                 : &deleteHeap<D>,
+      nullptr, Kind::Canceller, &callCancellerOf<D>};
 
   template <class T>
   static constexpr const Ops* opsFor() noexcept {
@@ -219,17 +267,19 @@ class TWISTED_API Result {
 
   void moveFrom(Result& o) noexcept;
 
-  Kind kind_ = Kind::Empty;
-  const Ops* ops_ = nullptr;  // Value only
-  alignas(16) unsigned char buf_[kValueInline];
+  const Ops* ops_ = nullptr;
+  alignas(8) unsigned char buf_[kValueInline];
 
-  static_assert(sizeof(Failure) <= kValueInline);
+  static_assert(sizeof(Failure) <= kValueInline && alignof(Failure) <= 8);
 };
+
+class CallbackQueue;
 
 /// One link of the callback chain: a type-erased step that reads the state's
 /// result and replaces it (Twisted's (callback, errback) pair), or a
 /// continuation that hands this Deferred's result to a Deferred waiting on it
-/// (Twisted's _CONTINUE marker).
+/// (Twisted's _CONTINUE marker). This is the form an entry has while it runs;
+/// queued, it is packed into the CallbackQueue's bytes.
 class TWISTED_API Entry {
  public:
   static constexpr std::size_t kEntryInline = 48;
@@ -252,19 +302,18 @@ class TWISTED_API Entry {
   static Entry step(S&& s, bool heap) {
     using D = std::decay_t<S>;
     Entry e;
-    if constexpr (sizeof(D) <= kEntryInline && alignof(D) <= 16 &&
+    if constexpr (sizeof(D) <= kEntryInline && alignof(D) <= 8 &&
                   std::is_nothrow_move_constructible_v<D>) {
       if (!heap) {
         ::new (static_cast<void*>(e.buf_)) D(std::forward<S>(s));
         // Trivially copyable steps (capture-less lambdas, function pointers,
         // captured pointers and ints): memcpy to move, nothing to destroy.
-        e.ops_ = std::is_trivially_copyable_v<D> ? &Ops::template kTrivial<D>
-                                                 : &Ops::template kInPlace<D>;
+        e.table_ = std::is_trivially_copyable_v<D> ? &kTrivial<D> : &kInPlace<D>;
         return e;
       }
     }
     *reinterpret_cast<D**>(e.buf_) = new D(std::forward<S>(s));
-    e.ops_ = &Ops::template kHeap<D>;
+    e.table_ = &kHeap<D>;
     return e;
   }
   /// A continuation: when reached, this Deferred's result goes to `chainee`
@@ -278,27 +327,45 @@ class TWISTED_API Entry {
 
   bool isContinuation() const noexcept { return chainee_ != nullptr; }
   StatePtr takeChainee() noexcept { return StatePtr::adopt(std::exchange(chainee_, nullptr)); }
-  void run(DeferredState& st) { ops_->call(buf_, st); }
+  void run(DeferredState& st) { table_->ops.call(buf_, st); }
   void reset() noexcept;
 
  private:
+  friend class CallbackQueue;
   // The table UniqueFunction uses too; a trivially copyable step has null
   // move and destroy (memcpy, nothing to destroy).
   using Ops = python::detail::ErasedOps<DeferredState&>;
+  // Plus the bytes the step takes when packed in a CallbackQueue: 0 for a
+  // capture-less lambda, else its size rounded up to 8.
+  struct Table {
+    Ops ops;
+    std::uint32_t size;
+  };
+  template <class D>
+  static constexpr std::uint32_t kPacked = std::is_empty_v<D>&& std::is_trivially_copyable_v<D>
+                                               ? 0
+                                               : static_cast<std::uint32_t>((sizeof(D) + 7) &
+                                                                            ~std::size_t{7});
+  template <class D>
+  static constexpr Table kTrivial{Ops::template kTrivial<D>, kPacked<D>};
+  template <class D>
+  static constexpr Table kInPlace{Ops::template kInPlace<D>, kPacked<D>};
+  template <class D>
+  static constexpr Table kHeap{Ops::template kHeap<D>, sizeof(D*)};
 
   void moveFrom(Entry& o) noexcept;
 
-  const Ops* ops_ = nullptr;
+  const Table* table_ = nullptr;
   DeferredState* chainee_ = nullptr;  // owning reference when a continuation
-  alignas(16) unsigned char buf_[kEntryInline];
+  alignas(8) unsigned char buf_[kEntryInline];
 };
 
-/// FIFO of entries, three inline; grows on the heap past that.
+/// FIFO of entries packed into bytes: a header word (the entry's table, low
+/// bit set for a continuation), the chainee of a continuation, then the
+/// step's own bytes (none for a capture-less lambda). kInlineBytes live in
+/// the DeferredState, enough for three capture-less callbacks; past that the
+/// queue moves to a heap buffer that doubles.
 class TWISTED_API CallbackQueue {
-  // Plain operator new (malloc) already aligns to 16; the aligned form goes
-  // through the slower memalign path.
-  static_assert(alignof(Entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-
  public:
   CallbackQueue() noexcept = default;
   CallbackQueue(const CallbackQueue&) = delete;
@@ -306,20 +373,27 @@ class TWISTED_API CallbackQueue {
   ~CallbackQueue();
 
   bool empty() const noexcept { return head_ == tail_; }
-  std::size_t size() const noexcept { return tail_ - head_; }
+  /// Entries queued (walks them: for diagnostics).
+  std::size_t size() const noexcept;
   void push(Entry&& e);
   Entry pop() noexcept;
   /// Destroys every entry (front first).
   void clear() noexcept;
 
  private:
-  static constexpr std::uint32_t kInlineEntries = 3;
-  Entry* slot(std::uint32_t i) noexcept { return data() + i; }
-  Entry* data() noexcept { return heap_ ? heap_ : std::launder(reinterpret_cast<Entry*>(inline_)); }
+  static constexpr std::uint32_t kInlineBytes = 24;
+  unsigned char* data() noexcept { return heap_ ? heap_ : inline_; }
+  const unsigned char* data() const noexcept { return heap_ ? heap_ : inline_; }
+  // Bytes of the record at `p` (header, chainee, step).
+  static std::uint32_t recordSize(const unsigned char* p) noexcept;
+  // Makes room for `need` more bytes at the tail.
+  void makeRoom(std::uint32_t need);
+  // Moves the records in [from, from + bytes) to `to` (no overlap).
+  static void relocate(unsigned char* from, unsigned char* to, std::uint32_t bytes) noexcept;
 
-  Entry* heap_ = nullptr;
-  std::uint32_t head_ = 0, tail_ = 0, cap_ = kInlineEntries;
-  alignas(Entry) unsigned char inline_[kInlineEntries * sizeof(Entry)];
+  unsigned char* heap_ = nullptr;
+  std::uint32_t head_ = 0, tail_ = 0, cap_ = kInlineBytes;
+  alignas(8) unsigned char inline_[kInlineBytes];
 };
 
 /// The shared state of one Deferred (Twisted's Deferred object itself).
@@ -356,6 +430,17 @@ class TWISTED_API DeferredState {
   /// @throws AlreadyCalledError if it has fired (unless a cancel() suppressed
   /// this one late call). Mirrors Deferred._startRunCallbacks.
   void fire(Result&& r);
+  /// fire() with a value built in place (T = void: no value): no Result
+  /// is moved, so a small value is stored once.
+  template <class T, class... A>
+  void fireValue(A&&... a) {
+    if (!startFiring()) return;
+    if constexpr (std::is_void_v<T>)
+      result_.setVoid();
+    else
+      result_.template emplace<T>(std::forward<A>(a)...);
+    runCallbacks();
+  }
   /// Mirrors Deferred.cancel.
   void cancel();
   /// Mirrors Deferred.pause / unpause.
@@ -385,8 +470,12 @@ class TWISTED_API DeferredState {
   /// Twisted, where the chained or awaited Deferred is left holding None.
   Result consumeResult() noexcept;
 
-  /// The canceller; it receives this state (the typed wrapper makes a handle).
-  void setCanceller(python::detail::UniqueFunction c) noexcept { canceller_ = std::move(c); }
+  /// The canceller, kept in the result slot until the Deferred fires (the
+  /// typed wrapper makes it a handle to this state).
+  template <class C>
+  void setCanceller(C&& c) {
+    if (!called_) result_.setCanceller(std::forward<C>(c));
+  }
   /// cancel() runs the canceller and nothing else: if the canceller does not
   /// fire the Deferred, it stays pending (DeferredList.cancel, which cancels
   /// its inputs only).
@@ -404,25 +493,36 @@ class TWISTED_API DeferredState {
   Result& mutableResult() noexcept { return result_; }
   std::size_t pendingCallbacks() const noexcept { return callbacks_.size(); }
 
+  /// fire()'s checks: false for the one late call a cancel() suppressed.
+  /// @throws AlreadyCalledError if the Deferred has fired.
+  bool startFiring() {
+    if (!called_) {
+      called_ = true;
+      return true;
+    }
+    return lateFire();
+  }
+  bool lateFire();
+
   /// Mirrors Deferred._runCallbacks: iterative over chained Deferreds, so a
   /// chain of any length uses constant stack.
   void runCallbacks();
 
  private:
+  // 128 bytes in all with three capture-less callbacks queued.
   std::uint32_t refs_ = 1;
-  std::int32_t paused_ = 0;
-  bool called_ = false;
-  bool runningCallbacks_ = false;
-  bool suppressAlreadyCalled_ = false;
-  bool coroutine_ = false;
-  bool cancellerOnly_ = false;
+  std::int16_t paused_ = 0;
+  bool called_ : 1 = false;
+  bool runningCallbacks_ : 1 = false;
+  bool suppressAlreadyCalled_ : 1 = false;
+  bool coroutine_ : 1 = false;
+  bool cancellerOnly_ : 1 = false;
   TypeTag initialType_;
   TypeTag chainType_;
   DeferredState* chainedTo_ = nullptr;  // Deferred we wait on (its continuation owns us)
   DeferredState* awaiting_ = nullptr;   // Deferred our coroutine is suspended on
-  Result result_;
+  Result result_;                       // or, until fired, the canceller
   CallbackQueue callbacks_;
-  python::detail::UniqueFunction canceller_;
 };
 
 inline StatePtr::StatePtr(DeferredState* s) noexcept : s_(s) {
@@ -436,101 +536,113 @@ inline StatePtr::~StatePtr() {
 }
 
 inline void Result::reset() noexcept {
-  switch (kind_) {
-    case Kind::Value:
-      if (ops_->destroy) ops_->destroy(buf_);
-      break;
-    case Kind::Failure:
-      std::launder(reinterpret_cast<Failure*>(buf_))->~Failure();
-      break;
-    case Kind::Deferred:
-      (*reinterpret_cast<DeferredState**>(buf_))->release();
-      break;
-    case Kind::Empty:
-      break;
-  }
-  kind_ = Kind::Empty;
-  ops_ = nullptr;
-}
-
-inline void Result::moveFrom(Result& o) noexcept {
-  kind_ = o.kind_;
-  ops_ = o.ops_;
-  switch (kind_) {
-    case Kind::Value:
-      if (ops_->move)
-        ops_->move(o.buf_, buf_);
-      else
-        std::memcpy(buf_, o.buf_, kValueInline);
-      break;
-    case Kind::Failure: {
-      auto* f = std::launder(reinterpret_cast<Failure*>(o.buf_));
-      ::new (static_cast<void*>(buf_)) Failure(std::move(*f));
-      f->~Failure();
-      break;
-    }
-    case Kind::Deferred:
-      std::memcpy(buf_, o.buf_, sizeof(DeferredState*));
-      break;
-    case Kind::Empty:
-      break;
-  }
-  o.kind_ = Kind::Empty;
-  o.ops_ = nullptr;
-}
-
-inline void Entry::reset() noexcept {
-  if (chainee_) std::exchange(chainee_, nullptr)->release();
-  if (ops_) {
-    const Ops* ops = std::exchange(ops_, nullptr);
+  if (const Ops* ops = ops_) {
+    ops_ = nullptr;
     if (ops->destroy) ops->destroy(buf_);
   }
 }
 
-inline void Entry::moveFrom(Entry& o) noexcept {
-  ops_ = std::exchange(o.ops_, nullptr);
-  chainee_ = std::exchange(o.chainee_, nullptr);
+inline void Result::moveFrom(Result& o) noexcept {
+  ops_ = o.ops_;
   if (ops_) {
     if (ops_->move)
       ops_->move(o.buf_, buf_);
     else
-      std::memcpy(buf_, o.buf_, kEntryInline);
+      std::memcpy(buf_, o.buf_, kValueInline);
+    o.ops_ = nullptr;
   }
+}
+
+// Copies a packed step's bytes (a multiple of 8; 0 for a capture-less
+// lambda) without a call to memcpy for the common small sizes.
+inline void copyStep(void* to, const void* from, std::uint32_t n) noexcept {
+  switch (n) {
+    case 0:
+      return;
+    case 8:
+      std::memcpy(to, from, 8);
+      return;
+    case 16:
+      std::memcpy(to, from, 16);
+      return;
+    default:
+      std::memcpy(to, from, n);
+  }
+}
+
+inline void Entry::reset() noexcept {
+  if (chainee_) std::exchange(chainee_, nullptr)->release();
+  if (table_) {
+    const Table* t = std::exchange(table_, nullptr);
+    if (t->ops.destroy) t->ops.destroy(buf_);
+  }
+}
+
+inline void Entry::moveFrom(Entry& o) noexcept {
+  table_ = std::exchange(o.table_, nullptr);
+  chainee_ = std::exchange(o.chainee_, nullptr);
+  if (table_) {
+    if (table_->ops.move)
+      table_->ops.move(o.buf_, buf_);
+    else
+      copyStep(buf_, o.buf_, table_->size);
+  }
+}
+
+inline std::uint32_t CallbackQueue::recordSize(const unsigned char* p) noexcept {
+  std::uintptr_t word;
+  std::memcpy(&word, p, sizeof word);
+  const auto* t = reinterpret_cast<const Entry::Table*>(word & ~std::uintptr_t{1});
+  return static_cast<std::uint32_t>(sizeof word + ((word & 1) ? sizeof(DeferredState*) : 0) +
+                                    (t ? t->size : 0));
 }
 
 inline void CallbackQueue::push(Entry&& e) {
-  if (tail_ == cap_) {
-    std::uint32_t n = tail_ - head_;
-    if (head_ > 0 && head_ >= n) {
-      // At least half the slots are free: slide the live entries down (they
-      // do not overlap), amortised O(1) per push.
-      for (std::uint32_t i = 0; i < n; ++i) {
-        ::new (static_cast<void*>(slot(i))) Entry(std::move(*slot(head_ + i)));
-        slot(head_ + i)->~Entry();
-      }
-    } else {
-      std::uint32_t newCap = cap_ * 2 < 8 ? 8 : cap_ * 2;
-      auto* fresh = static_cast<Entry*>(::operator new(newCap * sizeof(Entry)));
-      for (std::uint32_t i = 0; i < n; ++i) {
-        ::new (static_cast<void*>(fresh + i)) Entry(std::move(*slot(head_ + i)));
-        slot(head_ + i)->~Entry();
-      }
-      if (heap_) ::operator delete(heap_);
-      heap_ = fresh;
-      cap_ = newCap;
-    }
-    head_ = 0;
-    tail_ = n;
+  const Entry::Table* t = e.table_;
+  const bool continuation = e.chainee_ != nullptr;
+  const std::uint32_t need = static_cast<std::uint32_t>(
+      sizeof(std::uintptr_t) + (continuation ? sizeof(DeferredState*) : 0) + (t ? t->size : 0));
+  if (cap_ - tail_ < need) makeRoom(need);
+  unsigned char* p = data() + tail_;
+  const std::uintptr_t word = reinterpret_cast<std::uintptr_t>(t) | (continuation ? 1u : 0u);
+  std::memcpy(p, &word, sizeof word);
+  p += sizeof word;
+  if (continuation) {
+    DeferredState* chainee = std::exchange(e.chainee_, nullptr);
+    std::memcpy(p, &chainee, sizeof chainee);
+    p += sizeof chainee;
   }
-  ::new (static_cast<void*>(slot(tail_))) Entry(std::move(e));
-  ++tail_;
+  if (t) {
+    if (t->ops.move)
+      t->ops.move(e.buf_, p);
+    else
+      copyStep(p, e.buf_, t->size);
+    e.table_ = nullptr;
+  }
+  tail_ += need;
 }
 
 inline Entry CallbackQueue::pop() noexcept {
-  Entry* s = slot(head_);
-  Entry e(std::move(*s));
-  s->~Entry();
-  if (++head_ == tail_) head_ = tail_ = 0;
+  unsigned char* p = data() + head_;
+  std::uintptr_t word;
+  std::memcpy(&word, p, sizeof word);
+  const auto* t = reinterpret_cast<const Entry::Table*>(word & ~std::uintptr_t{1});
+  std::uint32_t used = sizeof word;
+  Entry e;
+  if (word & 1) {
+    std::memcpy(&e.chainee_, p + used, sizeof(DeferredState*));
+    used += sizeof(DeferredState*);
+  }
+  if (t) {
+    if (t->ops.move)
+      t->ops.move(p + used, e.buf_);
+    else
+      copyStep(e.buf_, p + used, t->size);
+    e.table_ = t;
+    used += t->size;
+  }
+  head_ += used;
+  if (head_ == tail_) head_ = tail_ = 0;
   return e;
 }
 
