@@ -8,7 +8,7 @@
 // TCP_NODELAY on each connection, on the epoll reactor. SIGTERM/SIGINT stop
 // the reactor (installed by run()), which closes every connection and exits 0.
 //
-// Usage: echo_server [--reactor epoll|poll|select] [--unix PATH] PORT   (the
+// Usage: echo_server [--reactor epoll|iouring|poll|select] [--unix PATH] PORT   (the
 // harness appends PORT). With --unix it listens on the Unix socket PATH
 // instead (listenUNIX, same backlog; PORT is then ignored), the server of
 // bench/run_unix_echo.sh.
@@ -49,7 +49,8 @@ class Echo final : public Protocol {
 };
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--reactor epoll|poll|select] [--unix PATH] PORT\n", argv0);
+  std::fprintf(stderr, "usage: %s [--reactor epoll|iouring|poll|select] [--unix PATH] PORT\n",
+               argv0);
   return 2;
 }
 

@@ -27,9 +27,9 @@ install(EXPORT twistedcppTargets
 # does not.
 if(TWISTED_SHARED)
   set(TWISTED_CONFIG_FIND_FMT
-    "# {fmt} and OpenSSL are linked into the shared libtwisted privately: nothing to find.")
+    "# {fmt}, OpenSSL and liburing are linked into the shared libtwisted privately: nothing to find.")
 else()
-  set(TWISTED_CONFIG_FIND_FMT "find_dependency(fmt)\nfind_dependency(OpenSSL 3)")
+  set(TWISTED_CONFIG_FIND_FMT "find_dependency(fmt)\nfind_dependency(OpenSSL 3)\nfind_dependency(PkgConfig)\npkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)")
 endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/twistedcppConfig.cmake.in
   ${PROJECT_BINARY_DIR}/twistedcppConfig.cmake
@@ -48,12 +48,12 @@ install(FILES
 # --prefix, CPack's /usr), so the file is written at install time.
 if(TWISTED_SHARED)
   set(TWISTED_PC_REQUIRES "")
-  set(TWISTED_PC_REQUIRES_PRIVATE "fmt openssl")
+  set(TWISTED_PC_REQUIRES_PRIVATE "fmt openssl liburing")
   set(TWISTED_PC_LIBS "")
   set(TWISTED_PC_LIBS_PRIVATE "-pthread")
 else()
   # A static library's dependencies are the user's link dependencies.
-  set(TWISTED_PC_REQUIRES "fmt openssl")
+  set(TWISTED_PC_REQUIRES "fmt openssl liburing")
   set(TWISTED_PC_REQUIRES_PRIVATE "")
   set(TWISTED_PC_LIBS "-pthread")
   set(TWISTED_PC_LIBS_PRIVATE "")

@@ -22,8 +22,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(twisted_deb_version "${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}")
 
 # Headers + library. The headers need a C++20 standard library (g++ 12);
-# a static libtwisted needs {fmt}'s and OpenSSL's libraries and CMake
-# packages at link time.
+# a static libtwisted needs {fmt}'s, OpenSSL's and liburing's libraries and
+# CMake/pkg-config packages at link time.
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libtwistedcpp-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_COMPONENT_DEV_DESCRIPTION "${PROJECT_DESCRIPTION}: development files
@@ -43,7 +43,7 @@ if(TWISTED_SHARED)
     "${twisted_lib_package} (= ${twisted_deb_version}), libc6, libstdc++6 (>= 12), libgcc-s1")
   set(CPACK_COMPONENTS_ALL lib dev runtime)
 else()
-  set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libfmt-dev, libssl-dev (>= 3), libstdc++-12-dev")
+  set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "libfmt-dev, libssl-dev (>= 3), liburing-dev, libstdc++-12-dev")
   set(CPACK_COMPONENTS_ALL dev runtime)
 endif()
 

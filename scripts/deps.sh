@@ -16,10 +16,11 @@ set -euo pipefail
 # DEB generator runs to compute twist's dependencies) and file (CPack finds
 # the ELF files with it); pkg-config for the pkg-config consumer build;
 # doxygen for the API reference (scripts/apidocs, the twistedcpp-doc package).
+# liburing-dev: the io_uring reactor.
 # The README says why each is here.
 PACKAGES=(
   g++ cmake ninja-build make pkg-config dpkg-dev file clang-format doxygen
-  libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev liburing-dev
   python3 python3-twisted netcat-openbsd bc
   libssl-dev openssl curl socat python3-openssl python3-service-identity ca-certificates
 )

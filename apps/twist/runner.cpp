@@ -43,7 +43,7 @@ constexpr int kLogFileError = 74;
 // children to exit) before the reactor stops anyway.
 constexpr double kShutdownTimeout = 30;
 
-const std::vector<std::string> kReactors = {"default", "epoll", "poll", "select"};
+const std::vector<std::string> kReactors = {"default", "epoll", "iouring", "poll", "select"};
 
 // As Twisted's usage.Options does on a UsageError: the error, then the usage
 // of the (sub-)command being parsed, on stderr.

@@ -10,10 +10,14 @@
 #include <stdexcept>
 #include <string>
 
+#include <system_error>
+
 #include <twisted/internet/epoll_reactor.h>
 #include <twisted/internet/error.h>
+#include <twisted/internet/iouring_reactor.h>
 #include <twisted/internet/poll_reactor.h>
 #include <twisted/internet/select_reactor.h>
+#include <twisted/python/log.h>
 
 namespace twisted::internet {
 
@@ -29,8 +33,19 @@ std::unique_ptr<ReactorBase> makeReactor(std::string_view name, ReactorOptions o
     return std::make_unique<EPollReactor>(std::move(options));
   if (name == "poll") return std::make_unique<PollReactor>(std::move(options));
   if (name == "select") return std::make_unique<SelectReactor>(std::move(options));
+  if (name == "iouring") {
+    try {
+      return std::make_unique<IOUringReactor>(options);
+    } catch (const std::system_error& e) {
+      // A kernel before 5.5, a seccomp filter or a container that forbids
+      // io_uring: say so once and run on epoll, which every Linux has.
+      python::log::msg(std::string("io_uring is not available (") + e.what() +
+                       "); using the epoll reactor instead");
+      return std::make_unique<EPollReactor>(std::move(options));
+    }
+  }
   throw std::invalid_argument("Unknown reactor '" + std::string(name) +
-                              "' (valid: default, epoll, poll, select)");
+                              "' (valid: default, epoll, iouring, poll, select)");
 }
 
 void installReactor(std::unique_ptr<ReactorBase> r) {

@@ -12,6 +12,7 @@ list(APPEND TWISTED_SOURCES
   internet/thread_call_queue.cpp
   internet/system_event_triggers.cpp
   internet/epoll_reactor.cpp
+  internet/iouring_reactor.cpp
   internet/poll_reactor.cpp
   internet/select_reactor.cpp
   internet/reactor.cpp

@@ -22,6 +22,16 @@ printf 'from a file\n' >"$tmp/in"
 timeout 20 "$bin" <"$tmp/in" >"$tmp/out" || fail "files: exit $?"
 [[ $(cat "$tmp/out") == "Echo: from a file" ]] || fail "files: got [$(cat "$tmp/out")]"
 
+# stdout a file, stdin a pipe that takes its time: every line is written,
+# on every backend (a file's fd polls as always ready; it was once taken
+# for a pipe whose reader had gone, and the rest was lost).
+for reactor in epoll iouring poll select; do
+  (echo a; sleep 0.3; echo b) | TWISTED_REACTOR=$reactor timeout 20 "$bin" >"$tmp/out" ||
+    fail "slow pipe to a file on $reactor: exit $?"
+  [[ $(cat "$tmp/out") == $'Echo: a\nEcho: b' ]] ||
+    fail "slow pipe to a file on $reactor: got [$(cat "$tmp/out")]"
+done
+
 # 200 000 lines through a reader slower than us: every line comes back.
 timeout 60 "$py" - "$bin" <<'PY' || fail "big input"
 import subprocess, sys, time

@@ -1,5 +1,5 @@
 // The one fixture for tests that run a real reactor of each backend
-// (GetParam() = "epoll", "poll" or "select"). A new backend is added to
+// (GetParam() = "epoll", "iouring", "poll" or "select"). A new backend is added to
 // backends() below, and every suite instantiated with
 // TWISTED_INSTANTIATE_BACKENDS runs on it.
 #pragma once
@@ -16,7 +16,7 @@ namespace testing_internal {
 
 /// Every reactor backend the tests cover, by makeReactor() name.
 inline const std::vector<std::string>& backends() {
-  static const std::vector<std::string> names{"epoll", "poll", "select"};
+  static const std::vector<std::string> names{"epoll", "iouring", "poll", "select"};
   return names;
 }
 

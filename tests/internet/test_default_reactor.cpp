@@ -31,7 +31,7 @@ TEST(MakeReactor, UnknownNameIsAClearError) {
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("'kqueue'"));
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("epoll, poll, select"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("epoll, iouring, poll, select"));
   }
 }
 

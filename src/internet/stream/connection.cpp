@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -177,7 +178,11 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
   // and the socket closes with `self`.
   // Only a write-only end (a process's stdin pipe, StandardIO's stdout when
   // a pipe): a terminal's fd is also readable for its input.
-  if (c.isPipe_ && c.writeFd_ >= 0 && (c.writeFlags_ & O_ACCMODE) == O_WRONLY) {
+  // Pipes only: a write-only regular file (stdout redirected to a file) has
+  // no reader to lose and polls as always ready, which read as "gone".
+  struct stat st {};
+  if (c.isPipe_ && c.writeFd_ >= 0 && (c.writeFlags_ & O_ACCMODE) == O_WRONLY &&
+      ::fstat(c.writeFd_, &st) == 0 && S_ISFIFO(st.st_mode)) {
     c.reactor_.addReader(&c.writeSide_);
     c.watchesWriteEnd_ = true;
   }

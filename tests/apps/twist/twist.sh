@@ -132,6 +132,8 @@ case $mode in
     # TWISTED_REACTOR picks the backend (the epoll one holds an eventpoll
     # descriptor, poll and select none); --reactor wins over it.
     epolls() { ls -l "/proc/$pid/fd" | grep -c 'anon_inode:\[eventpoll\]' || true; }
+    urings() { ls -l "/proc/$pid/fd" | grep -c 'anon_inode:\[io_uring\]' || true; }
+    unset TWISTED_REACTOR  # "default" is tested as the user gets it
     start default chat --listen tcp:0:interface=127.0.0.1
     [[ $(epolls) -ge 1 ]] || fail "the default reactor is not epoll"
     stop TERM
@@ -141,6 +143,11 @@ case $mode in
     stop TERM
     TWISTED_REACTOR=poll start flag-epoll --reactor epoll chat --listen tcp:0:interface=127.0.0.1
     [[ $(epolls) -ge 1 ]] || fail "--reactor epoll did not win over TWISTED_REACTOR"
+    stop TERM
+    # io_uring: the process holds an io_uring instance and no epoll one.
+    start iouring --reactor iouring chat --listen tcp:0:interface=127.0.0.1
+    [[ $(urings) -ge 1 && $(epolls) == 0 ]] || fail "--reactor iouring is not io_uring"
+    "$py" "$here/chat_client.py" "$port" || fail "chat client on the io_uring reactor"
     stop TERM
     ;;
 
@@ -164,7 +171,7 @@ case $mode in
   sigint)
     # Both reactors the runner offers besides the default, and a user still
     # connected at shutdown: the port closes, the connection is dropped.
-    for reactor in epoll poll select; do
+    for reactor in epoll iouring poll select; do
       start "sigint-$reactor" --reactor "$reactor" chat --listen tcp:0:interface=127.0.0.1
       # Emptied here, not by the background job's redirection: the wait below
       # must not see the previous round's 'holding'.
