@@ -247,7 +247,7 @@ class Deferred {
   /// `cb` takes the T (or nothing), plus `args...` after it; what it returns
   /// is the next result (a returned Deferred<V> is waited for: the chain
   /// continues with its V). A throw or a returned Failure switches to the
-  /// errback chain (a Failure keeps the chain's type); a returned Outcome<U>
+  /// errback chain (a Failure keeps the chain's type); a returned `Outcome<U>`
   /// continues with U, on whichever chain it says.
   /// Mirrors Deferred.addCallback(callback, *args).
   template <class CB, class... A>

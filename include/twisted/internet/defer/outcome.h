@@ -12,7 +12,7 @@ namespace twisted::internet::defer {
 /// The result a Deferred<T> had when an addBoth() callable ran: a T (nothing
 /// for T = void) or a Failure. Python passes either as the one argument of a
 /// callback added with addBoth; C++ needs a sum type. A callback, errback or
-/// addBoth callable may also return an Outcome<U>: the chain continues with
+/// addBoth callable may also return an `Outcome<U>`: the chain continues with
 /// U, on the callback chain for a value and on the errback chain for a
 /// Failure, without a throw.
 template <class T>
