@@ -27,8 +27,8 @@
 namespace twisted::internet {
 
 namespace {
-constexpr unsigned kEntries = 4096;      // submission queue
-constexpr unsigned kCqEntries = 16384;   // completion queue: bursts of ready fds
+constexpr unsigned kEntries = 4096;                   // submission queue
+constexpr unsigned kCqEntries = 16384;                // completion queue: bursts of ready fds
 constexpr std::uint64_t kIgnore = ~std::uint64_t{0};  // a removal's own completion
 
 std::uint64_t userData(int fd, std::uint32_t tag) noexcept {
@@ -70,7 +70,8 @@ struct IOUringReactor::Impl {
 
   void arm(int fd, FdState& state, std::uint32_t mask) {
     io_uring_sqe* s = sqe();
-    unsigned events = ((mask & kWantReadBit) ? POLLIN : 0u) | ((mask & kWantWriteBit) ? POLLOUT : 0u);
+    unsigned events =
+        ((mask & kWantReadBit) ? POLLIN : 0u) | ((mask & kWantWriteBit) ? POLLOUT : 0u);
     io_uring_prep_poll_add(s, fd, events);
     ++state.tag;
     io_uring_sqe_set_data64(s, userData(fd, state.tag));
@@ -188,7 +189,7 @@ void IOUringReactor::waitForEvents(double timeout,
     if (static_cast<std::size_t>(fd) >= impl_->fds.size()) continue;
     Impl::FdState& state = impl_->fds[static_cast<std::size_t>(fd)];
     if (state.tag != tag || state.armedMask == 0) continue;  // removed or replaced
-    state.armedMask = 0;  // single-shot: it is spent
+    state.armedMask = 0;                                     // single-shot: it is spent
     impl_->rearm.push_back(fd);
     std::uint32_t bits = 0;
     if (cqe->res < 0) {
