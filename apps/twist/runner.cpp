@@ -39,9 +39,13 @@ using internet::reactor;
 // Twisted's twist: ExitStatus.EX_USAGE and EX_IOERR (sysexits.h).
 constexpr int kUsageError = 64;
 constexpr int kLogFileError = 74;
-// How long shutdown waits for the services to stop (connections to drain,
-// children to exit) before the reactor stops anyway.
-constexpr double kShutdownTimeout = 30;
+// How long shutdown lets connections finish by default (--drain-timeout),
+// then how long those closed at the deadline get before they are aborted,
+// then how much longer the services get to stop (children to exit) before
+// the reactor stops anyway.
+constexpr double kDefaultDrainTimeout = 30;
+constexpr double kDrainGrace = 1;
+constexpr double kShutdownMargin = 5;
 
 const std::vector<std::string> kReactors = {"default", "epoll", "poll", "select"};
 
@@ -116,6 +120,7 @@ int run(int argc, const char* const* argv) {
   std::string logFile = "-";
   std::string logLevel = "info";
   std::string logFormat;  // "": Twisted's default for the log file
+  double drainTimeout = kDefaultDrainTimeout;
   app.add_option("--reactor", reactorName,
                  "The reactor backend (default: $TWISTED_REACTOR, else epoll)")
       ->check(CLI::IsMember(kReactors));
@@ -127,6 +132,11 @@ int run(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--log-level", logLevel, "Log events at this level and above")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "critical"}))
+      ->capture_default_str();
+  app.add_option("--drain-timeout", drainTimeout,
+                 "On SIGTERM/SIGINT, stop accepting and let connections finish for up to this "
+                 "many seconds, then close the rest")
+      ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
 
   std::vector<CLI::App*> commands;
@@ -177,6 +187,10 @@ int run(int argc, const char* const* argv) {
   }
 
   internet::installReactor(internet::makeReactor(reactorName));
+  if (auto* listening = dynamic_cast<ListeningServiceMaker*>(&maker)) {
+    listening->drainTimeout = drainTimeout;
+    listening->drainGrace = kDrainGrace;
+  }
 
   std::optional<LogSetup> logging;
   try {
@@ -199,7 +213,8 @@ int run(int argc, const char* const* argv) {
     std::shared_ptr<IService> service = maker.makeService();
     auto application = std::make_shared<application::service::Application>(maker.tapname());
     service->setServiceParent(application);
-    application::app::startApplication(application, reactor(), kShutdownTimeout);
+    application::app::startApplication(application, reactor(),
+                                       drainTimeout + kDrainGrace + kShutdownMargin);
   } catch (const std::exception& e) {
     error = e.what();
   }

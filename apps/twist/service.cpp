@@ -57,8 +57,9 @@ std::shared_ptr<application::service::IService> ListeningServiceMaker::makeServi
   auto all = std::make_shared<application::service::MultiService>();
   for (const std::string& description : descriptions) {
     try {
-      application::strports::service(description, factory, internet::reactor())
-          ->setServiceParent(all);
+      auto service = application::strports::service(description, factory, internet::reactor());
+      if (drainTimeout) service->setDrainTimeout(internet::reactor(), *drainTimeout, drainGrace);
+      service->setServiceParent(all);
     } catch (const internet::endpoints::EndpointParseError& e) {
       // A valid string naming what is not there (a systemd index with
       // nothing inherited): the port cannot be served.

@@ -69,6 +69,12 @@ class ListeningServiceMaker : public ServiceMaker {
 
   /// The --listen strings given.
   std::vector<std::string> listen;
+  /// When set (`twist --drain-timeout`), each endpoint's service drains its
+  /// connections on stop (StreamServerEndpointService::setDrainTimeout on
+  /// the process reactor) for up to this many seconds.
+  std::optional<double> drainTimeout;
+  /// How long after the drain timeout connections still open are aborted.
+  double drainGrace = 1;
 };
 
 /// A service whose connections each get a `P()`, without options of its own.

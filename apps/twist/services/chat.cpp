@@ -29,6 +29,11 @@ void Chat::lineLengthExceeded(std::string_view line) {
   LineReceiver::lineLengthExceeded(line);
 }
 
+void Chat::drain() {
+  unregisterSendQueue();
+  transport->loseConnection();
+}
+
 void Chat::connectionLost(const python::Failure& reason) {
   sendqRegistered_ = false;  // the transport forgets its producer
   LineReceiver::connectionLost(reason);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <twisted/application/internet/stream_server_endpoint_service.h>
 #include <twisted/internet/interfaces/iproducer.h>
 #include <twisted/internet/protocol.h>
 #include <twisted/protocols/basic/line_receiver.h>
@@ -29,8 +30,12 @@ namespace twisted::twist {
 /// stalled reader cannot grow the server. The seed's Chat (and Twisted)
 /// buffer without limit.
 ///
+/// A chat connection owes nothing once a line is handled, so drain()
+/// (graceful shutdown) closes it once what was written has been sent.
+///
 /// Mirrors: the Chat(LineReceiver) of Twisted's chat server example.
-class Chat : public protocols::basic::LineReceiver {
+class Chat : public protocols::basic::LineReceiver,
+             public application::internet::IDrainableProtocol {
  public:
   /// The users of the whole server, by name (owned by the factory).
   using Users = std::map<std::string, Chat*, std::less<>>;
@@ -52,6 +57,8 @@ class Chat : public protocols::basic::LineReceiver {
   /// As LineReceiver's (close the connection), unregistering the send
   /// queue's producer first so the close is not held for it.
   void lineLengthExceeded(std::string_view line) override;
+  /// Closes the connection (without the send queue holding the close).
+  void drain() override;
   std::string logPrefix() const override { return "Chat"; }
 
  private:

@@ -314,6 +314,33 @@ assert "Main loop terminated." in texts and "Starting reactor..." in texts, text
     stop TERM
     ;;
 
+  drain)
+    # Graceful drain: 1000 connections, each with a request the server has
+    # read and answers 3 s later, through SIGTERM: every response arrives,
+    # then EOF, and twist exits 0.
+    ulimit -n "$(ulimit -Hn)"
+    start drain --drain-timeout 30 echo --delay 3 --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/drain_client.py" "$port" "$pid" 1000 complete || fail "responses lost"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after draining"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after draining"
+    grep -qF 'Main loop terminated.' "$tmp/drain.out" || fail "no 'Main loop terminated.'"
+    ;;
+
+  drain-deadline)
+    # Responses due after the drain deadline: at the deadline the server
+    # closes the connections still open and exits 0 in bounded time.
+    ulimit -n "$(ulimit -Hn)"
+    start drain-deadline --drain-timeout 1 echo --delay 600 --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/drain_client.py" "$port" "$pid" 200 deadline || fail "connections not closed"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after the deadline"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after the drain deadline"
+    grep -qF 'Drain timeout' "$tmp/drain-deadline.out" || fail "no 'Drain timeout' log line"
+    ;;
+
   echo-stall)
     # Clients that send and never read: the echo server stops reading from
     # them (bounded memory) instead of buffering all they send. Without
