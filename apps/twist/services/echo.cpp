@@ -39,7 +39,7 @@ class EchoService : public ListeningServiceMaker {
   std::shared_ptr<internet::Factory> makeFactory() override {
     if (delay_ <= 0) return internet::Factory::forProtocol<BoundedEcho>();
     auto factory = std::make_shared<internet::Factory>();
-    internet::IReactorTime* clock = &internet::reactor();
+    internet::IReactorTime* clock = &serviceReactor();
     double delay = delay_;
     factory->protocol = [clock, delay]() -> std::unique_ptr<internet::Protocol> {
       return std::make_unique<DelayedEcho>(*clock, delay);

@@ -341,6 +341,26 @@ assert "Main loop terminated." in texts and "Starting reactor..." in texts, text
     grep -qF 'Drain timeout' "$tmp/drain-deadline.out" || fail "no 'Drain timeout' log line"
     ;;
 
+  workers)
+    # --workers 2: two reactor threads share the port (SO_REUSEPORT); both
+    # listen, and on SIGTERM both drain: 1000 connections mid-request, 0 lost.
+    ulimit -n "$(ulimit -Hn)"
+    start workers --workers 2 --drain-timeout 30 echo --delay 3 --listen tcp:0:interface=127.0.0.1
+    wait_lines "$tmp/workers.out" 2 "Factory starting on $port"
+    grep -qF 'Started 2 workers' "$tmp/workers.out" || fail "no 'Started 2 workers'"
+    "$py" "$here/drain_client.py" "$port" "$pid" 1000 complete || fail "responses lost"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after draining"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after draining"
+    [[ $(grep -cF "(TCP Port $port Closed)" "$tmp/workers.out") == 2 ]] || fail "not both ports closed"
+    # Only tcp: endpoints can be shared; a bad count is a usage error.
+    expect_rc 64 --workers 2 echo --listen unix:"$tmp/sock"
+    grep -q 'workers needs tcp: or tcp6: endpoints' "$tmp/cli.out" || fail "no unix: error"
+    expect_rc 64 --workers 0 echo
+    expect_rc 64 --workers 2 procmon /bin/true
+    ;;
+
   echo-stall)
     # Clients that send and never read: the echo server stops reading from
     # them (bounded memory) instead of buffering all they send. Without
