@@ -361,6 +361,20 @@ assert "Main loop terminated." in texts and "Starting reactor..." in texts, text
     expect_rc 64 --workers 2 procmon /bin/true
     ;;
 
+  chat-workers)
+    # --workers 2 chat: 16 users spread over both workers all hear one
+    # another (callFromThread between the workers' reactors), names are
+    # unique across workers; SIGTERM drains both.
+    start chat-workers --workers 2 chat --listen tcp:0:interface=127.0.0.1
+    wait_lines "$tmp/chat-workers.out" 2 "Factory starting on $port"
+    "$py" "$here/chat_workers_client.py" "$port" 16 || fail "users did not hear each other"
+    # Each worker's port numbers its sessions from 0: two session-0 users
+    # means both workers had users (all 16 on one: a 2^-15 chance).
+    [[ $(grep -c '\[Chat,0,.*joined' "$tmp/chat-workers.out") == 2 ]] ||
+      fail "the users did not land on both workers"
+    stop TERM
+    ;;
+
   echo-stall)
     # Clients that send and never read: the echo server stops reading from
     # them (bounded memory) instead of buffering all they send. Without
