@@ -29,6 +29,10 @@ CLI::Validator endpointValidator() {
 
 }  // namespace
 
+internet::ReactorBase& ServiceMaker::serviceReactor() const {
+  return reactor ? *reactor : internet::reactor();
+}
+
 void ListeningServiceMaker::options(CLI::App& command) {
   std::optional<std::string> fallback = defaultListen();
   command
@@ -55,10 +59,14 @@ std::shared_ptr<application::service::IService> ListeningServiceMaker::makeServi
   }
   std::shared_ptr<internet::Factory> factory = makeFactory();
   auto all = std::make_shared<application::service::MultiService>();
+  made.clear();
+  internet::ReactorBase& r = serviceReactor();
   for (const std::string& description : descriptions) {
     try {
-      application::strports::service(description, factory, internet::reactor())
-          ->setServiceParent(all);
+      auto service = application::strports::service(description, factory, r);
+      if (drainTimeout) service->setDrainTimeout(r, *drainTimeout, drainGrace);
+      service->setServiceParent(all);
+      made.push_back(service);
     } catch (const internet::endpoints::EndpointParseError& e) {
       // A valid string naming what is not there (a systemd index with
       // nothing inherited): the port cannot be served.

@@ -9,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include <twisted/application/internet/stream_server_endpoint_service.h>
 #include <twisted/application/service/iservice.h>
 #include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor_base.h>
 
 namespace CLI {
 class App;
@@ -43,6 +45,13 @@ class ServiceMaker {
   /// @throws std::exception for what the options name but cannot be had
   ///         (a file, a bad string): `twist` prints it and exits 1.
   virtual std::shared_ptr<application::service::IService> makeService() = 0;
+
+  /// The reactor makeService() builds for: with `twist --workers N` it is
+  /// called once per worker, each time with that worker's reactor; null
+  /// means the process reactor (internet::reactor()).
+  internet::ReactorBase* reactor = nullptr;
+  /// *reactor, or the process reactor.
+  internet::ReactorBase& serviceReactor() const;
 };
 
 /// A service serving one factory on every `--listen` endpoint (any
@@ -69,6 +78,15 @@ class ListeningServiceMaker : public ServiceMaker {
 
   /// The --listen strings given.
   std::vector<std::string> listen;
+  /// When set (`twist --drain-timeout`), each endpoint's service drains its
+  /// connections on stop (StreamServerEndpointService::setDrainTimeout on
+  /// the process reactor) for up to this many seconds.
+  std::optional<double> drainTimeout;
+  /// How long after the drain timeout connections still open are aborted.
+  double drainGrace = 1;
+  /// The endpoint services the last makeService() made, one per endpoint
+  /// (`twist --workers` reads the ports the first worker got).
+  std::vector<std::shared_ptr<application::internet::StreamServerEndpointService>> made;
 };
 
 /// A service whose connections each get a `P()`, without options of its own.

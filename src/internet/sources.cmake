@@ -2,6 +2,7 @@
 list(APPEND TWISTED_SOURCES
   internet/endpoints/wrapping.cpp
   internet/endpoints/tcp_endpoints.cpp
+  internet/endpoints/reuse_port.cpp
   internet/endpoints/unix_endpoints.cpp
   internet/endpoints/ssl_endpoints.cpp
   internet/endpoints/standard_io_endpoint.cpp

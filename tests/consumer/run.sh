@@ -187,6 +187,7 @@ private_symbols=(
   'twisted::internet::endpoints::detail::wrapConnect'
   'twisted::internet::endpoints::detail::wrapProtocol'
   'twisted::internet::endpoints::detail::unwrapProtocol'
+  'twisted::internet::endpoints::detail::ReusePortServerEndpoint'
   'twisted::internet::detail::getAddressInfo'
   '^twistedSignalHandler$'
 )

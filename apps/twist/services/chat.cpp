@@ -29,12 +29,18 @@ void Chat::lineLengthExceeded(std::string_view line) {
   LineReceiver::lineLengthExceeded(line);
 }
 
+void Chat::drain() {
+  unregisterSendQueue();
+  transport->loseConnection();
+}
+
 void Chat::connectionLost(const python::Failure& reason) {
   sendqRegistered_ = false;  // the transport forgets its producer
   LineReceiver::connectionLost(reason);
   auto it = users_.find(name_);
   if (state_ == State::CHAT && it != users_.end() && it->second == this) {
     users_.erase(it);
+    if (ChatHub* h = hub()) h->release(name_);
     python::log::msg(name_ + " left");
     broadcast("* " + name_ + " left");
   }
@@ -57,7 +63,8 @@ void Chat::handle_GETNAME(std::string_view name) {
     say("Please choose a non-empty name.");
     return;
   }
-  if (users_.contains(name)) {
+  ChatHub* h = hub();
+  if (h ? !h->claim(name) : users_.contains(name)) {
     say("Name taken, please choose another.");
     return;
   }
@@ -76,6 +83,40 @@ void Chat::handle_CHAT(std::string_view message) {
 void Chat::broadcast(std::string_view line) {
   for (auto& [name, protocol] : users_)
     if (protocol != this) protocol->say(line);
+  if (ChatHub* h = hub()) h->relay(*static_cast<ChatFactory*>(factory), std::string(line));
+}
+
+ChatHub* Chat::hub() const {
+  auto* f = dynamic_cast<ChatFactory*>(factory);
+  return f ? f->hub.get() : nullptr;
+}
+
+void ChatHub::join(internet::ReactorBase& reactor, ChatFactory& factory) {
+  std::lock_guard lock(mutex_);
+  peers_.push_back({&reactor, &factory});
+}
+
+bool ChatHub::claim(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  return names_.emplace(name).second;
+}
+
+void ChatHub::release(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  names_.erase(name);
+}
+
+void ChatHub::relay(const ChatFactory& from, const std::string& line) {
+  std::lock_guard lock(mutex_);
+  for (const Peer& peer : peers_)
+    if (peer.factory != &from)
+      // Runs in the peer's reactor thread; a worker already stopped drops it.
+      peer.reactor->callFromThread([f = peer.factory, line] { f->deliver(line); });
+}
+
+void ChatFactory::deliver(std::string_view line) {
+  for (auto& [name, user] : users)
+    user->say(line);
 }
 
 void Chat::say(std::string_view line) {
@@ -115,9 +156,16 @@ class ChatService : public ListeningServiceMaker {
            "(connect with `nc localhost 8123`)";
   }
   std::optional<std::string> defaultListen() const override { return "tcp:8123"; }
+  // Called once per worker: every worker's factory joins the one hub.
   std::shared_ptr<internet::Factory> makeFactory() override {
-    return std::make_shared<ChatFactory>();
+    auto factory = std::make_shared<ChatFactory>();
+    factory->hub = hub_;
+    hub_->join(serviceReactor(), *factory);
+    return factory;
   }
+
+ private:
+  std::shared_ptr<ChatHub> hub_ = std::make_shared<ChatHub>();
 };
 
 }  // namespace

@@ -4,11 +4,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <twisted/application/internet/stream_server_endpoint_service.h>
 #include <twisted/internet/interfaces/iproducer.h>
 #include <twisted/internet/protocol.h>
+#include <twisted/internet/reactor_base.h>
 #include <twisted/protocols/basic/line_receiver.h>
 
 namespace twisted::twist {
@@ -29,8 +34,14 @@ namespace twisted::twist {
 /// stalled reader cannot grow the server. The seed's Chat (and Twisted)
 /// buffer without limit.
 ///
+/// A chat connection owes nothing once a line is handled, so drain()
+/// (graceful shutdown) closes it once what was written has been sent.
+///
 /// Mirrors: the Chat(LineReceiver) of Twisted's chat server example.
-class Chat : public protocols::basic::LineReceiver {
+class ChatFactory;
+
+class Chat : public protocols::basic::LineReceiver,
+             public application::internet::IDrainableProtocol {
  public:
   /// The users of the whole server, by name (owned by the factory).
   using Users = std::map<std::string, Chat*, std::less<>>;
@@ -52,9 +63,14 @@ class Chat : public protocols::basic::LineReceiver {
   /// As LineReceiver's (close the connection), unregistering the send
   /// queue's producer first so the close is not held for it.
   void lineLengthExceeded(std::string_view line) override;
+  /// Closes the connection (without the send queue holding the close).
+  void drain() override;
   std::string logPrefix() const override { return "Chat"; }
 
  private:
+  friend class ChatFactory;
+  /// The factory's hub, if it has one (twist builds it so).
+  class ChatHub* hub() const;
   void handle_GETNAME(std::string_view name);
   void handle_CHAT(std::string_view message);
   /// Sends `line` to every user but this one.
@@ -86,15 +102,49 @@ class Chat : public protocols::basic::LineReceiver {
   enum class State { GETNAME, CHAT } state_ = State::GETNAME;
 };
 
+/// The chat rooms of every `twist --workers` worker joined into one: user
+/// names are unique across workers, and a line said on one worker reaches
+/// the users of the others through callFromThread on their reactors (each
+/// worker's users are touched only by its own thread). The name table is
+/// the one piece behind a mutex.
+///
+/// No Twisted equivalent (one reactor per process there).
+class ChatHub {
+ public:
+  /// Adds a worker's factory, running on `reactor`. Call before the
+  /// workers run.
+  void join(internet::ReactorBase& reactor, ChatFactory& factory);
+  /// Takes `name` for a user; false if someone on any worker has it.
+  bool claim(std::string_view name);
+  /// Gives `name` back.
+  void release(const std::string& name);
+  /// Sends `line` to the users of every worker but `from`'s, each in its
+  /// own reactor thread.
+  void relay(const ChatFactory& from, const std::string& line);
+
+ private:
+  struct Peer {
+    internet::ReactorBase* reactor;
+    ChatFactory* factory;
+  };
+  std::mutex mutex_;
+  std::vector<Peer> peers_;  // fixed once the workers run
+  std::set<std::string, std::less<>> names_;
+};
+
 /// Builds a Chat per connection, all sharing one user table.
 /// Mirrors: the ChatFactory(Factory) of Twisted's chat server example.
 class ChatFactory : public internet::ServerFactory {
  public:
   std::unique_ptr<internet::Protocol> buildProtocol(const internet::Address& addr) override;
   std::string logPrefix() const override { return "ChatFactory"; }
+  /// Says `line` to every user of this factory (from another worker).
+  void deliver(std::string_view line);
 
   /// Maps user names to their connections.
   Chat::Users users;
+  /// Joins this factory's users with other workers' (null: on its own).
+  std::shared_ptr<ChatHub> hub;
 };
 
 }  // namespace twisted::twist

@@ -235,14 +235,15 @@ ServerSpec serverSpec(std::string_view description) {
     // _TCP6ServerParser._parseServer(reactor, port, backlog, interface).
     bool v6 = type == "tcp6";
     Binder b(description, d, type,
-             v6 ? std::vector<std::string_view>{"port", "backlog", "interface"}
-                : std::vector<std::string_view>{"port", "interface", "backlog"},
+             v6 ? std::vector<std::string_view>{"port", "backlog", "interface", "reusePort"}
+                : std::vector<std::string_view>{"port", "interface", "backlog", "reusePort"},
              3);
     TCPServerSpec s;
     s.v6 = v6;
     s.port = static_cast<int>(b.integer("port", b.require("port"), 0, 65535));
     s.backlog = static_cast<int>(b.integer("backlog", 1, 65535).value_or(50));
     s.interface = b.get("interface").value_or(v6 ? "::" : "");
+    s.reusePort = b.integer("reusePort", 0, 1).value_or(0) != 0;
     return s;
   }
   if (type == "unix") {

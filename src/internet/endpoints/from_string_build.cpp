@@ -14,6 +14,8 @@
 #include <twisted/python/failure.h>
 #include <twisted/python/systemd.h>
 
+#include "internet/endpoints/reuse_port.h"
+
 namespace twisted::internet::endpoints::detail {
 namespace {
 
@@ -81,6 +83,9 @@ std::shared_ptr<IStreamServerEndpoint> buildServer(ReactorBase& reactor,
             auto make =
                 [&reactor,
                  s](const std::string& interface) -> std::shared_ptr<IStreamServerEndpoint> {
+              if (s.reusePort)
+                return std::make_shared<ReusePortServerEndpoint>(reactor, s.v6, s.port, s.backlog,
+                                                                 interface);
               if (s.v6)
                 return std::make_shared<TCP6ServerEndpoint>(reactor, s.port, s.backlog, interface);
               return std::make_shared<TCP4ServerEndpoint>(reactor, s.port, s.backlog, interface);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <twisted/internet/error.h>
+#include <twisted/internet/reactor.h>
 #include <twisted/testing/string_transport.h>
 
 #include "services/chat.h"
@@ -161,6 +162,41 @@ TEST(ChatTest, LineTooLongUnregistersTheSendQueue) {
   alice.protocol->dataReceived(std::string(20000, 'x') + "\n");
   EXPECT_TRUE(alice.transport.disconnecting());
   EXPECT_EQ(alice.transport.producer, nullptr);
+}
+
+// Two workers' factories joined by a ChatHub: names are unique across
+// them, and a line said on one reaches the other's users through
+// callFromThread on the other's reactor (iterated here in this thread).
+TEST(ChatHubTest, JoinsTheWorkersRooms) {
+  auto r1 = twisted::internet::makeReactor("epoll");
+  auto r2 = twisted::internet::makeReactor("epoll");
+  auto hub = std::make_shared<twisted::twist::ChatHub>();
+  ChatFactory f1, f2;
+  f1.hub = f2.hub = hub;
+  hub->join(*r1, f1);
+  hub->join(*r2, f2);
+  User alice(f1), bob(f2), other(f2);
+  alice.protocol->dataReceived("alice\r\n");
+  bob.protocol->dataReceived("bob\r\n");
+  other.take();
+  other.protocol->dataReceived("alice\r\n");
+  EXPECT_EQ(other.take(), "Name taken, please choose another.\r\n");
+  r1->iterate(0);
+  r2->iterate(0);
+  EXPECT_EQ(alice.take(), "What's your name?\r\nWelcome, alice!\r\n* bob joined\r\n");
+  EXPECT_EQ(bob.take(), "What's your name?\r\nWelcome, bob!\r\n* alice joined\r\n");
+  alice.protocol->dataReceived("hi\r\n");
+  EXPECT_EQ(bob.take(), "");  // not yet: it runs in bob's reactor
+  r2->iterate(0);
+  EXPECT_EQ(bob.take(), "<alice> hi\r\n");
+  r1->iterate(0);
+  EXPECT_EQ(alice.take(), "");  // nothing comes back to the speaker
+  // A user who leaves gives the name back to every worker.
+  alice.protocol->connectionLost(Failure(twisted::internet::error::ConnectionDone()));
+  r2->iterate(0);
+  EXPECT_EQ(bob.take(), "* alice left\r\n");
+  other.protocol->dataReceived("alice\r\n");
+  EXPECT_EQ(other.take(), "Welcome, alice!\r\n");
 }
 
 }  // namespace

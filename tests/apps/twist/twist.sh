@@ -321,6 +321,67 @@ assert "Main loop terminated." in texts and "Starting reactor..." in texts, text
     stop TERM
     ;;
 
+  drain)
+    # Graceful drain: 1000 connections, each with a request the server has
+    # read and answers 3 s later, through SIGTERM: every response arrives,
+    # then EOF, and twist exits 0.
+    ulimit -n "$(ulimit -Hn)"
+    start drain --drain-timeout 30 echo --delay 3 --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/drain_client.py" "$port" "$pid" 1000 complete || fail "responses lost"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after draining"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after draining"
+    grep -qF 'Main loop terminated.' "$tmp/drain.out" || fail "no 'Main loop terminated.'"
+    ;;
+
+  drain-deadline)
+    # Responses due after the drain deadline: at the deadline the server
+    # closes the connections still open and exits 0 in bounded time.
+    ulimit -n "$(ulimit -Hn)"
+    start drain-deadline --drain-timeout 1 echo --delay 600 --listen tcp:0:interface=127.0.0.1
+    "$py" "$here/drain_client.py" "$port" "$pid" 200 deadline || fail "connections not closed"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after the deadline"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after the drain deadline"
+    grep -qF 'Drain timeout' "$tmp/drain-deadline.out" || fail "no 'Drain timeout' log line"
+    ;;
+
+  workers)
+    # --workers 2: two reactor threads share the port (SO_REUSEPORT); both
+    # listen, and on SIGTERM both drain: 1000 connections mid-request, 0 lost.
+    ulimit -n "$(ulimit -Hn)"
+    start workers --workers 2 --drain-timeout 30 echo --delay 3 --listen tcp:0:interface=127.0.0.1
+    wait_lines "$tmp/workers.out" 2 "Factory starting on $port"
+    grep -qF 'Started 2 workers' "$tmp/workers.out" || fail "no 'Started 2 workers'"
+    "$py" "$here/drain_client.py" "$port" "$pid" 1000 complete || fail "responses lost"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "twist did not exit after draining"
+    rc=0
+    wait "$pid" || rc=$?
+    [[ $rc == 0 ]] || fail "twist exited with $rc after draining"
+    [[ $(grep -cF "(TCP Port $port Closed)" "$tmp/workers.out") == 2 ]] || fail "not both ports closed"
+    # Only tcp: endpoints can be shared; a bad count is a usage error.
+    expect_rc 64 --workers 2 echo --listen unix:"$tmp/sock"
+    grep -q 'workers needs tcp: or tcp6: endpoints' "$tmp/cli.out" || fail "no unix: error"
+    expect_rc 64 --workers 0 echo
+    expect_rc 64 --workers 2 procmon /bin/true
+    ;;
+
+  chat-workers)
+    # --workers 2 chat: 16 users spread over both workers all hear one
+    # another (callFromThread between the workers' reactors), names are
+    # unique across workers; SIGTERM drains both.
+    start chat-workers --workers 2 chat --listen tcp:0:interface=127.0.0.1
+    wait_lines "$tmp/chat-workers.out" 2 "Factory starting on $port"
+    "$py" "$here/chat_workers_client.py" "$port" 16 || fail "users did not hear each other"
+    # Each worker's port numbers its sessions from 0: two session-0 users
+    # means both workers had users (all 16 on one: a 2^-15 chance).
+    [[ $(grep -c '\[Chat,0,.*joined' "$tmp/chat-workers.out") == 2 ]] ||
+      fail "the users did not land on both workers"
+    stop TERM
+    ;;
+
   echo-stall)
     # Clients that send and never read: the echo server stops reading from
     # them (bounded memory) instead of buffering all they send. Without

@@ -157,7 +157,8 @@ TEST(ServerStringTest, Errors) {
       {"tcp:80:backlog=x", "backlog 'x' is not an integer from 1 to 65535", 7},
       {"tcp:80:a:10:x",
        "too many arguments: 'tcp' takes at most 3 positional (port, interface, backlog)", 12},
-      {"tcp:80:bogus=2", "unknown argument 'bogus' for 'tcp' (known: port, interface, backlog)", 7},
+      {"tcp:80:bogus=2",
+       "unknown argument 'bogus' for 'tcp' (known: port, interface, backlog, reusePort)", 7},
       {"tcp:80:port=81", "argument 'port' is given twice (positionally and as port=)", 7},
       {"tcp6:80:x", "backlog 'x' is not an integer from 1 to 65535", 8},
       {"unix", "missing argument 'address' for 'unix'", 4},
@@ -209,6 +210,10 @@ TEST(ServerStringTest, TypedValues) {
   EXPECT_EQ(positional.interface, "127.0.0.1");
   EXPECT_EQ(positional.backlog, 9);
   EXPECT_EQ(std::get<d::TCPServerSpec>(d::serverSpec("tcp:80")).interface, "");
+  EXPECT_FALSE(tcp.reusePort);
+  EXPECT_TRUE(std::get<d::TCPServerSpec>(d::serverSpec("tcp:80:reusePort=1")).reusePort);
+  EXPECT_TRUE(std::get<d::TCPServerSpec>(d::serverSpec("tcp6:80:reusePort=1")).reusePort);
+  EXPECT_FALSE(std::get<d::TCPServerSpec>(d::serverSpec("tcp:80:reusePort=0")).reusePort);
   auto v6 = std::get<d::TCPServerSpec>(d::serverSpec("tcp6:8080:backlog=12:interface=\\:\\:1"));
   EXPECT_TRUE(v6.v6);
   EXPECT_EQ(v6.interface, "::1");

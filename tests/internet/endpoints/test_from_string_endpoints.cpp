@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include <twisted/internet/endpoints/endpoint_parse_error.h>
 #include <twisted/internet/error.h>
 #include <twisted/internet/protocol.h>
 
@@ -108,6 +109,42 @@ TEST_P(FromStringEndpointTest, TCP) {
   EXPECT_EQ(roundTrip("tcp:127.0.0.1:" + n), "hello");
   EXPECT_EQ(roundTrip("tcp:host=127.0.0.1:port=" + n + ":timeout=5:bindAddress=127.0.0.1"),
             "hello");
+}
+
+TEST_P(FromStringEndpointTest, TCPReusePortSharesThePort) {
+  // reusePort=1 (a C++ addition): a second socket may listen on the port,
+  // one without the option may not; both accept and serve.
+  auto first = listen("tcp:0:interface=127.0.0.1:reusePort=1");
+  ASSERT_TRUE(first) << listenError;
+  std::string n = std::to_string(portOf(first->getHost()));
+  auto second = listen("tcp:" + n + ":interface=127.0.0.1:reusePort=1");
+  ASSERT_TRUE(second) << listenError;
+  EXPECT_EQ(portOf(second->getHost()), portOf(first->getHost()));
+  EXPECT_FALSE(listen("tcp:" + n + ":interface=127.0.0.1"));
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(roundTrip("tcp:127.0.0.1:" + n), "hello");
+  // Stopping one leaves the other serving.
+  bool stopped = false;
+  first->stopListening().addCallback([&] { stopped = true; });
+  spinUntil([&] { return stopped; });
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(roundTrip("tcp:127.0.0.1:" + n), "hello");
+}
+
+TEST_P(FromStringEndpointTest, TCP6ReusePort) {
+  auto port = listen("tcp6:0:interface=\\:\\:1:reusePort=1");
+  if (!port && listenError.find("Cannot assign") != std::string::npos)
+    GTEST_SKIP() << "no IPv6 loopback: " << listenError;
+  ASSERT_TRUE(port) << listenError;
+  std::string n = std::to_string(portOf(port->getHost()));
+  EXPECT_TRUE(listen("tcp6:" + n + ":interface=\\:\\:1:reusePort=1")) << listenError;
+}
+
+TEST_P(FromStringEndpointTest, TCPReusePortErrors) {
+  EXPECT_FALSE(listen("tcp:0:interface=not-an-address!:reusePort=1"));
+  EXPECT_FALSE(listenError.empty());
+  EXPECT_THROW(ep::serverFromString(*r, "tcp:0:reusePort=2"), ep::EndpointParseError);
+  EXPECT_THROW(ep::serverFromString(*r, "tcp:0:reusePort=yes"), ep::EndpointParseError);
 }
 
 TEST_P(FromStringEndpointTest, TCPInterfaceByName) {

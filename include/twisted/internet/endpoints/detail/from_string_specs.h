@@ -21,6 +21,7 @@ struct TCPServerSpec {
   int port = 0;
   int backlog = 50;
   std::string interface;
+  bool reusePort = false;  // reusePort=1: SO_REUSEPORT (a C++ addition)
 };
 struct UNIXServerSpec {
   std::string address;
