@@ -70,8 +70,8 @@ struct IOUringReactor::Impl {
 
   void arm(int fd, FdState& state, std::uint32_t mask) {
     io_uring_sqe* s = sqe();
-    unsigned events =
-        ((mask & kWantReadBit) ? POLLIN : 0u) | ((mask & kWantWriteBit) ? POLLOUT : 0u);
+    unsigned events = ((mask & IOUringReactor::kWantRead) ? POLLIN : 0u) |
+                      ((mask & IOUringReactor::kWantWrite) ? POLLOUT : 0u);
     io_uring_prep_poll_add(s, fd, events);
     ++state.tag;
     io_uring_sqe_set_data64(s, userData(fd, state.tag));
@@ -85,15 +85,10 @@ struct IOUringReactor::Impl {
     ++state.tag;  // whatever the old request still reports is stale
     state.armedMask = 0;
   }
-
-  // Mirrors ReactorBase's kWantRead/kWantWrite (protected there).
-  static constexpr std::uint32_t kWantReadBit = 1;
-  static constexpr std::uint32_t kWantWriteBit = 2;
 };
 
 IOUringReactor::IOUringReactor(ReactorOptions options)
     : ReactorBase(std::move(options)), impl_(std::make_unique<Impl>()) {
-  static_assert(Impl::kWantReadBit == kWantRead && Impl::kWantWriteBit == kWantWrite);
   // Test seam and operator switch: behave as a kernel without io_uring.
   if (const char* off = std::getenv("TWISTED_IOURING_DISABLE"); off && *off && *off != '0')
     throw std::system_error(ENOSYS, std::generic_category(),
