@@ -51,22 +51,30 @@ class TrackingFactory final : public twisted::internet::ServerFactory {
   std::uint64_t nextId_ = 0;
 };
 
-// Calls `f` on the transport of every connection still open; `f` may close
-// one (and so erase it) at once.
+// Calls `f` on every connection still open; `f` may close one (and so
+// erase it) at once. A throw is logged as `what` and the rest go on.
 template <class F>
-void forEachTransport(std::map<std::uint64_t, Protocol*>& connections, F f) {
+void forEachConnection(std::map<std::uint64_t, Protocol*>& connections, const char* what, F f) {
   std::vector<std::uint64_t> ids;
   for (auto& [id, p] : connections)
     ids.push_back(id);
   for (std::uint64_t id : ids) {
     auto it = connections.find(id);
-    if (it == connections.end() || !it->second->transport) continue;
+    if (it == connections.end()) continue;
     try {
-      f(*it->second->transport);
+      f(*it->second);
     } catch (...) {
-      python::log::err(std::current_exception(), "Error closing a connection while draining");
+      python::log::err(std::current_exception(), what);
     }
   }
+}
+
+// forEachConnection on the transports.
+template <class F>
+void forEachTransport(std::map<std::uint64_t, Protocol*>& connections, F f) {
+  forEachConnection(connections, "Error closing a connection while draining", [&f](Protocol& p) {
+    if (p.transport) f(*p.transport);
+  });
 }
 
 }  // namespace
@@ -86,20 +94,9 @@ defer::Deferred<void> StreamServerEndpointService::drainConnections(
   if (state->connections.empty()) return defer::succeed();
   defer::Deferred<void> done;
   state->drained = done;
-  std::vector<std::uint64_t> ids;
-  for (auto& [id, p] : state->connections)
-    ids.push_back(id);
-  for (std::uint64_t id : ids) {
-    auto it = state->connections.find(id);
-    if (it == state->connections.end()) continue;
-    if (auto* d = dynamic_cast<IDrainableProtocol*>(it->second)) {
-      try {
-        d->drain();
-      } catch (...) {
-        python::log::err(std::current_exception(), "Error draining a connection");
-      }
-    }
-  }
+  forEachConnection(state->connections, "Error draining a connection", [](Protocol& p) {
+    if (auto* d = dynamic_cast<IDrainableProtocol*>(&p)) d->drain();
+  });
   if (!state->drained) return done;  // they all closed at once
   twisted::internet::IReactorTime* c = &clock;
   state->deadline = clock.callLater(timeout, [state, c, grace, timeout] {
