@@ -732,6 +732,12 @@ inline void ReactorBase::prefetchReady(std::size_t next) const noexcept {
 void ReactorBase::doIteration(double timeout) {
   ++iterations_;
   ready_.clear();
+  // A poll that may not wait, with nothing watched but the waker, could only
+  // report the waker, whose work (thread calls, signals) the next pass finds
+  // through its atomics anyway: skip the system call. A callLater(0) chain in
+  // a program without descriptors then costs no syscall per link; with any
+  // descriptor watched, every iteration polls, as Twisted's does.
+  if (timeout == 0 && writerCount_ == 0 && readerCount_ == (waker_ ? 1u : 0u)) return;
   waitForEvents(timeout, [this](int fd, std::uint32_t events) {
     // Snapshot the generation before anything is dispatched: a descriptor
     // removed (or replaced) by an earlier callback of this batch is skipped.
