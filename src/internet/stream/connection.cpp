@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <typeinfo>
+#include <array>
+#include <optional>
 #include <vector>
 
 #include <twisted/internet/error.h>
@@ -86,68 +88,151 @@ Failure lostFailure(int err) {
 }
 }  // namespace
 
-void Connection::CompactAddress::set(const sockaddr* sa, socklen_t length) {
-  if (sa && sa->sa_family == AF_UNIX) {
-    family = AF_UNIX;
-    path = std::make_unique<std::string>(std::get<UNIXAddress>(toAddress(sa, length)).name);
-  } else if (sa && sa->sa_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
-    family = AF_INET;
-    port = ntohs(v4->sin_port);
-    std::memcpy(ip.data(), &v4->sin_addr, 4);
-  } else if (sa && sa->sa_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    family = AF_INET6;
-    port = ntohs(v6->sin6_port);
-    scope = v6->sin6_scope_id;
-    std::memcpy(ip.data(), &v6->sin6_addr, 16);
+namespace {
+// An IPv4/IPv6 address or a Unix path kept compactly (not a sockaddr_storage;
+// a Unix path on the heap), so getPeer(), getHost() and the log prefix still
+// work once the socket is gone (after abortConnection).
+struct CompactAddress {
+  std::uint8_t family = 0;  // 0: unknown
+  std::uint16_t port = 0;   // host order
+  std::uint32_t scope = 0;  // IPv6 scope id (link-local)
+  std::array<unsigned char, 16> ip{};
+  std::unique_ptr<std::string> path;  // AF_UNIX: the name ("" if unbound)
+
+  void set(const sockaddr* sa, socklen_t length) {
+    if (sa && sa->sa_family == AF_UNIX) {
+      family = AF_UNIX;
+      path = std::make_unique<std::string>(std::get<UNIXAddress>(toAddress(sa, length)).name);
+    } else if (sa && sa->sa_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
+      family = AF_INET;
+      port = ntohs(v4->sin_port);
+      std::memcpy(ip.data(), &v4->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
+      family = AF_INET6;
+      port = ntohs(v6->sin6_port);
+      scope = v6->sin6_scope_id;
+      std::memcpy(ip.data(), &v6->sin6_addr, 16);
+    }
   }
+
+  std::optional<Address> get() const {
+    if (family == AF_UNIX) return UNIXAddress{*path};
+    SockAddr a;
+    if (family == AF_INET) {
+      auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons(port);
+      std::memcpy(&v4->sin_addr, ip.data(), 4);
+      return toAddress(a.get());
+    }
+    if (family == AF_INET6) {
+      auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons(port);
+      v6->sin6_scope_id = scope;
+      std::memcpy(&v6->sin6_addr, ip.data(), 16);
+      return toAddress(a.get());
+    }
+    return std::nullopt;
+  }
+};
+}  // namespace
+
+// What only some connections need, allocated on first use (see the class
+// comment in connection.h).
+struct Connection::Cold {
+  explicit Cold(Connection& c) noexcept : writeSide(c) {}
+
+  std::optional<Failure> writeFailure;               // failed_
+  std::shared_ptr<Connector> connector;              // outgoing connections
+  std::vector<int> fdQueue;                          // sendFileDescriptor's duplicates, in order
+  std::unique_ptr<TLSState> tls;                     // after startTLS (hasTls_)
+  CompactAddress peer;                               // when not IPv4 (!peerV4_)
+  CompactAddress host;                               // on the first getHost() (or an abort)
+
+  // Pipe mode: the write fd and the descriptor the reactor watches for it
+  // (a descriptor has one fileno(); it forwards to this connection). A
+  // write-only pipe end is also watched for reading, as Twisted's
+  // ProcessWriter does: it can only turn readable (select) or report an
+  // error (poll, epoll) when its reader closed, so the loss is noticed
+  // without a write.
+  class WriteSide final : public IReadDescriptor, public IWriteDescriptor {
+   public:
+    explicit WriteSide(Connection& c) noexcept : c_(c) {}
+    int fileno() const override { return c_.pipeWriteFd(); }
+    DescriptorResult doRead() override {
+      // The pipe's reader is gone (nothing else makes a write-only end readable).
+      return main::CONNECTION_LOST();
+    }
+    bool readsErrors() const noexcept override { return true; }
+    DescriptorResult doWrite() override { return c_.doWrite(); }
+    void connectionLost(const python::Failure& reason) override { c_.connectionLost(reason); }
+    IHalfCloseableDescriptor* halfCloseable() noexcept override { return nullptr; }
+    std::string logPrefix() const override { return c_.logPrefix(); }
+
+   private:
+    Connection& c_;
+  };
+  int writeFd = -1;
+  int readFlags = -1;  // the pipe fds' file status flags before us
+  int writeFlags = -1;
+  bool ownsPipes = false;        // the fds are ours to close(2) (process pipes)
+  bool watchesWriteEnd = false;  // writeSide is registered as a reader
+  WriteSide writeSide;
+};
+
+// An idle connection's memory is measured (docs/tcp.md, "What a connection
+// costs"): 152 bytes plus the 16-byte control block is a 176-byte malloc
+// chunk. Growing this costs every idle connection a 16-byte step.
+static_assert(sizeof(void*) != 8 || sizeof(Connection) <= 152,
+              "Connection grew: move what only some connections use into Cold");
+
+Connection::Cold& Connection::cold() {
+  if (!cold_) cold_ = std::make_unique<Cold>(*this);
+  return *cold_;
 }
 
-std::optional<Address> Connection::CompactAddress::get() const {
-  if (family == AF_UNIX) return UNIXAddress{*path};
-  SockAddr a;
-  if (family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    std::memcpy(&v4->sin_addr, ip.data(), 4);
-    return toAddress(a.get());
-  }
-  if (family == AF_INET6) {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    v6->sin6_scope_id = scope;
-    std::memcpy(&v6->sin6_addr, ip.data(), 16);
-    return toAddress(a.get());
-  }
-  return std::nullopt;
+WriteBuffer& Connection::buffer() {
+  if (!buffer_) buffer_ = std::make_unique<WriteBuffer>();
+  return *buffer_;
+}
+
+int Connection::pipeWriteFd() const noexcept {
+  return cold_ ? cold_->writeFd : -1;
+}
+
+Connector* Connection::connector() const noexcept {
+  return cold_ ? cold_->connector.get() : nullptr;
 }
 
 Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer, socklen_t peerLength,
                        std::shared_ptr<Factory> factory, int sessionno,
                        std::shared_ptr<Connector> connector)
-    : reactor_(reactor),
-      fd_(fd),
-      isUnix_(peer && peer->sa_family == AF_UNIX),
-      factory_(std::move(factory)),
-      sessionno_(sessionno),
-      connector_(std::move(connector)) {
-  peer_.set(peer, peerLength);
+    : reactor_(reactor), fd_(fd), sessionno_(sessionno), factory_(std::move(factory)) {
+  isUnix_ = peer && peer->sa_family == AF_UNIX;
+  if (peer && peer->sa_family == AF_INET && peerLength >= sizeof(sockaddr_in)) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(peer);
+    peerIp4_ = ntohl(v4->sin_addr.s_addr);
+    peerPort_ = ntohs(v4->sin_port);
+    peerV4_ = true;
+  } else if (peer) {
+    cold().peer.set(peer, peerLength);
+  }
+  if (connector) cold().connector = std::move(connector);
 }
 
 Connection::Connection(ReactorBase& reactor, Pipes pipes)
-    : reactor_(reactor),
-      fd_(pipes.readFd),
-      isPipe_(true),
-      sessionno_(-1),
-      writeFd_(pipes.writeFd),
-      ownsPipes_(pipes.owned) {
+    : reactor_(reactor), fd_(pipes.readFd), sessionno_(-1) {
+  isPipe_ = true;
+  Cold& c = cold();
+  c.writeFd = pipes.writeFd;
+  c.ownsPipes = pipes.owned;
   // Non-blocking, as Twisted's process.ProcessReader/ProcessWriter make them;
   // the flags are the open file's, shared with whoever else holds it (a
   // shell's terminal): they are put back when the transport closes the fd.
-  for (auto [fd, flags] : {std::pair{fd_, &readFlags_}, std::pair{writeFd_, &writeFlags_}}) {
+  for (auto [fd, flags] : {std::pair{fd_, &c.readFlags}, std::pair{c.writeFd, &c.writeFlags}}) {
     if (fd < 0) continue;
     *flags = ::fcntl(fd, F_GETFL);
     if (*flags < 0)
@@ -160,15 +245,16 @@ Connection::Connection(ReactorBase& reactor, Pipes pipes)
 Connection::~Connection() {
   // Still registered only when the reactor itself is being destroyed (it
   // drops its keep-alives): nothing to unregister from.
-  watchesWriteEnd_ = false;
+  if (cold_) cold_->watchesWriteEnd = false;
   if (isPipe_) {
     closeFd(fd_);
-    closeFd(writeFd_);
+    closeFd(cold_->writeFd);
   } else if (fd_ >= 0) {
     ::close(fd_);
   }
-  for (int fd : fdQueue_)
-    ::close(fd);
+  if (cold_)
+    for (int fd : cold_->fdQueue)
+      ::close(fd);
 }
 
 void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protocol> protocol) {
@@ -181,16 +267,19 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
   // Pipes only: a write-only regular file (stdout redirected to a file) has
   // no reader to lose and polls as always ready, which read as "gone".
   struct stat st {};
-  if (c.isPipe_ && c.writeFd_ >= 0 && (c.writeFlags_ & O_ACCMODE) == O_WRONLY &&
-      ::fstat(c.writeFd_, &st) == 0 && S_ISFIFO(st.st_mode)) {
-    c.reactor_.addReader(&c.writeSide_);
-    c.watchesWriteEnd_ = true;
+  if (c.isPipe_) {
+    Cold& cold = *c.cold_;
+    if (cold.writeFd >= 0 && (cold.writeFlags & O_ACCMODE) == O_WRONLY &&
+        ::fstat(cold.writeFd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      c.reactor_.addReader(&cold.writeSide);
+      cold.watchesWriteEnd = true;
+    }
   }
   try {
     c.startReading();
   } catch (...) {
-    if (c.watchesWriteEnd_) c.reactor_.removeReader(&c.writeSide_);
-    c.watchesWriteEnd_ = false;
+    if (c.isPipe_ && c.cold_->watchesWriteEnd) c.reactor_.removeReader(&c.cold_->writeSide);
+    if (c.isPipe_) c.cold_->watchesWriteEnd = false;
     throw;
   }
   c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
@@ -237,11 +326,11 @@ struct Connection::TLSState final : ITCPTransport {
 };
 
 void Connection::startTLS(const ssl::CertificateOptions& options, bool normal) {
-  if (tls_) throw std::logic_error("startTLS: TLS was already started on this connection");
+  if (hasTls_) throw std::logic_error("startTLS: TLS was already started on this connection");
   if (disconnecting_ || disconnected_)
     throw std::logic_error("startTLS: the connection is closing");
   // Twisted's rule: the side that connected is the client.
-  const bool client = (connector_ != nullptr) == normal;
+  const bool client = (connector() != nullptr) == normal;
   // The layer takes the protocol only once it is made: a refusal (client
   // options without a hostname) leaves the connection as it was.
   auto state = std::make_unique<TLSState>(*this);
@@ -249,14 +338,15 @@ void Connection::startTLS(const ssl::CertificateOptions& options, bool normal) {
                                                            /*connectWrapped=*/false);
   state->protocol = layer.get();
   protocol_ = std::move(layer);
-  tls_ = std::move(state);
+  TLSState& tls = *(cold().tls = std::move(state));
+  hasTls_ = true;
   log::LoggingContextScope scope(this);
-  tls_->protocol->makeConnection(tls_.get());
+  tls.protocol->makeConnection(&tls);
 }
 
 bool Connection::disconnecting() const {
-  if (tls_) [[unlikely]]
-    return tls_->protocol->disconnecting();
+  if (hasTls_) [[unlikely]]
+    return cold_->tls->protocol->disconnecting();
   return disconnecting_;
 }
 
@@ -288,7 +378,7 @@ DescriptorResult Connection::doRead() {
     if (n > 0) {
       protocol_->dataReceived(std::string_view(tReadBuffer, static_cast<std::size_t>(n)));
       if (static_cast<std::size_t>(n) < kReadSize || !reading_ || disconnecting_ || fd_ < 0 ||
-          !buffer_.empty() || writeFailure_)
+          buffered() || failed_)
         return std::nullopt;
       continue;
     }
@@ -373,11 +463,11 @@ void Connection::queueFileDescriptor(int fd) {
     throw std::system_error(err, std::generic_category(),
                             "sendFileDescriptor(" + std::to_string(fd) + ")");
   }
-  if (disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) {
+  if (disconnected_ || aborted_ || writeDisconnected_ || failed_) {
     ::close(copy);  // it could never be sent
     return;
   }
-  fdQueue_.push_back(copy);
+  cold().fdQueue.push_back(copy);
   fdsQueued_ = true;
   // Sent by doWrite, with the next buffered byte (write() buffers meanwhile).
   startWriting();
@@ -385,15 +475,16 @@ void Connection::queueFileDescriptor(int fd) {
 
 DescriptorResult Connection::sendQueuedDescriptors() {
   // Twisted: more descriptors than bytes to carry them is a programming error.
-  if (fdQueue_.size() > buffer_.size()) {
-    buffer_.clear();
+  std::vector<int>& fdQueue = cold_->fdQueue;
+  if (fdQueue.size() > bufferedBytes()) {
+    dropBuffer();
     return Failure(error::FileDescriptorOverrun());
   }
   std::size_t sent = 0;
   DescriptorResult result;
-  while (sent < fdQueue_.size()) {
+  while (sent < fdQueue.size()) {
     iovec iov;
-    buffer_.fill(&iov, 1);
+    buffer_->fill(&iov, 1);
     iov.iov_len = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
@@ -405,23 +496,23 @@ DescriptorResult Connection::sendQueuedDescriptors() {
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fdQueue_[sent], sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fdQueue[sent], sizeof(int));
     ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n < 0) {
       int err = errno;
       if (err == EINTR) continue;
       if (err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS) {
-        buffer_.clear();
+        dropBuffer();
         result = lostFailure(err);
       }
       break;
     }
-    ::close(fdQueue_[sent]);  // the peer has its own now
-    buffer_.consume(1);
+    ::close(fdQueue[sent]);  // the peer has its own now
+    buffer_->consume(1);
     ++sent;
   }
-  fdQueue_.erase(fdQueue_.begin(), fdQueue_.begin() + static_cast<std::ptrdiff_t>(sent));
-  fdsQueued_ = !fdQueue_.empty();
+  fdQueue.erase(fdQueue.begin(), fdQueue.begin() + static_cast<std::ptrdiff_t>(sent));
+  fdsQueued_ = !fdQueue.empty();
   return result;
 }
 
@@ -440,25 +531,25 @@ void Connection::stopWriting() {
 }
 
 IWriteDescriptor* Connection::writer() noexcept {
-  if (isPipe_) return &writeSide_;
+  if (isPipe_) return &cold_->writeSide;
   return this;
 }
 
 void Connection::closeFd(int& fd) noexcept {
   if (fd < 0) return;
-  if (&fd == &writeFd_ && watchesWriteEnd_) {
-    reactor_.removeReader(&writeSide_);
-    watchesWriteEnd_ = false;
+  if (cold_ && &fd == &cold_->writeFd && cold_->watchesWriteEnd) {
+    reactor_.removeReader(&cold_->writeSide);
+    cold_->watchesWriteEnd = false;
   }
   reactor_.descriptorClosing(fd);
-  if (!isPipe_ || ownsPipes_) {
+  if (!isPipe_ || cold_->ownsPipes) {
     ::close(fd);
   } else {
     // Not the caller's to close (fd 0 and 1 by default), and an fd number
     // left free would be reused by the next open(): a printf would then
     // write into someone's socket. /dev/null takes its place, so the peer
     // still sees the pipe close.
-    int flags = &fd == &fd_ ? readFlags_ : writeFlags_;
+    int flags = &fd == &fd_ ? cold_->readFlags : cold_->writeFlags;
     if (flags >= 0) ::fcntl(fd, F_SETFL, flags);
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
@@ -471,11 +562,6 @@ void Connection::closeFd(int& fd) noexcept {
   fd = -1;
 }
 
-DescriptorResult Connection::WriteSide::doRead() {
-  // The pipe's reader is gone (nothing else makes a write-only end readable).
-  return main::CONNECTION_LOST();
-}
-
 void Connection::finishWithoutWriter() {
   stopReading();
   reactor_.callLater(0, [this, keep = reactor_.releaseKeepAlive(keepAlive_)] {
@@ -484,32 +570,32 @@ void Connection::finishWithoutWriter() {
 }
 
 void Connection::write(std::string_view data) {
-  if (tls_) [[unlikely]]
-    return tls_->protocol->write(data);
+  if (hasTls_) [[unlikely]]
+    return cold_->tls->protocol->write(data);
   writeRaw(data);
 }
 
 void Connection::writeRaw(std::string_view data) {
-  if (data.empty() || disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
-  if (buffer_.empty() && !writing_ && !fdsQueued_) {
+  if (data.empty() || disconnected_ || aborted_ || writeDisconnected_ || failed_) return;
+  if (!buffered() && !writing_ && !fdsQueued_) {
     // Nothing queued: straight to the socket (one syscall, as libuv does).
     iovec iov{const_cast<char*>(data.data()), data.size()};
     sendNow(&iov, 1, data.size());
     return;
   }
-  buffer_.append(data);
+  buffer().append(data);
   afterBuffered();
 }
 
 void Connection::writeSequence(std::span<const std::string_view> data) {
-  if (tls_) [[unlikely]]
-    return tls_->protocol->writeSequence(data);
+  if (hasTls_) [[unlikely]]
+    return cold_->tls->protocol->writeSequence(data);
   writeSequenceRaw(data);
 }
 
 void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
-  if (disconnected_ || aborted_ || writeDisconnected_ || writeFailure_) return;
-  if (buffer_.empty() && !writing_ && !fdsQueued_ &&
+  if (disconnected_ || aborted_ || writeDisconnected_ || failed_) return;
+  if (!buffered() && !writing_ && !fdsQueued_ &&
       data.size() <= static_cast<std::size_t>(kMaxIov)) {
     iovec iov[kMaxIov];
     int count = 0;
@@ -522,15 +608,16 @@ void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
     if (total > 0) sendNow(iov, count, total);
     return;
   }
+  WriteBuffer& buf = buffer();
   for (std::string_view d : data)
-    buffer_.append(d);
+    buf.append(d);
   afterBuffered();
 }
 
 bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
   ssize_t n;
   if (isPipe_) {
-    n = writePipe(writeFd_, iov, count);
+    n = writePipe(cold_->writeFd, iov, count);
   } else if (count == 1) {
     n = ::send(fd_, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
   } else {
@@ -555,12 +642,13 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
   }
   // Queue the rest, in order.
   std::size_t skip = static_cast<std::size_t>(n);
+  WriteBuffer& buf = buffer();
   for (int i = 0; i < count; ++i) {
     if (skip >= iov[i].iov_len) {
       skip -= iov[i].iov_len;
       continue;
     }
-    buffer_.append(
+    buf.append(
         std::string_view(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip));
     skip = 0;
   }
@@ -570,28 +658,29 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
 
 void Connection::afterBuffered() {
   startWriting();
-  producers_.bufferGrew(buffer_.size(), kBufferSize);
+  producers_.bufferGrew(bufferedBytes(), kBufferSize);
 }
 
 void Connection::failWrite(int err) {
   // Reported from doWrite, so connectionLost never runs inside write().
-  writeFailure_ = lostFailure(err);
-  buffer_.clear();
+  cold().writeFailure = lostFailure(err);
+  failed_ = true;
+  dropBuffer();
   startWriting();
 }
 
 DescriptorResult Connection::doWrite() {
-  if (writeFailure_) return writeFailure_;
-  if (fdsQueued_ && !buffer_.empty()) {
+  if (failed_) return cold_->writeFailure;
+  if (fdsQueued_ && buffered()) {
     if (DescriptorResult lost = sendQueuedDescriptors()) return lost;
     if (fdsQueued_) return std::nullopt;  // the kernel is full
   }
-  while (!buffer_.empty()) {
+  while (buffered()) {
     iovec iov[kMaxIov];
-    int count = buffer_.fill(iov, kMaxIov);
+    int count = buffer_->fill(iov, kMaxIov);
     ssize_t n;
     if (isPipe_) {
-      n = writePipe(writeFd_, iov, count);
+      n = writePipe(cold_->writeFd, iov, count);
     } else {
       msghdr msg{};
       msg.msg_iov = iov;
@@ -601,13 +690,13 @@ DescriptorResult Connection::doWrite() {
     if (n < 0) {
       int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
-      buffer_.clear();
+      dropBuffer();
       return lostFailure(err);
     }
     std::size_t offered = 0;
     for (int i = 0; i < count; ++i)
       offered += iov[i].iov_len;
-    buffer_.consume(static_cast<std::size_t>(n));
+    buffer_->consume(static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < offered) return std::nullopt;  // kernel is full
   }
   return bufferDrained();
@@ -615,6 +704,7 @@ DescriptorResult Connection::doWrite() {
 
 DescriptorResult Connection::bufferDrained() {
   stopWriting();
+  dropBuffer();  // an idle connection holds no write buffer
   if (producers_.producer()) {
     // Twisted's doWrite: a pull producer is asked for more each time the
     // buffer empties, and a close waits until it unregisters; a paused push
@@ -622,13 +712,13 @@ DescriptorResult Connection::bufferDrained() {
     // it wrote is sent (here, or after it resumed and wrote nothing), the
     // connection closes or half-closes as it would without it.
     producers_.bufferDrained();
-    if (!buffer_.empty() || (producers_.producer() && !producers_.streaming())) return std::nullopt;
+    if (buffered() || (producers_.producer() && !producers_.streaming())) return std::nullopt;
   }
   if (disconnecting_) return main::CONNECTION_DONE();
   if (writeDisconnecting_ && !writeDisconnected_) {
     writeDisconnected_ = true;
     if (isPipe_)
-      closeFd(writeFd_);  // the reader sees EOF (stopWriting above unregistered it)
+      closeFd(cold_->writeFd);  // the reader sees EOF (stopWriting above unregistered it)
     else
       ::shutdown(fd_, SHUT_WR);
     if (auto* half = asHalfCloseable(protocol_.get())) {
@@ -641,14 +731,14 @@ DescriptorResult Connection::bufferDrained() {
 // --- closing ---------------------------------------------------------------
 
 void Connection::loseConnection() {
-  if (tls_) return tls_->protocol->loseConnection();
+  if (hasTls_) return cold_->tls->protocol->loseConnection();
   loseConnectionRaw();
 }
 
 void Connection::loseConnectionRaw() {
   if (disconnected_ || disconnecting_) return;
   disconnecting_ = true;
-  if (isPipe_ && writeFd_ < 0) {
+  if (isPipe_ && cold_->writeFd < 0) {
     finishWithoutWriter();  // nothing left to flush (loseWriteConnection closed it)
     return;
   }
@@ -665,7 +755,7 @@ void Connection::loseWriteConnection() {
 }
 
 void Connection::abortConnection() {
-  if (tls_) return tls_->protocol->abortConnection();
+  if (hasTls_) return cold_->tls->protocol->abortConnection();
   abortConnectionRaw();
 }
 
@@ -675,7 +765,7 @@ void Connection::abortConnectionRaw() {
   disconnecting_ = true;
   stopReading();
   stopWriting();
-  buffer_.clear();
+  dropBuffer();
   if (IProducer* p = producers_.release()) p->stopProducing();
   // RST now; connectionLost(ConnectionAborted) on the next iteration, as
   // Twisted does it. The self-reference moves into the call: if the reactor
@@ -684,7 +774,7 @@ void Connection::abortConnectionRaw() {
   getHost();
   if (isPipe_) {
     closeFd(fd_);
-    closeFd(writeFd_);
+    closeFd(cold_->writeFd);
   } else {
     linger lg{1, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -702,8 +792,8 @@ void Connection::connectionLost(const Failure& given) {
   // Under startTLS the TLS layer stops reading once it has the peer's
   // close_notify, so the EOF is not seen: the TLS close stands for it (the
   // protocol is told ConnectionDone; the connector must hear the same).
-  const bool peerDone = readDisconnected_ || (tls_ && tls_->protocol->closedCleanly());
-  const bool clean = peerDone && disconnecting_ && !aborted_ && !writeFailure_ && buffer_.empty() &&
+  const bool peerDone = readDisconnected_ || (hasTls_ && cold_->tls->protocol->closedCleanly());
+  const bool clean = peerDone && disconnecting_ && !aborted_ && !failed_ && !buffered() &&
                      given.check<error::ConnectionLost>();
   const Failure& reason = clean ? main::CONNECTION_DONE() : given;
   // Keep ourselves (and the protocol) alive until this function returns
@@ -733,8 +823,8 @@ void Connection::connectionLost(const Failure& given) {
   // Close after the protocol ran, so getPeer()/getHost() still work inside
   // its connectionLost.
   closeFd(fd_);
-  closeFd(writeFd_);
-  if (connector_) connector_->transportLost(reason);
+  if (isPipe_) closeFd(cold_->writeFd);
+  if (Connector* c = connector()) c->transportLost(reason);
   // Our caller's logging context is usually this connection. Leave it before
   // the last reference goes: a protocol destructor that logs would otherwise
   // ask a half-destroyed Connection (its connector_ already gone) for its
@@ -773,16 +863,16 @@ void Connection::writeConnectionLost(const Failure&) {
 // --- producer / consumer ---------------------------------------------------
 
 void Connection::registerProducer(IProducer* producer, bool streaming) {
-  if (tls_) return tls_->protocol->registerProducer(producer, streaming);
+  if (hasTls_) return cold_->tls->protocol->registerProducer(producer, streaming);
   registerProducerRaw(producer, streaming);
 }
 
 void Connection::registerProducerRaw(IProducer* producer, bool streaming) {
-  producers_.add(producer, streaming, disconnected_, buffer_.size(), kBufferSize, this);
+  producers_.add(producer, streaming, disconnected_, bufferedBytes(), kBufferSize, this);
 }
 
 void Connection::unregisterProducer() {
-  if (tls_) return tls_->protocol->unregisterProducer();
+  if (hasTls_) return cold_->tls->protocol->unregisterProducer();
   unregisterProducerRaw();
 }
 
@@ -793,12 +883,10 @@ void Connection::unregisterProducerRaw() {
 }
 
 void Connection::pauseProducing() {
-  readPaused_ = true;
   stopReading();
 }
 
 void Connection::resumeProducing() {
-  readPaused_ = false;
   if (!disconnecting_ && !disconnected_) startReading();
 }
 
@@ -812,7 +900,15 @@ Address Connection::getPeer() const {
   if (isPipe_) return PipeAddress{};
   // From the address accept()/connect gave us: no system call, and still
   // right once the socket is closed (after abortConnection).
-  if (std::optional<Address> a = peer_.get()) return *a;
+  if (peerV4_) {
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(peerPort_);
+    v4.sin_addr.s_addr = htonl(peerIp4_);
+    return toAddress(reinterpret_cast<const sockaddr*>(&v4), sizeof v4);
+  }
+  if (cold_)
+    if (std::optional<Address> a = cold_->peer.get()) return *a;
   return peerAddress(fd_);
 }
 
@@ -820,11 +916,12 @@ Address Connection::getHost() const {
   if (isPipe_) return PipeAddress{};
   // Asked once (a connected socket's local address never changes) and kept,
   // so it is still right once the socket is closed (after abortConnection).
-  if (std::optional<Address> a = host_.get()) return *a;
+  if (cold_)
+    if (std::optional<Address> a = cold_->host.get()) return *a;
   SockAddr local;
   local.length = sizeof local.storage;
   if (fd_ < 0 || ::getsockname(fd_, local.get(), &local.length) != 0) return localAddress(-1);
-  host_.set(local.get(), local.length);
+  const_cast<Connection*>(this)->cold().host.set(local.get(), local.length);
   return toAddress(local.get(), local.length);
 }
 
@@ -865,7 +962,7 @@ std::optional<PeerCredentials> Connection::peerCredentials() const {
 std::string Connection::logPrefix() const {
   std::string proto = protocol_ ? protocol_->logPrefix() : "Uninitialized";
   if (isPipe_) return proto;
-  if (connector_) return proto + ",client";
+  if (connector()) return proto + ",client";
   return proto + "," + std::to_string(sessionno_) + "," + hostOf(getPeer());
 }
 

@@ -43,11 +43,14 @@ namespace twisted::internet::stream::detail {
 
 class Connector;
 
-class Connection : public ITCPTransport,
-                   public ITLSTransport,
+// Size matters: every idle connection holds one (docs/benchmarks.md, "Idle
+// connections"). What only some connections use (pipes, Unix descriptor
+// passing, clients, TLS, producers, a write failure, getHost()) is in a Cold
+// block allocated on first use, and the write buffer exists only while
+// bytes wait; an idle accepted TCP connection is this object and its protocol.
+class Connection : public ITLSTransport,  // (an ITCPTransport)
                    public IReadWriteDescriptor,
-                   public IHalfCloseableDescriptor,
-                   public std::enable_shared_from_this<Connection> {
+                   public IHalfCloseableDescriptor {
  public:
   /// A connection on the connected socket `fd` (owned from now on), whose
   /// peer is `peer` (`peerLength` bytes; AF_UNIX makes it a Unix transport).
@@ -150,7 +153,7 @@ class Connection : public ITCPTransport,
   void startWriting();
   void stopWriting();
   // The fd written to and the descriptor registered for it.
-  int writeFd() const noexcept { return isPipe_ ? writeFd_ : fd_; }
+  int writeFd() const noexcept { return isPipe_ ? pipeWriteFd() : fd_; }
   IWriteDescriptor* writer() noexcept;
   // Closes `fd` (a pipe's: restores its flags and puts /dev/null there).
   void closeFd(int& fd) noexcept;
@@ -163,77 +166,50 @@ class Connection : public ITCPTransport,
   void afterBuffered();
   DescriptorResult bufferDrained();
 
+  struct Cold;
+  Cold& cold();  // allocates it on first use
+  bool buffered() const noexcept { return buffer_ && !buffer_->empty(); }
+  std::size_t bufferedBytes() const noexcept { return buffer_ ? buffer_->size() : 0; }
+  WriteBuffer& buffer();  // allocates it on first use
+  void dropBuffer() noexcept { buffer_.reset(); }
+  bool writeFailed() const noexcept { return failed_; }
+  int pipeWriteFd() const noexcept;
+  Connector* connector() const noexcept;
+
   // Hot members first (what a read, an echo and a write touch), so one
   // connection's turn costs few cache lines; the reactor prefetches them.
   ReactorBase& reactor_;
   int fd_;
-  bool reading_ = false;
-  bool writing_ = false;
-  bool disconnecting_ = false;
-  bool disconnected_ = false;
-  bool aborted_ = false;
-  bool writeDisconnecting_ = false;                   // loseWriteConnection asked
-  bool writeDisconnected_ = false;                    // SHUT_WR done
-  bool readDisconnected_ = false;                     // the peer's EOF was seen (half-close)
-  bool readPaused_ = false;                           // pauseProducing() on the transport
-  bool isUnix_ = false;                               // AF_UNIX: recvmsg, descriptor passing
-  bool isPipe_ = false;                               // read(2) fd_, write(2) writeFd_
-  bool fdsQueued_ = false;                            // !fdQueue_.empty(): writes buffer
-  internet::detail::ProducerRegistration producers_;  // registerProducer's
+  int sessionno_;
+  // The peer's IPv4 address and port, host order (peerV4_); any other
+  // address is kept in Cold. Kept so that getPeer() and the log prefix work
+  // without a system call, and still once the socket is gone.
+  std::uint32_t peerIp4_ = 0;
+  std::uint16_t peerPort_ = 0;
+  bool peerV4_ : 1 = false;
+  bool reading_ : 1 = false;
+  bool writing_ : 1 = false;
+  bool disconnecting_ : 1 = false;
+  bool disconnected_ : 1 = false;
+  bool aborted_ : 1 = false;
+  bool writeDisconnecting_ : 1 = false;  // loseWriteConnection asked
+  bool writeDisconnected_ : 1 = false;   // SHUT_WR done
+  bool readDisconnected_ : 1 = false;    // the peer's EOF was seen (half-close)
+  bool isUnix_ : 1 = false;              // AF_UNIX: recvmsg, descriptor passing
+  bool isPipe_ : 1 = false;              // read(2) fd_, write(2) the pipe's write fd
+  bool fdsQueued_ : 1 = false;           // descriptors wait to be sent: writes buffer
+  bool hasTls_ : 1 = false;              // startTLS was called (Cold::tls)
+  bool failed_ : 1 = false;              // a write failed (Cold::writeFailure)
   // Declared before protocol_ so it is destroyed after it: protocol_->factory
   // stays valid through the protocol's destructor.
   std::shared_ptr<Factory> factory_;
   std::unique_ptr<Protocol> protocol_;
-  WriteBuffer buffer_;
-  std::optional<python::Failure> writeFailure_;
-  // Cold: used when the connection starts, ends or logs.
-  int sessionno_;
-  std::shared_ptr<Connector> connector_;
+  // Here, not in Cold: servers commonly register the transport itself as its
+  // streaming producer (flow control against a peer that does not read).
+  internet::detail::ProducerRegistration producers_;
+  std::unique_ptr<WriteBuffer> buffer_;        // while bytes wait
+  std::unique_ptr<Cold> cold_;                 // see Cold
   internet::detail::KeepAliveHook keepAlive_;  // held by the reactor while active
-  std::vector<int> fdQueue_;                   // sendFileDescriptor's duplicates, in order
-  std::unique_ptr<TLSState> tls_;              // after startTLS
-  // An IPv4/IPv6 address or a Unix path kept compactly (not a
-  // sockaddr_storage; a Unix path on the heap, only for Unix sockets), so
-  // getPeer(), getHost() and the log prefix still work once the socket is
-  // gone (after abortConnection).
-  struct CompactAddress {
-    std::uint8_t family = 0;  // 0: unknown
-    std::uint16_t port = 0;   // host order
-    std::uint32_t scope = 0;  // IPv6 scope id (link-local)
-    std::array<unsigned char, 16> ip{};
-    std::unique_ptr<std::string> path;  // AF_UNIX: the name ("" if unbound)
-    void set(const sockaddr* sa, socklen_t length);
-    std::optional<Address> get() const;
-  };
-  CompactAddress peer_;          // from accept()/connect
-  mutable CompactAddress host_;  // on the first getHost() (or an abort)
-
-  // Pipe mode: the write fd and the descriptor the reactor watches for it
-  // (a descriptor has one fileno(); it forwards to this connection). A
-  // write-only pipe end is also watched for reading, as Twisted's
-  // ProcessWriter does: it can only turn readable (select) or report an
-  // error (poll, epoll) when its reader closed, so the loss is noticed
-  // without a write.
-  class WriteSide final : public IReadDescriptor, public IWriteDescriptor {
-   public:
-    explicit WriteSide(Connection& c) noexcept : c_(c) {}
-    int fileno() const override { return c_.writeFd_; }
-    DescriptorResult doRead() override;
-    bool readsErrors() const noexcept override { return true; }
-    DescriptorResult doWrite() override { return c_.doWrite(); }
-    void connectionLost(const python::Failure& reason) override { c_.connectionLost(reason); }
-    IHalfCloseableDescriptor* halfCloseable() noexcept override { return nullptr; }
-    std::string logPrefix() const override { return c_.logPrefix(); }
-
-   private:
-    Connection& c_;
-  };
-  int writeFd_ = -1;
-  int readFlags_ = -1;  // the pipe fds' file status flags before us
-  int writeFlags_ = -1;
-  bool ownsPipes_ = false;        // pipe mode: the fds are ours to close(2) (process pipes)
-  bool watchesWriteEnd_ = false;  // writeSide_ is registered as a reader
-  WriteSide writeSide_{*this};
 };
 
 }  // namespace twisted::internet::stream::detail

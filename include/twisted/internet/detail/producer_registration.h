@@ -28,7 +28,7 @@ class TWISTED_API ProducerRegistration {
   ///         std::invalid_argument if `streaming` but not an IPushProducer.
   void add(IProducer* producer, bool streaming, bool disconnected, std::size_t buffered,
            std::size_t highWater, IPushProducer* self = nullptr) {
-    if (producer_)
+    if (this->producer())
       throw std::runtime_error(
           "Cannot register producer, because a producer was never unregistered.");
     IPushProducer* push = nullptr;
@@ -44,8 +44,10 @@ class TWISTED_API ProducerRegistration {
       producer->stopProducing();
       return;
     }
-    producer_ = producer;
-    push_ = push;
+    if (streaming)
+      push_ = push;
+    else
+      pull_ = producer;
     streaming_ = streaming;
     paused_ = false;
     if (!streaming)
@@ -56,8 +58,7 @@ class TWISTED_API ProducerRegistration {
 
   /// Forgets the producer. Mirrors the state change of unregisterProducer.
   void remove() noexcept {
-    producer_ = nullptr;
-    push_ = nullptr;
+    pull_ = nullptr;
     streaming_ = false;
     paused_ = false;
   }
@@ -65,7 +66,7 @@ class TWISTED_API ProducerRegistration {
   /// After bytes were buffered: pauses a streaming producer once more than
   /// `highWater` bytes wait. Mirrors FileDescriptor._maybePauseProducer.
   void bufferGrew(std::size_t buffered, std::size_t highWater) {
-    if (push_ && !paused_ && buffered > highWater) {
+    if (streaming_ && !paused_ && buffered > highWater) {
       paused_ = true;
       push_->pauseProducing();
     }
@@ -75,9 +76,9 @@ class TWISTED_API ProducerRegistration {
   /// paused for a full buffer resumes. Mirrors FileDescriptor.doWrite's
   /// producer handling once the buffer is flushed.
   void bufferDrained() {
-    if (producer_ && (!streaming_ || paused_)) {
+    if (IProducer* p = producer(); p && (!streaming_ || paused_)) {
       paused_ = false;
-      producer_->resumeProducing();
+      p->resumeProducing();
     }
   }
 
@@ -85,19 +86,25 @@ class TWISTED_API ProducerRegistration {
   /// it, so it is stopped once. The caller calls stopProducing(), which may
   /// throw or re-enter.
   IProducer* release() noexcept {
-    IProducer* p = std::exchange(producer_, nullptr);
+    IProducer* p = producer();
     remove();
     return p;
   }
 
-  IProducer* producer() const noexcept { return producer_; }
+  IProducer* producer() const noexcept {
+    return streaming_ ? static_cast<IProducer*>(push_) : pull_;
+  }
   bool streaming() const noexcept { return streaming_; }
   /// True while a streaming producer is paused for a full buffer.
   bool paused() const noexcept { return paused_; }
 
  private:
-  IProducer* producer_ = nullptr;
-  IPushProducer* push_ = nullptr;  // producer_ when streaming
+  // One pointer (a transport holds one of these per connection): the push
+  // producer when streaming, else the pull producer.
+  union {
+    IProducer* pull_ = nullptr;
+    IPushProducer* push_;
+  };
   bool streaming_ = false;
   bool paused_ = false;
 };

@@ -3,6 +3,7 @@
 
 #include <twisted/export.h>
 
+#include <twisted/internet/interfaces/itransport.h>
 #include <twisted/internet/ssl.h>
 
 namespace twisted::internet {
@@ -12,10 +13,10 @@ namespace twisted::internet {
 /// after it is encrypted; the protocol keeps its transport pointer, which
 /// provides ISSLTransport from then on. Reach it with
 /// dynamic_cast<ITLSTransport*>(transport).
-/// Mirrors: twisted.internet.interfaces.ITLSTransport.
-class TWISTED_API ITLSTransport {
+/// Mirrors: twisted.internet.interfaces.ITLSTransport (which, as here,
+/// extends ITCPTransport).
+class TWISTED_API ITLSTransport : public ITCPTransport {
  public:
-  virtual ~ITLSTransport() = default;
   /// Starts the handshake with `options`: as the client on a connection we
   /// made, the server on one we accepted; `normal` = false swaps the roles.
   /// Mirrors ITLSTransport.startTLS(contextFactory, normal).
