@@ -24,7 +24,7 @@ void TimerQueue::push(TimerEntry* e, double time) {
   e->queue = this;
   retain(e);
   heap_.push_back(Node{time, e->seq, e});
-  e->heapIndex = heap_.size() - 1;
+  e->heapIndex = static_cast<std::uint32_t>(heap_.size() - 1);
   siftUp(heap_.size() - 1);
 }
 

@@ -928,7 +928,10 @@ TEST_P(ReactorTest, IdleLoopBlocks) {
   });
   runBounded();
   waker.join();
-  EXPECT_LE(atWake - atStart, 2u);
+  // 2: the wake-up and the pass that runs the call. One spurious return of
+  // the wait (EINTR under a loaded machine: seen once in hundreds of runs) is
+  // allowed; a loop that spun would count thousands.
+  EXPECT_LE(atWake - atStart, 3u);
 }
 
 // SIGTERM stops the reactor cleanly, shutdown triggers included.

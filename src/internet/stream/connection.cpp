@@ -9,15 +9,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <typeinfo>
-#include <array>
-#include <optional>
 #include <vector>
 
 #include <twisted/internet/error.h>
@@ -145,12 +145,12 @@ struct CompactAddress {
 struct Connection::Cold {
   explicit Cold(Connection& c) noexcept : writeSide(c) {}
 
-  std::optional<Failure> writeFailure;               // failed_
-  std::shared_ptr<Connector> connector;              // outgoing connections
-  std::vector<int> fdQueue;                          // sendFileDescriptor's duplicates, in order
-  std::unique_ptr<TLSState> tls;                     // after startTLS (hasTls_)
-  CompactAddress peer;                               // when not IPv4 (!peerV4_)
-  CompactAddress host;                               // on the first getHost() (or an abort)
+  std::optional<Failure> writeFailure;   // failed_
+  std::shared_ptr<Connector> connector;  // outgoing connections
+  std::vector<int> fdQueue;              // sendFileDescriptor's duplicates, in order
+  std::unique_ptr<TLSState> tls;         // after startTLS (hasTls_)
+  CompactAddress peer;                   // when not IPv4 (!peerV4_)
+  CompactAddress host;                   // on the first getHost() (or an abort)
 
   // Pipe mode: the write fd and the descriptor the reactor watches for it
   // (a descriptor has one fileno(); it forwards to this connection). A
@@ -595,8 +595,7 @@ void Connection::writeSequence(std::span<const std::string_view> data) {
 
 void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
   if (disconnected_ || aborted_ || writeDisconnected_ || failed_) return;
-  if (!buffered() && !writing_ && !fdsQueued_ &&
-      data.size() <= static_cast<std::size_t>(kMaxIov)) {
+  if (!buffered() && !writing_ && !fdsQueued_ && data.size() <= static_cast<std::size_t>(kMaxIov)) {
     iovec iov[kMaxIov];
     int count = 0;
     std::size_t total = 0;
