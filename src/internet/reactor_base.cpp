@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include <twisted/internet/error.h>
@@ -166,6 +168,9 @@ class ReactorBase::Waker final : public IReadDescriptor {
   }
   void connectionLost(const Failure&) override {}
   std::string logPrefix() const override { return "Waker"; }
+
+  // Threads between queueing a call and their wakeUp() (queueThreadCall).
+  std::atomic<int> writers{0};
 
  private:
   int fd_;
@@ -381,6 +386,11 @@ void ReactorBase::initWaker() {
 
 ReactorBase::~ReactorBase() {
   if (threadPool_) threadPool_->stop();
+  // A thread whose call already ran may still be writing to the waker
+  // (queueThreadCall): let it finish before the waker closes.
+  if (waker_)
+    while (waker_->writers.load() != 0)
+      std::this_thread::yield();
   // Thread calls never run are destroyed (the pool's threads are joined, so
   // nobody else queues any now).
   threadCalls_.discardQueued();
@@ -475,7 +485,17 @@ double ReactorBase::timeout() const {
 void ReactorBase::queueThreadCall(UniqueFunction f) {
   // One wake-up per batch: while the queue is non-empty a wake-up is already
   // pending, and the loop thread itself never blocks with calls queued.
-  if (threadCalls_.push(std::move(f)) && !isInIOThread()) wakeUp();
+  if (isInIOThread() || !waker_) {
+    threadCalls_.push(std::move(f));
+    return;
+  }
+  // Counted while this thread may still write to the waker: the loop can run
+  // the call (and stop, and the reactor be destroyed) before the write below
+  // returns, so the destructor waits for the count to drop before the
+  // eventfd is closed (else the write could hit a closed or reused fd).
+  waker_->writers.fetch_add(1);
+  if (threadCalls_.push(std::move(f))) waker_->wakeUp();
+  waker_->writers.fetch_sub(1);
 }
 
 void ReactorBase::runThreadCalls() {
