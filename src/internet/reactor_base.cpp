@@ -8,14 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <utility>
 
 #include <twisted/internet/error.h>
@@ -168,9 +166,6 @@ class ReactorBase::Waker final : public IReadDescriptor {
   }
   void connectionLost(const Failure&) override {}
   std::string logPrefix() const override { return "Waker"; }
-
-  // Threads between queueing a call and their wakeUp() (queueThreadCall).
-  std::atomic<int> writers{0};
 
  private:
   int fd_;
@@ -386,14 +381,10 @@ void ReactorBase::initWaker() {
 
 ReactorBase::~ReactorBase() {
   if (threadPool_) threadPool_->stop();
-  // A thread whose call already ran may still be writing to the waker
-  // (queueThreadCall): let it finish before the waker closes.
-  if (waker_)
-    while (waker_->writers.load() != 0)
-      std::this_thread::yield();
   // Thread calls never run are destroyed (the pool's threads are joined, so
   // nobody else queues any now).
   threadCalls_.discardQueued();
+  threadCalls_.waitForWakers();  // a thread whose call ran may still be writing the waker
   // Before the waker closes (a member destroyed after this body).
   signals_->handlers.clear();
   while (!signals_->owned.empty())
@@ -485,17 +476,15 @@ double ReactorBase::timeout() const {
 void ReactorBase::queueThreadCall(UniqueFunction f) {
   // One wake-up per batch: while the queue is non-empty a wake-up is already
   // pending, and the loop thread itself never blocks with calls queued.
-  if (isInIOThread() || !waker_) {
+  // A thread other than the loop's claims its wake-up (see ThreadCallQueue):
+  // the loop may run the call, stop and be destroyed before the write below
+  // returns, and the destructor must not close the eventfd under it.
+  if (isInIOThread()) {
     threadCalls_.push(std::move(f));
-    return;
+  } else if (threadCalls_.push(std::move(f), /*claimWake=*/true)) {
+    wakeUp();
+    threadCalls_.wakeDone();
   }
-  // Counted while this thread may still write to the waker: the loop can run
-  // the call (and stop, and the reactor be destroyed) before the write below
-  // returns, so the destructor waits for the count to drop before the
-  // eventfd is closed (else the write could hit a closed or reused fd).
-  waker_->writers.fetch_add(1);
-  if (threadCalls_.push(std::move(f))) waker_->wakeUp();
-  waker_->writers.fetch_sub(1);
 }
 
 void ReactorBase::runThreadCalls() {

@@ -9,6 +9,8 @@
 // (up to kMaxFreeBlocks are kept).
 #include <twisted/internet/detail/thread_call_queue.h>
 
+#include <thread>
+
 #include <new>
 #include <utility>
 
@@ -44,7 +46,7 @@ ThreadCallQueue::~ThreadCallQueue() {
   freeBlockCount_ = 0;
 }
 
-bool ThreadCallQueue::push(UniqueFunction&& f) {
+bool ThreadCallQueue::push(UniqueFunction&& f, bool claimWake) {
   std::lock_guard<std::mutex> lock(threadCallLock_);
   const bool wasEmpty = threadCallHead_ == nullptr;
   ThreadCallBlock* tail = threadCallTail_;
@@ -66,6 +68,9 @@ bool ThreadCallQueue::push(UniqueFunction&& f) {
   ::new (static_cast<void*>(&tail->slots[tail->count].f)) UniqueFunction(std::move(f));
   ++tail->count;
   queued_.store(true, std::memory_order_release);
+  // Under the lock: whoever takes this call (and may then destroy the owner)
+  // sees the count already raised.
+  if (wasEmpty && claimWake) wakers_.fetch_add(1, std::memory_order_relaxed);
   return wasEmpty;
 }
 
@@ -134,6 +139,11 @@ void ThreadCallQueue::runQueued() {
 
 void ThreadCallQueue::discardQueued() noexcept {
   destroyThreadCallBlocks(takeThreadCalls());
+}
+
+void ThreadCallQueue::waitForWakers() const noexcept {
+  while (wakers_.load(std::memory_order_acquire) != 0)
+    std::this_thread::yield();
 }
 
 }  // namespace twisted::internet::detail

@@ -89,6 +89,15 @@ Failure lostFailure(int err) {
 }  // namespace
 
 namespace {
+// The IPv4Address for an address in network order and a port in host order.
+Address inet4Address(std::uint32_t sAddr, std::uint16_t port) {
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(port);
+  v4.sin_addr.s_addr = sAddr;
+  return toAddress(reinterpret_cast<const sockaddr*>(&v4), sizeof v4);
+}
+
 // An IPv4/IPv6 address or a Unix path kept compactly (not a sockaddr_storage;
 // a Unix path on the heap), so getPeer(), getHost() and the log prefix still
 // work once the socket is gone (after abortConnection).
@@ -119,14 +128,12 @@ struct CompactAddress {
 
   std::optional<Address> get() const {
     if (family == AF_UNIX) return UNIXAddress{*path};
-    SockAddr a;
     if (family == AF_INET) {
-      auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-      v4->sin_family = AF_INET;
-      v4->sin_port = htons(port);
-      std::memcpy(&v4->sin_addr, ip.data(), 4);
-      return toAddress(a.get());
+      std::uint32_t sAddr;
+      std::memcpy(&sAddr, ip.data(), 4);
+      return inet4Address(sAddr, port);
     }
+    SockAddr a;
     if (family == AF_INET6) {
       auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
       v6->sin6_family = AF_INET6;
@@ -214,7 +221,7 @@ Connection::Connection(ReactorBase& reactor, int fd, const sockaddr* peer, sockl
   isUnix_ = peer && peer->sa_family == AF_UNIX;
   if (peer && peer->sa_family == AF_INET && peerLength >= sizeof(sockaddr_in)) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(peer);
-    peerIp4_ = ntohl(v4->sin_addr.s_addr);
+    peerIp4_ = v4->sin_addr.s_addr;
     peerPort_ = ntohs(v4->sin_port);
     peerV4_ = true;
   } else if (peer) {
@@ -278,8 +285,10 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
   try {
     c.startReading();
   } catch (...) {
-    if (c.isPipe_ && c.cold_->watchesWriteEnd) c.reactor_.removeReader(&c.cold_->writeSide);
-    if (c.isPipe_) c.cold_->watchesWriteEnd = false;
+    if (c.isPipe_ && c.cold_->watchesWriteEnd) {
+      c.reactor_.removeReader(&c.cold_->writeSide);
+      c.cold_->watchesWriteEnd = false;
+    }
     throw;
   }
   c.reactor_.holdKeepAlive(c.keepAlive_, std::move(self));
@@ -899,13 +908,7 @@ Address Connection::getPeer() const {
   if (isPipe_) return PipeAddress{};
   // From the address accept()/connect gave us: no system call, and still
   // right once the socket is closed (after abortConnection).
-  if (peerV4_) {
-    sockaddr_in v4{};
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(peerPort_);
-    v4.sin_addr.s_addr = htonl(peerIp4_);
-    return toAddress(reinterpret_cast<const sockaddr*>(&v4), sizeof v4);
-  }
+  if (peerV4_) return inet4Address(peerIp4_, peerPort_);
   if (cold_)
     if (std::optional<Address> a = cold_->peer.get()) return *a;
   return peerAddress(fd_);

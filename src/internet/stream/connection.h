@@ -181,9 +181,10 @@ class Connection : public ITLSTransport,  // (an ITCPTransport)
   ReactorBase& reactor_;
   int fd_;
   int sessionno_;
-  // The peer's IPv4 address and port, host order (peerV4_); any other
-  // address is kept in Cold. Kept so that getPeer() and the log prefix work
-  // without a system call, and still once the socket is gone.
+  // The peer's IPv4 address (network order) and port (host order) when
+  // peerV4_; any other address is kept in Cold. Kept so that getPeer() and
+  // the log prefix work without a system call, and still once the socket is
+  // gone.
   std::uint32_t peerIp4_ = 0;
   std::uint16_t peerPort_ = 0;
   bool peerV4_ : 1 = false;

@@ -6,7 +6,9 @@
 // the loop takes every queued block at once and runs them outside it, then
 // returns the blocks to a free list for reuse, so nothing is moved or
 // reallocated as a batch grows. Waking the loop is the owner's business:
-// push() says whether the queue was empty.
+// push() says whether the queue was empty, and a thread that then wakes the
+// loop stays counted until wakeDone(), so the owner's destructor can wait for
+// its write (waitForWakers) before it closes what the write goes to.
 #pragma once
 
 #include <twisted/export.h>
@@ -31,7 +33,15 @@ class TWISTED_API ThreadCallQueue {
   /// caller then wakes the loop: one wake-up per batch).
   /// @throws std::bad_alloc if a new block is needed and cannot be made;
   ///         nothing has changed then.
-  bool push(python::detail::UniqueFunction&& f);
+  /// With `claimWake`, a true return also counts the caller as a waker
+  /// until it calls wakeDone(): the loop may run the call (and the owner be
+  /// destroyed) before the caller's wake-up returns.
+  bool push(python::detail::UniqueFunction&& f, bool claimWake = false);
+  /// The caller of a claiming push() that returned true has woken the loop.
+  void wakeDone() noexcept { wakers_.fetch_sub(1, std::memory_order_release); }
+  /// Waits until no claimed wake-up is in progress (call after
+  /// discardQueued(), whose lock orders it after every push before it).
+  void waitForWakers() const noexcept;
 
   /// Any thread: true if calls are queued (acquire: the calls are visible).
   bool queued() const noexcept { return queued_.load(std::memory_order_acquire); }
@@ -57,6 +67,7 @@ class TWISTED_API ThreadCallQueue {
   ThreadCallBlock* freeBlocks_ = nullptr;      // guarded by threadCallLock_
   std::size_t freeBlockCount_ = 0;             // guarded by threadCallLock_
   std::atomic<bool> queued_{false};
+  std::atomic<int> wakers_{0};  // claimed wake-ups in progress
 };
 
 }  // namespace twisted::internet::detail
