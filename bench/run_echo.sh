@@ -27,39 +27,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-SHARED=${SHARED_BENCH_DIR:-$ROOT/../shared/bench}
-if [[ ! -x $SHARED/run.sh ]]; then
-  echo "run_echo: $SHARED/run.sh not found (../shared must sit beside the project)" >&2
-  exit 2
-fi
-
-# The peers' Debian packages (asio, libuv, libevent, Python Twisted, uvloop) and ours.
-TWISTED_BENCH_DEPS=1 scripts/deps.sh
-
-if [[ -z ${BUILD_DIR:-} ]]; then
-  BUILD_DIR=$ROOT/build/release
-  cmake --preset release >/dev/null
-else
-  mkdir -p "$BUILD_DIR"
-  BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DTWISTED_BUILD_BENCH=ON -DTWISTED_BUILD_TESTS=OFF -DTWISTED_BUILD_EXAMPLES=OFF >/dev/null
-fi
-cmake --build "$BUILD_DIR" --target bench_echo_server -j "${BUILD_JOBS:-2}"
+source "$ROOT/bench/echo_harness.sh"
+echo_harness_setup run_echo bench_echo_server
 BIN=$BUILD_DIR/bench/bench_echo_server
-# The harness splits each command on spaces: no spaces in the path.
-if [[ $BIN == *" "* ]]; then
-  echo "run_echo: the build path must not contain spaces ($BIN)" >&2
-  exit 2
-fi
-
-HARNESS=$BUILD_DIR/bench/echo-harness
-mkdir -p "$HARNESS"
-chmod -R u+w "$HARNESS"
-for f in run.sh build.sh report.py README.md loadgen servers; do
-  cp -pR "$SHARED/$f" "$HARNESS/"
-done
-chmod -R u+w "$HARNESS"
 
 export OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench/echo-out/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT_DIR"

@@ -26,38 +26,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-SHARED=${SHARED_BENCH_DIR:-$ROOT/../shared/bench}
-if [[ ! -x $SHARED/run.sh ]]; then
-  echo "run_workers: $SHARED/run.sh not found (../shared must sit beside the project)" >&2
-  exit 2
-fi
-TWISTED_BENCH_DEPS=1 scripts/deps.sh
-
-if [[ -z ${BUILD_DIR:-} ]]; then
-  BUILD_DIR=$ROOT/build/release
-  cmake --preset release >/dev/null
-else
-  mkdir -p "$BUILD_DIR"
-  BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DTWISTED_BUILD_BENCH=ON -DTWISTED_BUILD_TESTS=OFF -DTWISTED_BUILD_EXAMPLES=OFF >/dev/null
-fi
-cmake --build "$BUILD_DIR" --target twist bench_echo_server -j "${BUILD_JOBS:-2}"
+source "$ROOT/bench/echo_harness.sh"
+echo_harness_setup run_workers twist bench_echo_server
 TWIST=$BUILD_DIR/apps/twist/twist
 BIN=$BUILD_DIR/bench/bench_echo_server
 WRAP=$ROOT/bench/twist_echo_workers.sh
-for p in "$TWIST" "$BIN" "$WRAP"; do
-  # The harness splits each command on spaces.
-  [[ $p != *" "* ]] || { echo "run_workers: no spaces in paths, please ($p)" >&2; exit 2; }
-done
-
-HARNESS=$BUILD_DIR/bench/echo-harness
-mkdir -p "$HARNESS"
-chmod -R u+w "$HARNESS"
-for f in run.sh build.sh report.py README.md loadgen servers; do
-  cp -pR "$SHARED/$f" "$HARNESS/"
-done
-chmod -R u+w "$HARNESS"
 
 OUT_ROOT=${OUT_DIR:-$BUILD_DIR/bench/workers-out/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT_ROOT"
