@@ -2,13 +2,19 @@
 #include <twisted/internet/delayed_call.h>
 #include <twisted/internet/error.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <type_traits>
 
 namespace twisted::internet {
 namespace detail {
 
 TimerQueue::~TimerQueue() {
-  for (Node& n : heap_) {
+  for (const Node& n : heap_) {
     TimerEntry* e = n.entry;
     e->state = TimerEntry::State::kCancelled;
     e->queue = nullptr;
@@ -97,6 +103,23 @@ void TimerQueue::siftDown(std::size_t i) noexcept {
     i = best;
   }
   place(i, n);
+}
+
+void TimerQueue::NodeArray::grow() {
+  static_assert(std::is_trivially_copyable_v<Node>);
+  const std::size_t capacity = capacity_ ? 2 * capacity_ : 64;
+  void* p = std::realloc(data_, capacity * sizeof(Node));
+  if (!p) throw std::bad_alloc();
+  data_ = static_cast<Node*>(p);
+  capacity_ = capacity;
+  constexpr std::size_t kHuge = 2 * 1024 * 1024;
+  const std::size_t bytes = capacity * sizeof(Node);
+  if (bytes >= 2 * kHuge) {
+    // The whole 2 MiB pages inside the block; a hint the kernel may refuse.
+    const auto from = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+    const auto to = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+  }
 }
 
 }  // namespace detail

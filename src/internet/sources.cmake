@@ -11,6 +11,7 @@ list(APPEND TWISTED_SOURCES
   internet/delayed_call.cpp
   internet/reactor_base.cpp
   internet/thread_call_queue.cpp
+  internet/timer_entry_pool.cpp
   internet/system_event_triggers.cpp
   internet/epoll_reactor.cpp
   internet/iouring_reactor.cpp

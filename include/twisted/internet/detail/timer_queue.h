@@ -17,9 +17,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <utility>
-#include <vector>
 
 namespace twisted::internet::detail {
 
@@ -32,6 +32,14 @@ struct TWISTED_API TimerEntry {
   static constexpr std::uint32_t kNotQueued = static_cast<std::uint32_t>(-1);
 
   virtual ~TimerEntry() = default;
+  // Entries of up to 64 bytes come from per-thread chunks (src/internet/
+  // timer_entry_pool.cpp): a callLater costs no malloc, and entries stay in
+  // address order however calls fire. `delete` passes the size of the most
+  // derived entry (the destructor is virtual).
+  static void* operator new(std::size_t size);
+  static void operator delete(void* ptr, std::size_t size) noexcept;
+  static void* operator new(std::size_t size, std::align_val_t align);
+  static void operator delete(void* ptr, std::size_t size, std::align_val_t align) noexcept;
   /// Calls the function. Only valid while it has not been released.
   virtual void invoke() = 0;
   /// Destroys the function and its captures (after the call, or on cancel),
@@ -126,6 +134,37 @@ class TWISTED_API TimerQueue {
     std::uint64_t seq;
     TimerEntry* entry;
   };
+  // The heap's storage: what it needs of std::vector, grown with realloc. A
+  // large block grows by having its pages remapped (mremap) instead of
+  // copied into freshly faulted ones, and from 4 MiB on it asks for
+  // transparent huge pages (a pop walks random paths through it).
+  class NodeArray {
+   public:
+    NodeArray() = default;
+    NodeArray(const NodeArray&) = delete;
+    NodeArray& operator=(const NodeArray&) = delete;
+    ~NodeArray() { std::free(data_); }
+    bool empty() const noexcept { return size_ == 0; }
+    std::size_t size() const noexcept { return size_; }
+    Node& operator[](std::size_t i) noexcept { return data_[i]; }
+    const Node& operator[](std::size_t i) const noexcept { return data_[i]; }
+    const Node& front() const noexcept { return data_[0]; }
+    const Node& back() const noexcept { return data_[size_ - 1]; }
+    void push_back(const Node& n) {
+      if (size_ == capacity_) grow();
+      data_[size_++] = n;
+    }
+    void pop_back() noexcept { --size_; }
+    Node* data() noexcept { return data_; }
+    const Node* begin() const noexcept { return data_; }
+    const Node* end() const noexcept { return data_ + size_; }
+
+   private:
+    void grow();  // @throws std::bad_alloc
+    Node* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+  };
   static bool before(const Node& a, const Node& b) noexcept {
     return a.time < b.time || (a.time == b.time && a.seq < b.seq);
   }
@@ -140,7 +179,7 @@ class TWISTED_API TimerQueue {
   // Sequence numbers grow up from the middle of the range; calls moved to
   // the front of their ties (kKeepListOrder) take numbers below, growing down.
   static constexpr std::uint64_t kFirstSeq = std::uint64_t{1} << 63;
-  std::vector<Node> heap_;
+  NodeArray heap_;
   std::uint64_t nextSeq_ = kFirstSeq;
   std::uint64_t frontSeq_ = kFirstSeq - 1;
   MovedCallOrder order_;
