@@ -415,6 +415,20 @@ assert "Main loop terminated." in texts and "Starting reactor..." in texts, text
     stop TERM
     ;;
 
+  drain-open)
+    # Connections still open at SIGTERM: discard owes its client nothing and
+    # chargen never finishes, so both close at once instead of at the drain
+    # deadline (30 s here).
+    for svc in discard chargen; do
+      start "drain-$svc" --drain-timeout 30 "$svc" --listen tcp:0:interface=127.0.0.1
+      "$py" "$here/drain_open_client.py" "$port" "$pid" "$svc" || fail "$svc: not closed on drain"
+      timeout 10 tail --pid="$pid" -f /dev/null || fail "twist $svc did not exit after draining"
+      rc=0
+      wait "$pid" || rc=$?
+      [[ $rc == 0 ]] || fail "twist $svc exited with $rc after draining"
+    done
+    ;;
+
   discard | chargen | daytime | time)
     start "$mode" "$mode" --listen tcp:0:interface=127.0.0.1
     "$py" "$here/services_client.py" "$mode" "$port" || fail "$mode client"
