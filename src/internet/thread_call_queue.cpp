@@ -9,9 +9,8 @@
 // (up to kMaxFreeBlocks are kept).
 #include <twisted/internet/detail/thread_call_queue.h>
 
-#include <thread>
-
 #include <new>
+#include <thread>
 #include <utility>
 
 #include <twisted/python/failure.h>

@@ -162,12 +162,14 @@ struct ThreadPool {
         // At thread exit, after this pool was destroyed: a slot from what
         // threads left, or a chunk nobody owns.
         if (!o.slots) {
-          void* block = newBlock();
-          for (std::size_t off = 0; off != kBlock; off += kChunk) {
-            Chunk* c = initChunk(static_cast<char*>(block) + off, nullptr);
-            while (c->freeCount != 0)
-              o.slots = new (take(c)) FreeSlot{o.slots};
-          }
+          // One chunk's slots; the block's other chunks wait for a thread
+          // to adopt them.
+          char* block = static_cast<char*>(newBlock());
+          for (std::size_t off = kChunk; off != kBlock; off += kChunk)
+            o.chunks.push_back(initChunk(block + off, nullptr));
+          Chunk* c = initChunk(block, nullptr);
+          while (c->freeCount != 0)
+            o.slots = new (take(c)) FreeSlot{o.slots};
         }
         FreeSlot* s = o.slots;
         o.slots = s->next;
@@ -220,7 +222,8 @@ struct ThreadPool {
 
   void free(void* p) noexcept {
     Chunk* c = chunkOf(p);
-    if (c->owner.load(std::memory_order_relaxed) == this && !dead) [[likely]] {
+    // (Once this pool is destroyed no chunk names it as owner.)
+    if (c->owner.load(std::memory_order_relaxed) == this) [[likely]] {
       const std::size_t i = (static_cast<char*>(p) - reinterpret_cast<char*>(c)) / kSlot;
       c->bits[i / 64] |= std::uint64_t{1} << (i % 64);
       ++c->freeCount;
