@@ -1,6 +1,9 @@
 // What is io_uring's own in IOUringReactor: the fallback to epoll, level-
-// triggered polls, and closing a watched socket (an armed poll holds the
-// file). Everything else runs on it through tests/internet/reactor_fixture.h.
+// triggered polls, closing a watched socket (an armed poll holds the file),
+// and the completion model of TCP connections (multishot receives into a
+// buffer ring, send requests): held bytes of a paused connection, an abort
+// with a send in flight, the switch back to readiness. Everything else runs
+// on it through tests/internet/reactor_fixture.h.
 // CI's kernel has io_uring, so these tests expect the real backend.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -125,6 +128,163 @@ TEST(IOUringReactor, ClosedSocketsReachThePeerWithoutAnotherIteration) {
   EXPECT_NE(::connect(again, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   EXPECT_EQ(errno, ECONNREFUSED);
   ::close(again);
+}
+
+// --- the completion model (TCP) ---------------------------------------------
+
+// A plain blocking client socket connected to `port` on 127.0.0.1.
+int connectTo(const std::shared_ptr<IListeningPort>& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(portOf(port->getHost())));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval bound{5, 0};  // a safety bound, not a timing assertion
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
+  return fd;
+}
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return s;
+}
+
+// Records what it receives; may pause its transport after the first chunk.
+struct Recorder : Protocol {
+  struct State {
+    Protocol* server = nullptr;
+    std::string received;
+    int chunks = 0;
+    bool pauseOnFirst = false;
+    bool lost = false;
+  };
+  State* state;
+  explicit Recorder(State* s) : state(s) {}
+  void connectionMade() override { state->server = this; }
+  void dataReceived(std::string_view data) override {
+    state->received.append(data);
+    if (++state->chunks == 1 && state->pauseOnFirst)
+      static_cast<ITCPTransport*>(transport)->pauseProducing();
+  }
+  void connectionLost(const python::Failure&) override { state->lost = true; }
+};
+
+TEST(IOUringReactor, TcpConnectionsReadAndSendThroughCompletions) {
+  auto r = makeReactor("iouring");
+  ASSERT_NE(r->completionIO(), nullptr) << "this kernel has buffer rings (Linux >= 5.19)";
+  struct Echo : Protocol {
+    void dataReceived(std::string_view data) override { transport->write(data); }
+  };
+  auto port = r->listenTCP(0, Factory::forProtocol<Echo>(), 50, "127.0.0.1");
+  int client = connectTo(port);
+  ASSERT_GE(client, 0);
+  // More than one receive buffer's worth and more than one send's.
+  const std::string sent = pattern(300 * 1024);
+  ASSERT_EQ(::send(client, sent.data(), sent.size(), 0), static_cast<ssize_t>(sent.size()));
+  std::string echoed;
+  char buf[65536];
+  for (int i = 0; i < 2000 && echoed.size() < sent.size(); ++i) {
+    r->iterate(0.005);
+    ssize_t n;
+    while ((n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+      echoed.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(echoed.size(), sent.size());
+  EXPECT_TRUE(echoed == sent) << "the echo differs from what was sent";
+  ::close(client);
+}
+
+// A protocol that pauses with bytes already received into the ring keeps
+// them (copied out of the ring, so paused connections cannot starve the
+// others of buffers) and gets them, in order, when it resumes.
+TEST(IOUringReactor, PausedConnectionGetsItsQueuedBytesInOrderOnResume) {
+  auto r = makeReactor("iouring");
+  Recorder::State state;
+  state.pauseOnFirst = true;
+  auto port = r->listenTCP(0, Factory::forProtocol<Recorder>(&state), 50, "127.0.0.1");
+  int client = connectTo(port);
+  ASSERT_GE(client, 0);
+  for (int i = 0; i < 500 && state.server == nullptr; ++i)
+    r->iterate(0.01);
+  ASSERT_NE(state.server, nullptr);
+  // Sent before the server's next wait: one multishot receive takes it in
+  // several buffers, and the first dataReceived pauses.
+  const std::string sent = pattern(200 * 1024);
+  ASSERT_EQ(::send(client, sent.data(), sent.size(), 0), static_cast<ssize_t>(sent.size()));
+  for (int i = 0; i < 500 && state.chunks == 0; ++i)
+    r->iterate(0.01);
+  for (int i = 0; i < 5; ++i)
+    r->iterate(0.01);
+  EXPECT_EQ(state.chunks, 1) << "nothing is delivered while paused";
+  EXPECT_LT(state.received.size(), sent.size());
+  static_cast<ITCPTransport*>(state.server->transport)->resumeProducing();
+  for (int i = 0; i < 1000 && state.received.size() < sent.size(); ++i)
+    r->iterate(0.005);
+  EXPECT_EQ(state.received.size(), sent.size());
+  EXPECT_TRUE(state.received == sent) << "bytes lost or out of order across the pause";
+  ::close(client);
+  for (int i = 0; i < 500 && !state.lost; ++i)
+    r->iterate(0.01);
+  EXPECT_TRUE(state.lost);
+}
+
+// A send in flight holds the socket's file, as an armed poll does: an abort
+// cancels it at once, so the peer that never read sees the connection end
+// without the reactor running again.
+TEST(IOUringReactor, AbortWithASendInFlightReachesThePeerAtOnce) {
+  auto r = makeReactor("iouring");
+  Recorder::State state;
+  auto port = r->listenTCP(0, Factory::forProtocol<Recorder>(&state), 50, "127.0.0.1");
+  int client = connectTo(port);
+  ASSERT_GE(client, 0);
+  int small = 4096;
+  ::setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  for (int i = 0; i < 500 && state.server == nullptr; ++i)
+    r->iterate(0.01);
+  ASSERT_NE(state.server, nullptr);
+  const std::string big(16 * 1024 * 1024, 'x');  // far more than the kernel buffers
+  state.server->transport->write(big);
+  for (int i = 0; i < 5; ++i)
+    r->iterate(0.01);  // the send request waits in the kernel
+  state.server->transport->abortConnection();
+  char buf[65536];
+  ssize_t n;
+  std::size_t total = 0;
+  errno = 0;
+  while ((n = ::recv(client, buf, sizeof buf, 0)) > 0)
+    total += static_cast<std::size_t>(n);
+  EXPECT_TRUE(n == 0 || errno == ECONNRESET)
+      << "recv " << n << ", errno " << errno << " after " << total << " bytes";
+  EXPECT_LT(total, big.size());
+  ::close(client);
+  for (int i = 0; i < 100 && !state.lost; ++i)
+    r->iterate(0.01);
+  EXPECT_TRUE(state.lost);
+}
+
+// TWISTED_IOURING_READINESS=1 keeps TCP on poll requests (for comparison).
+TEST(IOUringReactor, ReadinessSwitchKeepsTcpOnPolls) {
+  ::setenv("TWISTED_IOURING_READINESS", "1", 1);
+  auto r = makeReactor("iouring");
+  ::unsetenv("TWISTED_IOURING_READINESS");
+  EXPECT_EQ(r->backendName(), "iouring");
+  EXPECT_EQ(r->completionIO(), nullptr);
+  Recorder::State state;
+  auto port = r->listenTCP(0, Factory::forProtocol<Recorder>(&state), 50, "127.0.0.1");
+  int client = connectTo(port);
+  ASSERT_GE(client, 0);
+  ASSERT_EQ(::send(client, "hello", 5, 0), 5);
+  for (int i = 0; i < 500 && state.received.size() < 5; ++i)
+    r->iterate(0.01);
+  EXPECT_EQ(state.received, "hello");
+  ::close(client);
 }
 
 }  // namespace

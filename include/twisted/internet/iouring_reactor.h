@@ -25,6 +25,10 @@ class TWISTED_API IOUringReactor final : public ReactorBase {
   ~IOUringReactor() override;
   /// "iouring".
   std::string_view backendName() const override { return "iouring"; }
+  /// Internal: multishot receives into a ring of provided buffers and send
+  /// requests for the TCP transport (null where the kernel has no buffer
+  /// rings, Linux < 5.19, or TWISTED_IOURING_READINESS=1).
+  detail::CompletionIO* completionIO() noexcept override;
 
  private:
   struct Impl;

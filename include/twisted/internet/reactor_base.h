@@ -50,6 +50,7 @@ namespace twisted::internet {
 
 namespace detail {
 class SystemEventTriggers;  // src/internet/system_event_triggers.h
+class CompletionIO;         // src/internet/completion_io.h
 }  // namespace detail
 
 /// Options for constructing a reactor.
@@ -221,6 +222,11 @@ class TWISTED_API ReactorBase : public IReactorCore,
 
   /// The backend's name: "epoll", "poll" or "select".
   virtual std::string_view backendName() const = 0;
+
+  /// Internal, for the stream transports: the backend's completion-based
+  /// socket I/O (io_uring's receive and send requests), or null where the
+  /// backend has only readiness. No Twisted equivalent.
+  virtual detail::CompletionIO* completionIO() noexcept { return nullptr; }
 
   /// True if called from the reactor's thread. Mirrors
   /// twisted.python.threadable.isInIOThread.

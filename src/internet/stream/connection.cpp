@@ -25,6 +25,7 @@
 #include <twisted/internet/tls.h>
 #include <twisted/python/log.h>
 
+#include "internet/completion_io.h"
 #include "internet/stream/connector.h"
 #include "internet/stream/sockets.h"
 
@@ -282,9 +283,15 @@ void Connection::start(std::shared_ptr<Connection> self, std::unique_ptr<Protoco
       cold.watchesWriteEnd = true;
     }
   }
+  // A TCP socket on a completion backend (io_uring) reads and sends through
+  // it; Unix sockets (descriptor passing) and pipes stay on readiness.
+  if (!c.isPipe_ && !c.isUnix_)
+    if (internet::detail::CompletionIO* io = c.reactor_.completionIO(); io && io->adopt(c.fd_))
+      c.completion_ = true;
   try {
     c.startReading();
   } catch (...) {
+    if (c.completion_) c.reactor_.descriptorClosing(c.fd_);
     if (c.isPipe_ && c.cold_->watchesWriteEnd) {
       c.reactor_.removeReader(&c.cold_->writeSide);
       c.cold_->watchesWriteEnd = false;
@@ -376,6 +383,7 @@ void Connection::stopReading() {
 }
 
 DescriptorResult Connection::doRead() {
+  if (completion_) return readCompleted();
   // A read that fills the whole buffer suggests more is queued: read again
   // (bounded, for fairness) instead of paying another poll round, as libuv's
   // uv__read does. Stop as soon as the protocol paused or closed us, or a
@@ -397,6 +405,25 @@ DescriptorResult Connection::doRead() {
     // A pseudo-terminal's master reads EIO, not 0, once its slave is closed.
     if (err == EIO && isPipe_) return main::CONNECTION_DONE();
     return lostFailure(err);
+  }
+  return std::nullopt;
+}
+
+DescriptorResult Connection::readCompleted() {
+  // Everything queued was read from the socket already: deliver it all,
+  // unless the protocol paused or closed us (what stays queued is held for
+  // a resume, or dropped with the socket).
+  internet::detail::CompletionIO& io = *reactor_.completionIO();
+  internet::detail::CompletionIO::Received r;
+  while (reading_ && !disconnecting_ && !failed_ && fd_ >= 0 && io.next(fd_, r)) {
+    if (r.end) return r.error == 0 ? main::CONNECTION_DONE() : lostFailure(r.error);
+    // The chunk's memory goes back after the call, also if it throws.
+    struct Recycle {
+      internet::detail::CompletionIO& io;
+      std::uint32_t token;
+      ~Recycle() { io.recycle(token); }
+    } recycle{io, r.token};
+    protocol_->dataReceived(r.data);
   }
   return std::nullopt;
 }
@@ -623,6 +650,16 @@ void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
 }
 
 bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
+  if (completion_) {
+    // A send request, submitted with the next wait; doWrite hears how it went.
+    std::string bytes;
+    bytes.reserve(total);
+    for (int i = 0; i < count; ++i)
+      bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    reactor_.completionIO()->send(fd_, std::move(bytes));
+    startWriting();
+    return true;
+  }
   ssize_t n;
   if (isPipe_) {
     n = writePipe(cold_->writeFd, iov, count);
@@ -679,6 +716,7 @@ void Connection::failWrite(int err) {
 
 DescriptorResult Connection::doWrite() {
   if (failed_) return cold_->writeFailure;
+  if (completion_) return writeCompleted();
   if (fdsQueued_ && buffered()) {
     if (DescriptorResult lost = sendQueuedDescriptors()) return lost;
     if (fdsQueued_) return std::nullopt;  // the kernel is full
@@ -706,6 +744,21 @@ DescriptorResult Connection::doWrite() {
       offered += iov[i].iov_len;
     buffer_->consume(static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < offered) return std::nullopt;  // kernel is full
+  }
+  return bufferDrained();
+}
+
+DescriptorResult Connection::writeCompleted() {
+  internet::detail::CompletionIO& io = *reactor_.completionIO();
+  if (int err = io.takeSendError(fd_)) {
+    dropBuffer();
+    return lostFailure(err);
+  }
+  if (io.sending(fd_)) return std::nullopt;
+  if (buffered()) {
+    // Everything written since the last send went in, as one request.
+    io.send(fd_, buffer_->take());
+    return std::nullopt;
   }
   return bufferDrained();
 }

@@ -148,6 +148,10 @@ class Connection : public ITLSTransport,  // (an ITCPTransport)
   // Sends the queued descriptors, one byte of the buffer each (Twisted's
   // _SendmsgMixin.writeSomeData).
   DescriptorResult sendQueuedDescriptors();
+  // doRead and doWrite of an adopted socket (completion_): the bytes the
+  // backend received, the sends it has in flight.
+  DescriptorResult readCompleted();
+  DescriptorResult writeCompleted();
   void startReading();
   void stopReading();
   void startWriting();
@@ -201,6 +205,7 @@ class Connection : public ITLSTransport,  // (an ITCPTransport)
   bool fdsQueued_ : 1 = false;           // descriptors wait to be sent: writes buffer
   bool hasTls_ : 1 = false;              // startTLS was called (Cold::tls)
   bool failed_ : 1 = false;              // a write failed (Cold::writeFailure)
+  bool completion_ : 1 = false;          // reads and sends through reactor_.completionIO()
   // Declared before protocol_ so it is destroyed after it: protocol_->factory
   // stays valid through the protocol's destructor.
   std::shared_ptr<Factory> factory_;

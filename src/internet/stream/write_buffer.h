@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace twisted::internet::stream::detail {
@@ -59,6 +60,20 @@ class WriteBuffer {
       chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
+  }
+
+  /// Takes every byte, as one string.
+  std::string take() {
+    std::string out;
+    if (chunks_.size() - head_ == 1 && offset_ == 0) {
+      out = std::move(chunks_[head_]);
+    } else {
+      out.reserve(size_);
+      for (std::size_t i = head_; i < chunks_.size(); ++i)
+        out.append(chunks_[i], i == head_ ? offset_ : 0);
+    }
+    clear();
+    return out;
   }
 
   void clear() noexcept {
