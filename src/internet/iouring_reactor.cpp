@@ -520,17 +520,23 @@ IOUringReactor::IOUringReactor(ReactorOptions options)
   if (const char* off = std::getenv("TWISTED_IOURING_DISABLE"); off && *off && *off != '0')
     throw std::system_error(ENOSYS, std::generic_category(),
                             "io_uring_queue_init (disabled by TWISTED_IOURING_DISABLE)");
+  // COOP_TASKRUN (5.19): completions are finished when this thread next
+  // enters the kernel, instead of interrupting it (an IPI per arriving
+  // message). SUBMIT_ALL (5.18): one bad request does not stop the rest of
+  // a batch. Older kernels refuse unknown flags: try without them.
+  int rc = -EINVAL;
   io_uring_params params{};
-  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-  params.cq_entries = kCqEntries;
-  int rc = io_uring_queue_init_params(kEntries, &impl_->ring, &params);
-  if (rc == -EINVAL) {
-    // Before 5.18 (SUBMIT_ALL): submission stops at the first failing
-    // request, which submit() then retries past.
+  for (unsigned extra :
+       {IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_SUBMIT_ALL, 0u}) {
+    if (extra & IORING_SETUP_COOP_TASKRUN) {
+      if (const char* no = std::getenv("TWISTED_IOURING_NO_COOP"); no && *no == '1') continue;
+    }
     params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
+    params.flags = IORING_SETUP_CQSIZE | extra;
     params.cq_entries = kCqEntries;
     rc = io_uring_queue_init_params(kEntries, &impl_->ring, &params);
+    if (rc != -EINVAL) break;
   }
   if (rc < 0) throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init");
   impl_->ringReady = true;
@@ -616,7 +622,14 @@ void IOUringReactor::waitForEvents(double timeout,
   io_uring_cqe* cqe = nullptr;
   int rc;
   if (timeout == 0) {
-    rc = io_uring_sq_ready(&impl_->ring) > 0 ? io_uring_submit(&impl_->ring) : 0;
+    // Nothing to wait for: enter the kernel only to submit, or to finish
+    // completions it flagged as waiting for this thread (COOP_TASKRUN).
+    if (io_uring_sq_ready(&impl_->ring) > 0)
+      rc = io_uring_submit_and_get_events(&impl_->ring);
+    else if (IO_URING_READ_ONCE(*impl_->ring.sq.kflags) & IORING_SQ_TASKRUN)
+      rc = io_uring_get_events(&impl_->ring);
+    else
+      rc = 0;
   } else if (timeout < 0) {
     rc = io_uring_submit_and_wait_timeout(&impl_->ring, &cqe, 1, nullptr, nullptr);
   } else {
