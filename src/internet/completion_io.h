@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace twisted::internet::detail {
 
@@ -44,6 +45,9 @@ class CompletionIO {
   virtual void recycle(std::uint32_t token) noexcept = 0;
   /// Sends `bytes` on `fd`; at most one send is in flight per socket.
   virtual void send(int fd, std::string bytes) = 0;
+  /// Sends `chunks` in order, the first from `firstOffset` on (a write
+  /// buffer's, moved rather than joined).
+  virtual void send(int fd, std::vector<std::string> chunks, std::size_t firstOffset) = 0;
   /// A send is in flight on `fd`.
   virtual bool sending(int fd) const noexcept = 0;
   /// The errno a send on `fd` failed with (0 if none), cleared by the call.

@@ -24,7 +24,9 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -54,11 +56,16 @@ constexpr std::uint64_t kSendOp = 2;  // SendOp* | 2
 constexpr int kMaxStreamFd = (1 << 22) - 1;
 constexpr std::uint32_t kTagMask = (1u << 20) - 1;
 
-// The receive buffers: a ring of kBufferCount buffers of kBufferSize bytes,
-// one group. Untouched pages cost nothing; a buffer holds one completion's
-// bytes only until dataReceived has returned.
+// The receive buffers: kBufferCount buffers of kBufferSize bytes, one group.
+// Untouched pages cost nothing; a buffer holds one completion's bytes only
+// until dataReceived has returned. The kernel takes the ring's buffers in
+// order, so a ring holding all of them would touch every one in turn; only
+// `target` of them are offered at a time, the most recently used first, so
+// a server with little traffic keeps few of them resident.
 constexpr unsigned kBufferCount = 1024;
-constexpr unsigned kBufferSize = 16 * 1024;
+constexpr unsigned kBufferSize = 32 * 1024;  // fits FdState::inlineLen
+constexpr unsigned kBufferTarget = 128;      // offered at first; doubles when they run out
+constexpr unsigned kMaxIov = 1024;           // IOV_MAX
 constexpr unsigned kBufferGroup = 0;
 constexpr std::uint32_t kOwnedToken = 0x80000000u;  // a held copy, not a ring buffer
 
@@ -82,13 +89,39 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
   // One send request: owns its bytes until the kernel reports it done (the
   // connection may be gone by then). Linked into `sends` so the reactor's
   // destructor frees the ones still in flight.
+  // Either one string, or the chunks of a connection's write buffer sent
+  // with sendmsg (moved, not copied: a vector's move keeps its elements in
+  // place, so the iovecs stay valid).
   struct SendOp {
     int fd;
     std::uint32_t gen;
     std::string bytes;
-    std::size_t offset = 0;
+    std::vector<std::string> chunks;
+    std::vector<iovec> iov;
+    std::size_t iovFirst = 0;
+    msghdr msg{};
+    std::size_t offset = 0;  // of `bytes`, sent already
+    std::size_t left = 0;    // bytes not sent yet
     SendOp* prev = nullptr;
     SendOp* next = nullptr;
+
+    void advance(std::size_t n) noexcept {
+      left -= n;
+      if (chunks.empty()) {
+        offset += n;
+        return;
+      }
+      while (n > 0) {
+        iovec& v = iov[iovFirst];
+        if (n < v.iov_len) {
+          v.iov_base = static_cast<char*>(v.iov_base) + n;
+          v.iov_len -= n;
+          return;
+        }
+        n -= v.iov_len;
+        ++iovFirst;
+      }
+    }
   };
   SendOp* sends = nullptr;
 
@@ -142,9 +175,13 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
   std::vector<std::string> held;
   std::vector<std::uint32_t> heldFree;
 
-  // The buffer ring (nullptr: not available, no fd is adopted).
+  // The buffer ring (nullptr: not available, no fd is adopted), the
+  // buffers not offered (most recently used last), how many are offered.
   io_uring_buf_ring* bufRing = nullptr;
   char* buffers = nullptr;
+  std::vector<std::uint16_t> spare;
+  unsigned offered = 0;
+  unsigned target = kBufferTarget;
 
   FdState& at(int fd) {
     if (static_cast<std::size_t>(fd) >= fds.size()) fds.resize(static_cast<std::size_t>(fd) + 1);
@@ -212,11 +249,23 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
     bufRing = static_cast<io_uring_buf_ring*>(ringMem);
     buffers = static_cast<char*>(bufMem);
     io_uring_buf_ring_init(bufRing);
-    for (unsigned i = 0; i < kBufferCount; ++i)
-      io_uring_buf_ring_add(bufRing, buffers + std::size_t{i} * kBufferSize, kBufferSize,
-                            static_cast<unsigned short>(i), io_uring_buf_ring_mask(kBufferCount),
-                            static_cast<int>(i));
-    io_uring_buf_ring_advance(bufRing, kBufferCount);
+    spare.reserve(kBufferCount);
+    for (unsigned i = kBufferCount; i-- > 0;)
+      spare.push_back(static_cast<std::uint16_t>(i));
+    offer();
+  }
+
+  // Offers spare buffers until `target` are, the most recently used first.
+  void offer() noexcept {
+    int n = 0;
+    while (offered < target && !spare.empty()) {
+      std::uint16_t bid = spare.back();
+      spare.pop_back();
+      io_uring_buf_ring_add(bufRing, buffers + std::size_t{bid} * kBufferSize, kBufferSize, bid,
+                            io_uring_buf_ring_mask(kBufferCount), n++);
+      ++offered;
+    }
+    if (n > 0) io_uring_buf_ring_advance(bufRing, n);
   }
 
   void tearDownBuffers() noexcept {
@@ -226,12 +275,8 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
     buffers = nullptr;
   }
 
-  void giveBack(std::uint32_t bid) noexcept {
-    io_uring_buf_ring_add(bufRing, buffers + std::size_t{bid} * kBufferSize, kBufferSize,
-                          static_cast<unsigned short>(bid), io_uring_buf_ring_mask(kBufferCount),
-                          0);
-    io_uring_buf_ring_advance(bufRing, 1);
-  }
+  // A buffer the kernel filled is free again (offered before the next wait).
+  void giveBack(std::uint32_t bid) noexcept { spare.push_back(static_cast<std::uint16_t>(bid)); }
 
   // --- completion: receiving -----------------------------------------------
 
@@ -316,6 +361,8 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
     const bool more = cqe->flags & IORING_CQE_F_MORE;
     const bool hasBuffer = cqe->flags & IORING_CQE_F_BUFFER;
     const std::uint32_t bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    if (hasBuffer) --offered;
+    if (cqe->res == -ENOBUFS && target < kBufferCount) target *= 2;
     FdState* state =
         static_cast<std::size_t>(fd) < fds.size() ? &fds[static_cast<std::size_t>(fd)] : nullptr;
     if (!state || !(state->flags & kStream) || (state->gen & kTagMask) != gen) {
@@ -346,9 +393,25 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
 
   void submitSend(SendOp* op) {
     io_uring_sqe* s = sqe();
-    io_uring_prep_send(s, op->fd, op->bytes.data() + op->offset, op->bytes.size() - op->offset,
-                       MSG_NOSIGNAL);
+    if (op->chunks.empty()) {
+      io_uring_prep_send(s, op->fd, op->bytes.data() + op->offset, op->left, MSG_NOSIGNAL);
+    } else {
+      op->msg.msg_iov = op->iov.data() + op->iovFirst;
+      op->msg.msg_iovlen = std::min<std::size_t>(op->iov.size() - op->iovFirst, kMaxIov);
+      io_uring_prep_sendmsg(s, op->fd, &op->msg, MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(s, reinterpret_cast<std::uintptr_t>(op) | kSendOp);
+  }
+
+  void start(int fd, SendOp* op) {
+    FdState& state = fds[static_cast<std::size_t>(fd)];
+    op->fd = fd;
+    op->gen = state.gen;
+    op->next = sends;
+    if (sends) sends->prev = op;
+    sends = op;
+    state.send = op;
+    submitSend(op);
   }
 
   void freeSend(SendOp* op) noexcept {
@@ -369,9 +432,9 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
         state && (state->flags & kStream) && state->gen == op->gen && state->send == op;
     const int res = cqe->res;
     if (current && (res >= 0 || res == -EAGAIN || res == -EINTR) &&
-        op->offset + static_cast<std::size_t>(res > 0 ? res : 0) < op->bytes.size()) {
+        static_cast<std::size_t>(res > 0 ? res : 0) < op->left) {
       // A short send: the rest goes next, before anything written after it.
-      op->offset += static_cast<std::size_t>(res > 0 ? res : 0);
+      op->advance(static_cast<std::size_t>(res > 0 ? res : 0));
       submitSend(op);
       return;
     }
@@ -454,13 +517,22 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
   }
 
   void send(int fd, std::string bytes) override {
-    FdState& state = fds[static_cast<std::size_t>(fd)];
-    auto* op = new SendOp{fd, state.gen, std::move(bytes)};
-    op->next = sends;
-    if (sends) sends->prev = op;
-    sends = op;
-    state.send = op;
-    submitSend(op);
+    auto* op = new SendOp{};
+    op->left = bytes.size();
+    op->bytes = std::move(bytes);
+    start(fd, op);
+  }
+
+  void send(int fd, std::vector<std::string> chunks, std::size_t firstOffset) override {
+    auto* op = new SendOp{};
+    op->chunks = std::move(chunks);
+    op->iov.reserve(op->chunks.size());
+    for (std::size_t i = 0; i < op->chunks.size(); ++i) {
+      std::size_t skip = i == 0 ? firstOffset : 0;
+      op->iov.push_back(iovec{op->chunks[i].data() + skip, op->chunks[i].size() - skip});
+      op->left += op->chunks[i].size() - skip;
+    }
+    start(fd, op);
   }
 
   bool sending(int fd) const noexcept override {
@@ -607,6 +679,7 @@ void IOUringReactor::waitForEvents(double timeout,
     }
   }
   impl_->rearm.clear();
+  if (impl_->bufRing) impl_->offer();
   for (int fd : impl_->reported) {
     Impl::FdState& state = impl_->fds[static_cast<std::size_t>(fd)];
     if (!(state.flags & Impl::kStream)) continue;

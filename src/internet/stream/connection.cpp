@@ -41,6 +41,9 @@ constexpr std::size_t kReadSize = 64 * 1024;
 thread_local char tReadBuffer[kReadSize];
 
 constexpr int kMaxIov = 64;
+// On a completion backend, writes of this size or more are sent at once
+// with a system call, smaller ones become send requests (Connection::sendRequest).
+constexpr std::size_t kDirectSendMin = 16 * 1024;
 // Reads per readiness while each one fills the buffer (1 MiB at most).
 constexpr int kMaxReadRounds = 16;
 
@@ -650,16 +653,8 @@ void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
 }
 
 bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
-  if (completion_) {
-    // A send request, submitted with the next wait; doWrite hears how it went.
-    std::string bytes;
-    bytes.reserve(total);
-    for (int i = 0; i < count; ++i)
-      bytes.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-    reactor_.completionIO()->send(fd_, std::move(bytes));
-    startWriting();
-    return true;
-  }
+  if (completion_) [[likely]]
+    return sendRequest(iov, count, total);
   ssize_t n;
   if (isPipe_) {
     n = writePipe(cold_->writeFd, iov, count);
@@ -748,6 +743,47 @@ DescriptorResult Connection::doWrite() {
   return bufferDrained();
 }
 
+bool Connection::sendRequest(const iovec* iov, int count, std::size_t total) {
+  // Large writes go to the socket at once, as on readiness: copying them
+  // for a request would cost more than the system call saves. The rest, or
+  // a small write, becomes a send request submitted with the next wait;
+  // doWrite hears how it went.
+  std::size_t skip = 0;
+  if (total >= kDirectSendMin) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      int err = errno;
+      if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+        failWrite(err);
+        return false;
+      }
+      n = 0;
+    }
+    if (static_cast<std::size_t>(n) == total) {
+      if (producers_.producer() && !producers_.streaming()) startWriting();
+      return true;
+    }
+    skip = static_cast<std::size_t>(n);
+  }
+  std::string bytes;
+  bytes.reserve(total - skip);
+  for (int i = 0; i < count; ++i) {
+    std::size_t length = iov[i].iov_len;
+    if (skip >= length) {
+      skip -= length;
+      continue;
+    }
+    bytes.append(static_cast<const char*>(iov[i].iov_base) + skip, length - skip);
+    skip = 0;
+  }
+  reactor_.completionIO()->send(fd_, std::move(bytes));
+  startWriting();
+  return true;
+}
+
 DescriptorResult Connection::writeCompleted() {
   internet::detail::CompletionIO& io = *reactor_.completionIO();
   if (int err = io.takeSendError(fd_)) {
@@ -756,8 +792,14 @@ DescriptorResult Connection::writeCompleted() {
   }
   if (io.sending(fd_)) return std::nullopt;
   if (buffered()) {
-    // Everything written since the last send went in, as one request.
-    io.send(fd_, buffer_->take());
+    // Everything written since the last send goes, as one request.
+    if (buffer_->chunkCount() == 1) {
+      io.send(fd_, buffer_->take());
+    } else {
+      std::size_t firstOffset = 0;
+      std::vector<std::string> chunks = buffer_->takeChunks(firstOffset);
+      io.send(fd_, std::move(chunks), firstOffset);
+    }
     return std::nullopt;
   }
   return bufferDrained();
@@ -773,7 +815,11 @@ DescriptorResult Connection::bufferDrained() {
     // it wrote is sent (here, or after it resumed and wrote nothing), the
     // connection closes or half-closes as it would without it.
     producers_.bufferDrained();
-    if (buffered() || (producers_.producer() && !producers_.streaming())) return std::nullopt;
+    // What the producer wrote just now may be a send request still in
+    // flight (completion backend): the close waits for it too.
+    const bool sending = completion_ && fd_ >= 0 && reactor_.completionIO()->sending(fd_);
+    if (buffered() || sending || (producers_.producer() && !producers_.streaming()))
+      return std::nullopt;
   }
   if (disconnecting_) return main::CONNECTION_DONE();
   if (writeDisconnecting_ && !writeDisconnected_) {

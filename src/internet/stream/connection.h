@@ -152,6 +152,7 @@ class Connection : public ITLSTransport,  // (an ITCPTransport)
   // backend received, the sends it has in flight.
   DescriptorResult readCompleted();
   DescriptorResult writeCompleted();
+  bool sendRequest(const iovec* iov, int count, std::size_t total);
   void startReading();
   void stopReading();
   void startWriting();

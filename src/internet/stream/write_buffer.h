@@ -76,6 +76,22 @@ class WriteBuffer {
     return out;
   }
 
+  /// Takes every chunk; `firstOffset` is set to how much of the first one
+  /// was sent already.
+  std::vector<std::string> takeChunks(std::size_t& firstOffset) {
+    if (head_ > 0)
+      chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
+    firstOffset = offset_;
+    std::vector<std::string> out = std::move(chunks_);
+    chunks_ = {};
+    head_ = offset_ = 0;
+    size_ = 0;
+    return out;
+  }
+
+  /// How many chunks hold bytes.
+  std::size_t chunkCount() const noexcept { return chunks_.size() - head_; }
+
   void clear() noexcept {
     chunks_.clear();
     chunks_.shrink_to_fit();
