@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -198,6 +199,54 @@ TEST(IOUringReactor, TcpConnectionsReadAndSendThroughCompletions) {
   }
   EXPECT_EQ(echoed.size(), sent.size());
   EXPECT_TRUE(echoed == sent) << "the echo differs from what was sent";
+  ::close(client);
+}
+
+// Writes made while a send request is in flight wait in the write buffer
+// and go as one sendmsg request over its chunks; a large write among them
+// waits its turn (only a write with nothing queued goes straight to the
+// socket); loseConnection waits for the request in flight. The peer gets
+// every byte, in order, then the end.
+TEST(IOUringReactor, WritesQueuedBehindASendRequestArriveInOrderBeforeTheClose) {
+  auto r = makeReactor("iouring");
+  static const std::string expected = [] {
+    std::string all;
+    for (int i = 0; i < 2000; ++i)
+      all += "write " + std::to_string(i) + ";";
+    all += pattern(100 * 1024);
+    for (int i = 0; i < 50; ++i)
+      all += "tail " + std::to_string(i) + ";";
+    return all;
+  }();
+  struct Burst : Protocol {
+    void connectionMade() override {
+      for (int i = 0; i < 2000; ++i)
+        transport->write("write " + std::to_string(i) + ";");
+      transport->write(pattern(100 * 1024));
+      std::vector<std::string> tail;
+      for (int i = 0; i < 50; ++i)
+        tail.push_back("tail " + std::to_string(i) + ";");
+      std::vector<std::string_view> views(tail.begin(), tail.end());
+      transport->writeSequence(views);
+      transport->loseConnection();
+    }
+  };
+  auto port = r->listenTCP(0, Factory::forProtocol<Burst>(), 50, "127.0.0.1");
+  int client = connectTo(port);
+  ASSERT_GE(client, 0);
+  std::string got;
+  char buf[65536];
+  bool ended = false;
+  for (int i = 0; i < 2000 && !ended; ++i) {
+    r->iterate(0.005);
+    ssize_t n;
+    while ((n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+      got.append(buf, static_cast<std::size_t>(n));
+    if (n == 0) ended = true;
+  }
+  EXPECT_TRUE(ended) << "no EOF after " << got.size() << " bytes";
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "bytes lost or out of order";
   ::close(client);
 }
 
