@@ -768,6 +768,10 @@ bool Connection::sendRequest(const iovec* iov, int count, std::size_t total) {
     }
     skip = static_cast<std::size_t>(n);
   }
+  // Null only while the reactor is being destroyed (a protocol's
+  // destructor writing): nothing can be sent any more.
+  internet::detail::CompletionIO* io = reactor_.completionIO();
+  if (!io) return false;
   std::string bytes;
   bytes.reserve(total - skip);
   for (int i = 0; i < count; ++i) {
@@ -779,7 +783,7 @@ bool Connection::sendRequest(const iovec* iov, int count, std::size_t total) {
     bytes.append(static_cast<const char*>(iov[i].iov_base) + skip, length - skip);
     skip = 0;
   }
-  reactor_.completionIO()->send(fd_, std::move(bytes));
+  io->send(fd_, std::move(bytes));
   startWriting();
   return true;
 }
@@ -817,7 +821,9 @@ DescriptorResult Connection::bufferDrained() {
     producers_.bufferDrained();
     // What the producer wrote just now may be a send request still in
     // flight (completion backend): the close waits for it too.
-    const bool sending = completion_ && fd_ >= 0 && reactor_.completionIO()->sending(fd_);
+    internet::detail::CompletionIO* io =
+        completion_ && fd_ >= 0 ? reactor_.completionIO() : nullptr;
+    const bool sending = io && io->sending(fd_);
     if (buffered() || sending || (producers_.producer() && !producers_.streaming()))
       return std::nullopt;
   }

@@ -1,9 +1,17 @@
 // `twist chat`: the seeds' chat protocol, driven over StringTransports.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+#include <thread>
 
+#include <twisted/internet/address.h>
 #include <twisted/internet/error.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/testing/string_transport.h>
@@ -198,5 +206,83 @@ TEST(ChatHubTest, JoinsTheWorkersRooms) {
   other.protocol->dataReceived("alice\r\n");
   EXPECT_EQ(other.take(), "Welcome, alice!\r\n");
 }
+
+// A blocking client of 127.0.0.1:port, with a bound on every read.
+struct LineClient {
+  explicit LineClient(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval bound{10, 0};  // a safety bound, not a timing assertion
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  }
+  ~LineClient() { ::close(fd); }
+  void send(const std::string& s) const {
+    ASSERT_EQ(::send(fd, s.data(), s.size(), 0), static_cast<ssize_t>(s.size()));
+  }
+  // Reads until `text` has arrived (true) or the bound passed (false).
+  bool waitFor(const std::string& text) {
+    char buf[4096];
+    while (received.find(text) == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      received.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  int fd;
+  bool connected = false;
+  std::string received;
+};
+
+// twist --workers 2 chat, as it runs: two reactors, each on its own thread
+// with its own port, joined by a ChatHub; users on different workers talk
+// to each other through callFromThread. Also run under ThreadSanitizer. On
+// epoll and on io_uring (its ring made on this thread, run on the worker's).
+class ChatWorkersTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ChatWorkersTest, WorkersOnTheirOwnThreadsTalkToEachOther) {
+  auto r1 = twisted::internet::makeReactor(GetParam());
+  auto r2 = twisted::internet::makeReactor(GetParam());
+  auto hub = std::make_shared<twisted::twist::ChatHub>();
+  auto f1 = std::make_shared<ChatFactory>();
+  auto f2 = std::make_shared<ChatFactory>();
+  f1->hub = f2->hub = hub;
+  f1->noisy = f2->noisy = false;
+  hub->join(*r1, *f1);
+  hub->join(*r2, *f2);
+  auto p1 = r1->listenTCP(0, f1, 50, "127.0.0.1");
+  auto p2 = r2->listenTCP(0, f2, 50, "127.0.0.1");
+  const int port1 = twisted::internet::portOf(p1->getHost());
+  const int port2 = twisted::internet::portOf(p2->getHost());
+  std::thread t1([&] { r1->run(false); });
+  std::thread t2([&] { r2->run(false); });
+  {
+    LineClient alice(port1), bob(port2);
+    ASSERT_TRUE(alice.connected && bob.connected);
+    EXPECT_TRUE(alice.waitFor("What's your name?\r\n"));
+    alice.send("alice\r\n");
+    EXPECT_TRUE(alice.waitFor("Welcome, alice!\r\n"));
+    EXPECT_TRUE(bob.waitFor("What's your name?\r\n"));
+    bob.send("alice\r\n");  // taken on the other worker
+    EXPECT_TRUE(bob.waitFor("Name taken, please choose another.\r\n"));
+    bob.send("bob\r\n");
+    EXPECT_TRUE(bob.waitFor("Welcome, bob!\r\n"));
+    EXPECT_TRUE(alice.waitFor("* bob joined\r\n"));
+    alice.send("hi\r\n");
+    EXPECT_TRUE(bob.waitFor("<alice> hi\r\n")) << bob.received;
+    bob.send("yo\r\n");
+    EXPECT_TRUE(alice.waitFor("<bob> yo\r\n")) << alice.received;
+  }
+  r1->callFromThread([&] { r1->stop(); });
+  r2->callFromThread([&] { r2->stop(); });
+  t1.join();
+  t2.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChatWorkersTest, ::testing::Values("epoll", "iouring"));
 
 }  // namespace
