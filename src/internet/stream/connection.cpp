@@ -652,9 +652,7 @@ void Connection::writeSequenceRaw(std::span<const std::string_view> data) {
   afterBuffered();
 }
 
-bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
-  if (completion_) [[likely]]
-    return sendRequest(iov, count, total);
+bool Connection::writeNow(const iovec* iov, int count, std::size_t& sent) {
   ssize_t n;
   if (isPipe_) {
     n = writePipe(cold_->writeFd, iov, count);
@@ -674,14 +672,22 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
     }
     n = 0;
   }
-  if (static_cast<std::size_t>(n) == total) {
+  sent = static_cast<std::size_t>(n);
+  return true;
+}
+
+bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
+  if (completion_) return sendRequest(iov, count, total);
+  std::size_t n = 0;
+  if (!writeNow(iov, count, n)) return false;
+  if (n == total) {
     // All sent at once. A pull producer is asked for more each time the
     // buffer is empty: let doWrite (next iteration) do that, as Twisted.
     if (producers_.producer() && !producers_.streaming()) startWriting();
     return true;
   }
   // Queue the rest, in order.
-  std::size_t skip = static_cast<std::size_t>(n);
+  std::size_t skip = n;
   WriteBuffer& buf = buffer();
   for (int i = 0; i < count; ++i) {
     if (skip >= iov[i].iov_len) {
@@ -750,23 +756,11 @@ bool Connection::sendRequest(const iovec* iov, int count, std::size_t total) {
   // doWrite hears how it went.
   std::size_t skip = 0;
   if (total >= kDirectSendMin) {
-    msghdr msg{};
-    msg.msg_iov = const_cast<iovec*>(iov);
-    msg.msg_iovlen = static_cast<std::size_t>(count);
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      int err = errno;
-      if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
-        failWrite(err);
-        return false;
-      }
-      n = 0;
-    }
-    if (static_cast<std::size_t>(n) == total) {
+    if (!writeNow(iov, count, skip)) return false;
+    if (skip == total) {
       if (producers_.producer() && !producers_.streaming()) startWriting();
       return true;
     }
-    skip = static_cast<std::size_t>(n);
   }
   // Null only while the reactor is being destroyed (a protocol's
   // destructor writing): nothing can be sent any more.

@@ -165,6 +165,9 @@ class Connection : public ITLSTransport,  // (an ITCPTransport)
   // A pipe whose write side is already closed cannot report the end of a
   // loseConnection through doWrite: connectionLost(ConnectionDone) next turn.
   void finishWithoutWriter();
+  // Writes what the kernel takes now (`sent`: how much). False on a fatal
+  // error (failWrite called).
+  bool writeNow(const iovec* iov, int count, std::size_t& sent);
   // Sends what the kernel takes now; buffers the rest. False on a fatal error.
   bool sendNow(const iovec* iov, int count, std::size_t total);
   void failWrite(int err);
