@@ -87,11 +87,11 @@ struct IOUringReactor::Impl final : detail::CompletionIO {
   bool ringReady = false;
 
   // One send request: owns its bytes until the kernel reports it done (the
-  // connection may be gone by then). Linked into `sends` so the reactor's
-  // destructor frees the ones still in flight.
-  // Either one string, or the chunks of a connection's write buffer sent
-  // with sendmsg (moved, not copied: a vector's move keeps its elements in
-  // place, so the iovecs stay valid).
+  // connection may be gone by then), either one string or the chunks of a
+  // connection's write buffer sent with sendmsg (moved, not copied: a
+  // vector's move keeps its elements in place, so the iovecs stay valid).
+  // Linked into `sends` so the reactor's destructor frees the ones still in
+  // flight.
   struct SendOp {
     int fd;
     std::uint32_t gen;

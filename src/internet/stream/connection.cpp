@@ -83,6 +83,21 @@ ssize_t writePipe(int fd, const iovec* iov, int count) {
   return n;
 }
 
+// Calls `piece` with what iov[0..count) holds after its first `skip` bytes,
+// in order (the part of a write the kernel did not take).
+template <class F>
+void forEachUnsent(const iovec* iov, int count, std::size_t skip, F&& piece) {
+  for (int i = 0; i < count; ++i) {
+    if (skip >= iov[i].iov_len) {
+      skip -= iov[i].iov_len;
+      continue;
+    }
+    piece(
+        std::string_view(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip));
+    skip = 0;
+  }
+}
+
 Failure lostFailure(int err) {
   if (err == ECONNRESET || err == EPIPE) return main::CONNECTION_LOST();
   return Failure(
@@ -687,17 +702,8 @@ bool Connection::sendNow(const iovec* iov, int count, std::size_t total) {
     return true;
   }
   // Queue the rest, in order.
-  std::size_t skip = n;
   WriteBuffer& buf = buffer();
-  for (int i = 0; i < count; ++i) {
-    if (skip >= iov[i].iov_len) {
-      skip -= iov[i].iov_len;
-      continue;
-    }
-    buf.append(
-        std::string_view(static_cast<const char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip));
-    skip = 0;
-  }
+  forEachUnsent(iov, count, n, [&](std::string_view rest) { buf.append(rest); });
   afterBuffered();
   return true;
 }
@@ -768,15 +774,7 @@ bool Connection::sendRequest(const iovec* iov, int count, std::size_t total) {
   if (!io) return false;
   std::string bytes;
   bytes.reserve(total - skip);
-  for (int i = 0; i < count; ++i) {
-    std::size_t length = iov[i].iov_len;
-    if (skip >= length) {
-      skip -= length;
-      continue;
-    }
-    bytes.append(static_cast<const char*>(iov[i].iov_base) + skip, length - skip);
-    skip = 0;
-  }
+  forEachUnsent(iov, count, skip, [&](std::string_view rest) { bytes.append(rest); });
   io->send(fd_, std::move(bytes));
   startWriting();
   return true;
@@ -791,13 +789,12 @@ DescriptorResult Connection::writeCompleted() {
   if (io.sending(fd_)) return std::nullopt;
   if (buffered()) {
     // Everything written since the last send goes, as one request.
-    if (buffer_->chunkCount() == 1) {
-      io.send(fd_, buffer_->take());
-    } else {
-      std::size_t firstOffset = 0;
-      std::vector<std::string> chunks = buffer_->takeChunks(firstOffset);
+    std::size_t firstOffset = 0;
+    std::vector<std::string> chunks = buffer_->takeChunks(firstOffset);
+    if (chunks.size() == 1 && firstOffset == 0)
+      io.send(fd_, std::move(chunks.front()));
+    else
       io.send(fd_, std::move(chunks), firstOffset);
-    }
     return std::nullopt;
   }
   return bufferDrained();

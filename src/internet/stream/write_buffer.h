@@ -62,20 +62,6 @@ class WriteBuffer {
     }
   }
 
-  /// Takes every byte, as one string.
-  std::string take() {
-    std::string out;
-    if (chunks_.size() - head_ == 1 && offset_ == 0) {
-      out = std::move(chunks_[head_]);
-    } else {
-      out.reserve(size_);
-      for (std::size_t i = head_; i < chunks_.size(); ++i)
-        out.append(chunks_[i], i == head_ ? offset_ : 0);
-    }
-    clear();
-    return out;
-  }
-
   /// Takes every chunk; `firstOffset` is set to how much of the first one
   /// was sent already.
   std::vector<std::string> takeChunks(std::size_t& firstOffset) {
@@ -88,9 +74,6 @@ class WriteBuffer {
     size_ = 0;
     return out;
   }
-
-  /// How many chunks hold bytes.
-  std::size_t chunkCount() const noexcept { return chunks_.size() - head_; }
 
   void clear() noexcept {
     chunks_.clear();
