@@ -55,6 +55,7 @@ struct ThreadPool;
 // At a kChunk-aligned address; the header takes the first slots.
 struct Chunk {
   std::atomic<ThreadPool*> owner;  // null once its thread exited (until adopted)
+  Chunk* nextOrphan;               // in Orphans::chunks (under its lock)
   std::uint32_t freeCount;         // owner only, as the bits
   std::uint32_t cursor;            // the word the next search starts at
   std::uint64_t bits[kWords];      // 1 = free
@@ -69,11 +70,17 @@ struct FreeSlot {
   FreeSlot* next;
 };
 
-// What threads left behind when they exited.
+// What threads left behind when they exited. Both lists are intrusive, so a
+// thread's exit (a destructor) allocates nothing.
 struct Orphans {
   std::mutex lock;
-  std::vector<Chunk*> chunks;
+  Chunk* chunks = nullptr;
   FreeSlot* slots = nullptr;
+
+  void push(Chunk* c) noexcept {
+    c->nextOrphan = chunks;
+    chunks = c;
+  }
 };
 Orphans& orphans() {
   static Orphans* o = new Orphans;  // never destroyed: threads may exit after main
@@ -94,12 +101,12 @@ struct ThreadPool {
     std::lock_guard<std::mutex> g(o.lock);
     for (Chunk* c : chunks) {
       c->owner.store(nullptr, std::memory_order_relaxed);
-      o.chunks.push_back(c);
+      o.push(c);
     }
     chunks.clear();
     // Unused chunks of the newest block become orphans too.
     for (; blockNext != blockEnd; blockNext += kChunk)
-      o.chunks.push_back(initChunk(blockNext, nullptr));
+      o.push(initChunk(blockNext, nullptr));
     while (FreeSlot* s = foreign) {
       foreign = s->next;
       s->next = o.slots;
@@ -111,6 +118,7 @@ struct ThreadPool {
   static Chunk* initChunk(void* at, ThreadPool* owner) noexcept {
     auto* c = new (at) Chunk;
     c->owner.store(owner, std::memory_order_relaxed);
+    c->nextOrphan = nullptr;
     c->freeCount = static_cast<std::uint32_t>(kSlots - kHeaderSlots);
     c->cursor = 0;
     for (std::uint64_t& w : c->bits)
@@ -166,7 +174,7 @@ struct ThreadPool {
           // to adopt them.
           char* block = static_cast<char*>(newBlock());
           for (std::size_t off = kChunk; off != kBlock; off += kChunk)
-            o.chunks.push_back(initChunk(block + off, nullptr));
+            o.push(initChunk(block + off, nullptr));
           Chunk* c = initChunk(block, nullptr);
           while (c->freeCount != 0)
             o.slots = new (take(c)) FreeSlot{o.slots};
@@ -181,9 +189,9 @@ struct ThreadPool {
         o.slots = nullptr;
         return s;
       }
-      while (!o.chunks.empty()) {
-        Chunk* c = o.chunks.back();
-        o.chunks.pop_back();
+      while (Chunk* c = o.chunks) {
+        chunks.reserve(chunks.size() + 1);  // before taking it: addChunk cannot throw
+        o.chunks = c->nextOrphan;
         c->owner.store(this, std::memory_order_relaxed);
         c->cursor = 0;
         const std::size_t k = addChunk(c);
@@ -201,6 +209,7 @@ struct ThreadPool {
       blockNext = static_cast<char*>(block);
       blockEnd = blockNext + kBlock;
     }
+    chunks.reserve(chunks.size() + 1);
     Chunk* c = initChunk(blockNext, this);
     blockNext += kChunk;
     current = addChunk(c);

@@ -4,6 +4,7 @@
 // under ThreadSanitizer too (the tsan preset's filter names this suite).
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <random>
 #include <thread>
@@ -132,6 +133,36 @@ TEST(TimerEntryPool, ThreadsThatExitLeaveTheirSlots) {
     EXPECT_TRUE(kept.back().called() || kept.back().cancelled());
   }
   kept.clear();
+}
+
+// Calls scheduled at thread exit after the pool's own thread_local is gone
+// (a thread_local constructed before it is destroyed after it): entries come
+// from what exited threads left, or a block nobody owns, and go back there.
+TEST(TimerEntryPool, CallsAfterTheThreadsPoolIsGone) {
+  std::atomic<int> fired{0};
+  std::thread([&fired] {
+    struct AtExit {
+      std::atomic<int>* fired = nullptr;
+      ~AtExit() {
+        task::Clock clock;
+        std::vector<DelayedCall> calls;
+        // More than one chunk's slots at once.
+        for (int i = 0; i < 5000; ++i)
+          calls.push_back(clock.callLater(i % 3, [this] { ++*fired; }));
+        for (int i = 0; i < 5000; i += 5)
+          calls[static_cast<std::size_t>(i)].cancel();
+        clock.advance(3);
+      }
+    };
+    static thread_local AtExit atExit;  // before this thread's first callLater
+    atExit.fired = &fired;
+    task::Clock clock;
+    int n = 0;
+    clock.callLater(0, [&n] { ++n; });  // the pool is made here, after atExit
+    clock.advance(0);
+    EXPECT_EQ(n, 1);
+  }).join();
+  EXPECT_EQ(fired.load(), 4000);
 }
 
 // Threads scheduling and firing at the same time each use their own chunks.

@@ -11,6 +11,7 @@
 
 #include <twisted/internet/error.h>
 #include <twisted/internet/interfaces/ireactor_pluggable_resolver.h>
+#include <twisted/internet/interfaces/ireactor_time.h>
 #include <twisted/internet/reactor.h>
 #include <twisted/internet/reactor_base.h>
 #include <twisted/python/log.h>
@@ -96,6 +97,7 @@ SOCKSv4::SOCKSv4(std::optional<std::string> log, internet::IReactorTCP* r)
     : logging(std::move(log)), reactor(r), alive_(std::make_shared<SOCKSv4*>(this)) {}
 
 SOCKSv4::~SOCKSv4() {
+  if (bindTimer_.active()) bindTimer_.cancel();
   if (otherConn && otherConn->socks == this) otherConn->socks = nullptr;
   if (outgoing_) outgoing_->socks = nullptr;
   if (incoming_) incoming_->socks = nullptr;
@@ -199,6 +201,7 @@ void SOCKSv4::connectionLost(const python::Failure&) {
   }
   connector_.reset();
   if (incoming_) incoming_->socks = nullptr;
+  bindDecided();
   if (auto port = std::exchange(listening_, nullptr)) port->stopListening();
   if (SOCKSv4Relay* other = std::exchange(otherConn, nullptr)) {
     other->socks = nullptr;
@@ -246,6 +249,25 @@ void SOCKSv4::listenClass(int port, const std::string& ip) {
   std::string host = internet::hostOf(bound);
   if (host.empty() || host == "0.0.0.0") host = interface;
   makeReply(kGranted, 0, internet::portOf(bound), host);
+  if (bindTimeout > 0) {
+    auto* time = dynamic_cast<internet::IReactorTime*>(&tcp());
+    std::weak_ptr<SOCKSv4*> weak = alive_;
+    bindTimer_ = (time ? *time : internet::reactor()).callLater(bindTimeout, [weak] {
+      if (auto self = weak.lock()) (*self)->bindTimedOut();
+    });
+  }
+}
+
+// The BIND's connection came (or one from elsewhere, or the client left).
+void SOCKSv4::bindDecided() {
+  if (bindTimer_.active()) bindTimer_.cancel();
+}
+
+void SOCKSv4::bindTimedOut() {
+  python::log::msg("SOCKSv4: BIND timed out after " + std::to_string(bindTimeout) + " s");
+  if (incoming_) incoming_->ip.clear();  // a late connection is refused
+  if (auto port = std::exchange(listening_, nullptr)) port->stopListening();
+  makeReply(kRejected);
 }
 
 void SOCKSv4::makeReply(int reply, int version, int port, const std::string& ip) {
@@ -316,6 +338,7 @@ SOCKSv4Factory::SOCKSv4Factory(std::optional<std::string> log, internet::IReacto
 std::unique_ptr<internet::Protocol> SOCKSv4Factory::buildProtocol(const internet::Address&) {
   auto p = std::make_unique<SOCKSv4>(logging, reactor);
   p->resolver = resolver;
+  p->bindTimeout = bindTimeout;
   p->factory = this;
   return p;
 }
@@ -323,6 +346,7 @@ std::unique_ptr<internet::Protocol> SOCKSv4Factory::buildProtocol(const internet
 std::unique_ptr<internet::Protocol> SOCKSv4IncomingFactory::buildProtocol(
     const internet::Address& addr) {
   if (!socks || ip.empty()) return nullptr;
+  socks->bindDecided();
   const std::string host = internet::hostOf(addr);
   if (host == ip) {
     ip.clear();

@@ -2,7 +2,9 @@
 // Deferreds fire (MemoryReactor), then real connections on every backend.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <twisted/internet/interfaces/ihandshake_listener.h>
 #include <twisted/internet/ssl.h>
 #include <twisted/testing/deferred.h>
+#include <twisted/testing/fake_hostname_resolver.h>
 #include <twisted/testing/memory_reactor.h>
 #include <twisted/testing/string_transport.h>
 
@@ -206,7 +209,9 @@ TEST(TCPClientEndpoint, ConnectProtocolGivesTheTypedInstance) {
   EXPECT_EQ(successResultOf(d), raw);
 }
 
-TEST(TCP6ClientEndpoint, TakesIPv6AddressesOnly) {
+// A reactor without a thread pool and no resolver given: a name cannot be
+// looked up.
+TEST(TCP6ClientEndpoint, NameWithoutResolverFails) {
   MemoryReactorClock reactor;
   TCP6ClientEndpoint name(reactor, "example.com", 80);
   failureResultOf<error::InvalidAddressError>(name.connect(std::make_shared<CountingFactory<>>()));
@@ -217,6 +222,59 @@ TEST(TCP6ClientEndpoint, TakesIPv6AddressesOnly) {
   d.cancel();
   Failure f = failureResultOf<error::ConnectingCancelledError>(d);
   EXPECT_NE(f.str().find("[::1]:80"), std::string::npos);
+}
+
+// Twisted: TCP6EndpointNameResolutionTests (the first IPv6 address).
+TEST(TCP6ClientEndpoint, ResolvesANameToItsFirstIPv6Address) {
+  MemoryReactorClock reactor;
+  auto resolver = std::make_shared<twisted::testing::FakeHostnameResolver>();
+  resolver->names["v6.test"] = {"127.0.0.1", "::1", "::2"};
+  resolver->holdAnswers = true;
+  std::optional<TCP6ClientEndpoint> endpoint(std::in_place, reactor, "v6.test", 80, 5,
+                                             std::make_pair(std::string("::"), 0), resolver);
+  auto d = endpoint->connect(std::make_shared<CountingFactory<>>());
+  endpoint.reset();  // the lookup does not need it
+  EXPECT_TRUE(reactor.tcpClients.empty());
+  ASSERT_EQ(resolver->queries.size(), 1u);
+  EXPECT_EQ(resolver->queries[0].name, "v6.test");
+  resolver->flush();
+  ASSERT_EQ(reactor.tcpClients.size(), 1u);
+  EXPECT_EQ(reactor.tcpClients[0].host, "::1");
+  EXPECT_EQ(reactor.tcpClients[0].port, 80);
+  EXPECT_EQ(reactor.tcpClients[0].timeout, 5);
+  EXPECT_EQ(reactor.tcpClients[0].bindAddress, std::make_pair(std::string("::"), 0));
+  auto wrapper = reactor.tcpClients[0].factory->buildProtocol(IPv6Address{"TCP", "::1", 80, 0, 0});
+  StringTransport transport;
+  wrapper->makeConnection(&transport);
+  EXPECT_NE(successResultOf(d), nullptr);
+}
+
+TEST(TCP6ClientEndpoint, NameWithoutIPv6AddressFails) {
+  MemoryReactorClock reactor;
+  auto resolver = std::make_shared<twisted::testing::FakeHostnameResolver>();
+  resolver->names["v4.test"] = {"127.0.0.1"};
+  TCP6ClientEndpoint endpoint(reactor, "v4.test", 80, 30, {}, resolver);
+  Failure f = failureResultOf<error::DNSLookupError>(
+      endpoint.connect(std::make_shared<CountingFactory<>>()));
+  EXPECT_NE(f.str().find("v4.test"), std::string::npos);
+  resolver->names.clear();
+  failureResultOf<error::DNSLookupError>(endpoint.connect(std::make_shared<CountingFactory<>>()));
+  EXPECT_TRUE(reactor.tcpClients.empty());
+}
+
+TEST(TCP6ClientEndpoint, CancelDuringTheLookupCancelsIt) {
+  MemoryReactorClock reactor;
+  auto resolver = std::make_shared<twisted::testing::FakeHostnameResolver>();
+  resolver->names["v6.test"] = {"::1"};
+  resolver->holdAnswers = true;
+  TCP6ClientEndpoint endpoint(reactor, "v6.test", 80, 30, {}, resolver);
+  auto d = endpoint.connect(std::make_shared<CountingFactory<>>());
+  EXPECT_EQ(resolver->pendingCount(), 1u);
+  d.cancel();
+  failureResultOf<defer::CancelledError>(d);
+  EXPECT_EQ(resolver->pendingCount(), 0u);
+  EXPECT_EQ(resolver->flush(), 0u);
+  EXPECT_TRUE(reactor.tcpClients.empty());
 }
 
 TEST(UNIXEndpoints, PassTheirArguments) {
@@ -352,6 +410,58 @@ TEST_P(EndpointsTest, TCP6) {
   echoThrough(server6, [&](const IListeningPort& port) {
     return std::make_shared<TCP6ClientEndpoint>(*r, "::1", portOf(port));
   });
+}
+
+// A name, through the reactor's own resolver (getaddrinfo on its pool): the
+// endpoint agrees with the system. Where localhost is ::1 first, an echo goes
+// through; where it has no IPv6 address (a container's /etc/hosts), the
+// connect fails with DNSLookupError.
+TEST_P(EndpointsTest, TCP6ByName) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET6;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  std::string first;
+  if (::getaddrinfo("localhost", nullptr, &hints, &found) == 0) {
+    char text[INET6_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr, text,
+                sizeof text);
+    first = text;
+    ::freeaddrinfo(found);
+  }
+  if (first.empty()) {
+    TCP6ClientEndpoint endpoint(*r, "localhost", 9);
+    auto d = endpoint.connect(std::make_shared<Factory>());
+    std::optional<Failure> failure;
+    d.addErrback([&](Failure f) {
+      failure = f;
+      r->stop();
+      return static_cast<Protocol*>(nullptr);
+    });
+    runBounded();  // run(): the lookup needs the reactor's thread pool
+    ASSERT_TRUE(failure);
+    EXPECT_TRUE(failure->check<error::DNSLookupError>()) << failure->str();
+    return;
+  }
+  if (first != "::1") GTEST_SKIP() << "localhost's first IPv6 address is " << first;
+  auto port = r->listenTCP(0, std::make_shared<CountingFactory<>>(), 50, "::1");
+  TCP6ClientEndpoint endpoint(*r, "localhost", twisted::internet::portOf(port->getHost()));
+  std::optional<Address> peer;
+  endpoint.connect(std::make_shared<CountingFactory<>>())
+      .addCallbacks(
+          [&](Protocol* p) {
+            peer = p->transport->getPeer();
+            p->transport->loseConnection();
+            r->stop();
+          },
+          [&](const Failure& f) {
+            ADD_FAILURE() << f.str();
+            r->stop();
+          });
+  runBounded();
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(hostOf(*peer), "::1");
+  EXPECT_EQ(twisted::internet::portOf(*peer), twisted::internet::portOf(port->getHost()));
 }
 
 TEST_P(EndpointsTest, UNIX) {

@@ -29,6 +29,7 @@ using namespace twisted::protocols::socks;
 using twisted::python::Failure;
 using twisted::testing::FakeResolver;
 using twisted::testing::MemoryReactor;
+using twisted::testing::MemoryReactorClock;
 using twisted::testing::StringTransport;
 
 std::string request(int command, int port, std::string ip4, std::string_view user,
@@ -64,7 +65,7 @@ const std::string k4a("\x00\x00\x00\x01", 4);
 
 // A SOCKSv4 on a StringTransport, connecting through a MemoryReactor.
 struct Harness {
-  MemoryReactor reactor;
+  MemoryReactorClock reactor;
   std::shared_ptr<FakeResolver> resolver =
       std::make_shared<FakeResolver>(FakeResolver{{"localhost", "127.0.0.1"}});
   std::shared_ptr<SOCKSv4Factory> factory =
@@ -314,6 +315,58 @@ TEST(SOCKSv4, BindFromAnotherAddressRejects) {
   EXPECT_TRUE(h.transport.disconnecting());
 }
 
+// Not in Twisted: a BIND nobody connects to gives up after bindTimeout,
+// with the second reply 91; a connection after that is refused.
+TEST(SOCKSv4, BindTimesOut) {
+  Harness h;
+  h.proto->dataReceived(request(2, 34, kLocal, ""));
+  EXPECT_EQ(h.transport.value(), reply(90, 0, kLocal));
+  h.transport.clear();
+  ASSERT_EQ(h.reactor.getDelayedCalls().size(), 1u);
+  h.reactor.advance(SOCKSv4::kBindTimeout - 1);
+  EXPECT_EQ(h.transport.value(), "");
+  h.reactor.advance(1);
+  EXPECT_EQ(h.transport.value(), reply(91, 0, kZero));
+  EXPECT_TRUE(h.transport.disconnecting());
+  EXPECT_EQ(
+      h.reactor.tcpServers.at(0).factory->buildProtocol(IPv4Address{"TCP", "127.0.0.1", 5555}),
+      nullptr);
+}
+
+TEST(SOCKSv4, BindConnectedInTimeStopsTheTimer) {
+  Harness h;
+  h.proto->dataReceived(request(2, 34, kLocal, ""));
+  auto incoming =
+      h.reactor.tcpServers.at(0).factory->buildProtocol(IPv4Address{"TCP", "127.0.0.1", 5555});
+  ASSERT_TRUE(incoming);
+  EXPECT_TRUE(h.reactor.getDelayedCalls().empty());
+  StringTransport inTransport;
+  incoming->makeConnection(&inTransport);
+  h.transport.clear();
+  h.reactor.advance(2 * SOCKSv4::kBindTimeout);
+  EXPECT_EQ(h.transport.value(), "");
+  EXPECT_FALSE(h.transport.disconnecting());
+  incoming->connectionLost(Failure(error::ConnectionDone()));
+}
+
+TEST(SOCKSv4, BindTimeoutZeroWaitsAsTwisted) {
+  Harness h;
+  h.factory->bindTimeout = 0;
+  h.proto = h.factory->buildProtocol(IPv4Address{"TCP", "127.0.0.1", 34567});
+  h.proto->makeConnection(&h.transport);
+  h.proto->dataReceived(request(2, 34, kLocal, ""));
+  EXPECT_EQ(h.transport.value(), reply(90, 0, kLocal));
+  EXPECT_TRUE(h.reactor.getDelayedCalls().empty());
+}
+
+TEST(SOCKSv4, ClientLeavingDuringBindStopsTheTimer) {
+  Harness h;
+  h.proto->dataReceived(request(2, 34, kLocal, ""));
+  ASSERT_EQ(h.reactor.getDelayedCalls().size(), 1u);
+  h.proto->connectionLost(Failure(error::ConnectionDone()));
+  EXPECT_TRUE(h.reactor.getDelayedCalls().empty());
+}
+
 TEST(SOCKSv4, LogFileRecordsBothDirections) {
   char path[] = "/tmp/socks-log-XXXXXX";
   int fd = ::mkstemp(path);
@@ -487,6 +540,46 @@ TEST_P(SOCKSv4TCP, BindAcceptsTheAnnouncedPeer) {
   EXPECT_EQ(s->received.substr(12, 4), kLocal);
   EXPECT_EQ(s->received.substr(16), "from-app");
   EXPECT_EQ(app->received, "from-client");
+}
+
+// The BIND's port really closes at the timeout: the announced port refuses.
+class BindWaiter : public Protocol {
+ public:
+  explicit BindWaiter(std::shared_ptr<ClientState> s) : s_(std::move(s)) {}
+  void connectionMade() override { transport->write(request(2, 0, kLocal, "")); }
+  void dataReceived(std::string_view data) override { s_->received.append(data); }
+  void connectionLost(const Failure&) override { s_->lost = true; }
+
+ private:
+  std::shared_ptr<ClientState> s_;
+};
+
+TEST_P(SOCKSv4TCP, BindTimeoutClosesThePort) {
+  auto f = std::make_shared<SOCKSv4Factory>(std::nullopt, r.get());
+  f->bindTimeout = 0.05;
+  socksPort = r->listenTCP(0, f, 50, "127.0.0.1");
+  auto s = std::make_shared<ClientState>();
+  auto cf = std::make_shared<ClientFactory>();
+  cf->setProtocol<BindWaiter>(s);
+  r->connectTCP("127.0.0.1", portOf(socksPort->getHost()), cf);
+  spinUntil([&] { return s->lost; });
+  ASSERT_EQ(s->received.size(), 16u);
+  EXPECT_EQ(s->received[1], 90);
+  EXPECT_EQ(s->received.substr(8), reply(91, 0, kZero));
+  const int announced = (static_cast<unsigned char>(s->received[2]) << 8) |
+                        static_cast<unsigned char>(s->received[3]);
+  auto app = std::make_shared<ClientState>();
+  auto failed = std::make_shared<bool>(false);
+  struct Refused : ClientFactory {
+    std::shared_ptr<bool> failed;
+    void clientConnectionFailed(IConnector&, const Failure&) override { *failed = true; }
+  };
+  auto af = std::make_shared<Refused>();
+  af->failed = failed;
+  af->setProtocol<Greeter>(app);
+  r->connectTCP("127.0.0.1", announced, af);
+  spinUntil([&] { return *failed || app->lost; });
+  EXPECT_TRUE(*failed);
 }
 
 TWISTED_INSTANTIATE_BACKENDS(SOCKSv4TCP);

@@ -155,7 +155,6 @@ class TWISTED_API TimerQueue {
       data_[size_++] = n;
     }
     void pop_back() noexcept { --size_; }
-    Node* data() noexcept { return data_; }
     const Node* begin() const noexcept { return data_; }
     const Node* end() const noexcept { return data_ + size_; }
 

@@ -4,11 +4,14 @@
 
 #include <twisted/export.h>
 
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include <twisted/internet/gai_resolver.h>
+#include <twisted/internet/interfaces/ihostname_resolver.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/istream_client_endpoint.h>
 #include <twisted/internet/interfaces/istream_server_endpoint.h>
@@ -55,6 +58,8 @@ class TWISTED_API TCPClientEndpoint : public IStreamClientEndpoint {
         bindAddress_(std::move(bindAddress)) {}
   /// The host given.
   const std::string& host() const noexcept { return host_; }
+  /// connect() to `host` instead of host(), with the other arguments given.
+  defer::Deferred<Protocol*> connectTo(const std::string& host, std::shared_ptr<Factory> factory);
 
  private:
   IReactorTCP& reactor_;
@@ -100,20 +105,39 @@ class TWISTED_API TCP4ClientEndpoint final : public detail::TCPClientEndpoint {
       : TCPClientEndpoint(reactor, std::move(host), port, timeout, std::move(bindAddress)) {}
 };
 
-/// Connects with IReactorTCP::connectTCP to an IPv6 address. Unlike
-/// Twisted's, which resolves a name to its first IPv6 address, `host` must
-/// be an IPv6 literal (a name errbacks with error::InvalidAddressError):
-/// HostnameEndpoint is the endpoint for names.
+/// Connects with IReactorTCP::connectTCP to an IPv6 address: `host` is an
+/// IPv6 literal, or a name resolved to its first IPv6 address (as Twisted,
+/// with getaddrinfo on the reactor's thread pool). For every address of a
+/// name, IPv4 included, in a race, use HostnameEndpoint.
 /// Mirrors: twisted.internet.endpoints.TCP6ClientEndpoint(reactor, host,
 /// port, timeout, bindAddress).
 class TWISTED_API TCP6ClientEndpoint final : public detail::TCPClientEndpoint {
  public:
+  /// Names are resolved with `resolver` (IPv6 only); without one, a name
+  /// errbacks with error::InvalidAddressError. `reactor` (and `resolver`)
+  /// must outlive every connect.
   /// Mirrors TCP6ClientEndpoint(reactor, host, port, timeout=30, bindAddress=None).
   TCP6ClientEndpoint(IReactorTCP& reactor, std::string host, int port, double timeout = 30,
-                     std::optional<std::pair<std::string, int>> bindAddress = {})
-      : TCPClientEndpoint(reactor, std::move(host), port, timeout, std::move(bindAddress)) {}
-  /// Mirrors TCP6ClientEndpoint.connect.
+                     std::optional<std::pair<std::string, int>> bindAddress = {},
+                     std::shared_ptr<IHostnameResolver> resolver = nullptr)
+      : TCPClientEndpoint(reactor, std::move(host), port, timeout, std::move(bindAddress)),
+        resolver_(std::move(resolver)) {}
+  /// A reactor with a thread pool: names are resolved by a GAIResolver on it.
+  template <class R>
+  requires std::derived_from<R, IReactorTCP> && std::derived_from<R, IReactorThreads> &&
+      std::derived_from<R, IReactorTime>
+      TCP6ClientEndpoint(R& reactor, std::string host, int port, double timeout = 30,
+                         std::optional<std::pair<std::string, int>> bindAddress = {})
+      : TCP6ClientEndpoint(static_cast<IReactorTCP&>(reactor), std::move(host), port, timeout,
+                           std::move(bindAddress), std::make_shared<GAIResolver>(reactor)) {}
+
+  /// Connects to the literal, or resolves the name and connects to its first
+  /// IPv6 address. A name with none fails with error::DNSLookupError;
+  /// cancelling during the lookup cancels it. Mirrors TCP6ClientEndpoint.connect.
   defer::Deferred<Protocol*> connect(std::shared_ptr<Factory> factory) override;
+
+ private:
+  std::shared_ptr<IHostnameResolver> resolver_;
 };
 
 }  // namespace twisted::internet::endpoints

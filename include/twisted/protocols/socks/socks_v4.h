@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <twisted/internet/defer/deferred.h>
+#include <twisted/internet/delayed_call.h>
 #include <twisted/internet/interfaces/ireactor_tcp.h>
 #include <twisted/internet/interfaces/iresolver_simple.h>
 #include <twisted/internet/protocol.h>
@@ -86,13 +87,16 @@ class TWISTED_API SOCKSv4Incoming : public SOCKSv4Relay {
 /// the other's streaming producer); BIND works (Twisted 22's listenClass
 /// indexes an IPv4Address and fails), listens on the interface the client
 /// reached, replies with that address, sends the second reply with the
-/// accepted peer's address and port (Twisted: 0.0.0.0:0), and stops
-/// listening after one connection.
+/// accepted peer's address and port (Twisted: 0.0.0.0:0), stops
+/// listening after one connection, and gives up after bindTimeout
+/// (Twisted waits as long as the client stays).
 class TWISTED_API SOCKSv4 : public internet::Protocol {
  public:
   /// The most bytes held from the client before the destination is
   /// connected; then reading pauses.
   static constexpr std::size_t kPendingLimit = 64 * 1024;
+  /// How long a BIND waits for its connection by default (seconds).
+  static constexpr double kBindTimeout = 120;
 
   /// `logging`: a file to append the relayed traffic to (as a hex dump);
   /// `reactor`: where to connect and listen (not owned; null: the global
@@ -143,6 +147,11 @@ class TWISTED_API SOCKSv4 : public internet::Protocol {
   std::shared_ptr<internet::IResolverSimple> resolver;
   /// The other side once connected, or null. Mirrors SOCKSv4.otherConn.
   SOCKSv4Relay* otherConn = nullptr;
+  /// Seconds a BIND waits for the application server's connection; then it
+  /// stops listening and sends the second reply, 91, and closes. 0: wait as
+  /// long as the client stays (as Twisted). Timed on the reactor if it is an
+  /// IReactorTime, else on the global reactor(). Not in Twisted.
+  double bindTimeout = kBindTimeout;
 
  private:
   friend class SOCKSv4Relay;
@@ -152,6 +161,8 @@ class TWISTED_API SOCKSv4 : public internet::Protocol {
   friend class SOCKSv4OutgoingFactory;
 
   void requestReceived(const std::string& server);
+  void bindDecided();
+  void bindTimedOut();
   void link(SOCKSv4Relay* relay);
   void unlink();
   internet::IReactorTCP& tcp();
@@ -163,6 +174,7 @@ class TWISTED_API SOCKSv4 : public internet::Protocol {
   std::shared_ptr<internet::IConnector> connector_;
   std::shared_ptr<SOCKSv4IncomingFactory> incoming_;
   std::shared_ptr<internet::IListeningPort> listening_;
+  internet::DelayedCall bindTimer_;
   std::shared_ptr<SOCKSv4*> alive_;  // weak-pointed to by callbacks
   std::ofstream logFile_;
   bool linked_ = false;  // the transports are each other's producers
@@ -184,6 +196,8 @@ class TWISTED_API SOCKSv4Factory : public internet::Factory {
   internet::IReactorTCP* reactor;
   /// Given to each protocol (see SOCKSv4::resolver).
   std::shared_ptr<internet::IResolverSimple> resolver;
+  /// Given to each protocol (see SOCKSv4::bindTimeout).
+  double bindTimeout = SOCKSv4::kBindTimeout;
 };
 
 /// A BIND's listening factory: accepts one connection from the announced
