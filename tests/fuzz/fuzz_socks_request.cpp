@@ -2,7 +2,7 @@
 // first byte picks a chunking; the rest is the client's stream. Fed in
 // chunks, RequestParser must reach the same status, consume the same bytes
 // and parse the same request as fed whole; SOCKSv4 on a StringTransport
-// (MemoryReactor, FakeResolver) must either wait, close (bad version),
+// (MemoryReactorClock, FakeResolver) must either wait, close (bad version),
 // reply 91, resolve or connect once, never more, and never crash.
 #include <cstddef>
 #include <cstdint>
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   twisted_fuzz::check(!a.hostname || a.hostname->size() <= RequestParser::kMaxFieldLength);
 
   // The protocol on top.
-  twisted::testing::MemoryReactor reactor;
+  twisted::testing::MemoryReactorClock reactor;  // a BIND's timeout is armed on it
   auto resolver = std::make_shared<twisted::testing::FakeResolver>();
   resolver->names["localhost"] = "127.0.0.1";
   twisted::protocols::socks::SOCKSv4 socks(std::nullopt, &reactor);
@@ -77,6 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     default:
       twisted_fuzz::check(out.size() == 8 && out[1] == 91 && transport.disconnecting());
   }
+  // A BIND that listens arms its timeout; nothing else schedules a call.
+  twisted_fuzz::check(reactor.getDelayedCalls().size() == reactor.tcpServers.size());
   socks.connectionLost(twisted::python::Failure(std::runtime_error("done")));
+  twisted_fuzz::check(reactor.getDelayedCalls().empty());
   return 0;
 }
