@@ -97,7 +97,7 @@ SOCKSv4::SOCKSv4(std::optional<std::string> log, internet::IReactorTCP* r)
     : logging(std::move(log)), reactor(r), alive_(std::make_shared<SOCKSv4*>(this)) {}
 
 SOCKSv4::~SOCKSv4() {
-  if (bindTimer_.active()) bindTimer_.cancel();
+  bindDecided();
   if (otherConn && otherConn->socks == this) otherConn->socks = nullptr;
   if (outgoing_) outgoing_->socks = nullptr;
   if (incoming_) incoming_->socks = nullptr;
@@ -250,11 +250,10 @@ void SOCKSv4::listenClass(int port, const std::string& ip) {
   if (host.empty() || host == "0.0.0.0") host = interface;
   makeReply(kGranted, 0, internet::portOf(bound), host);
   if (bindTimeout > 0) {
+    // Cancelled by connectionLost and the destructor: `this` outlives it.
     auto* time = dynamic_cast<internet::IReactorTime*>(&tcp());
-    std::weak_ptr<SOCKSv4*> weak = alive_;
-    bindTimer_ = (time ? *time : internet::reactor()).callLater(bindTimeout, [weak] {
-      if (auto self = weak.lock()) (*self)->bindTimedOut();
-    });
+    bindTimer_ =
+        (time ? *time : internet::reactor()).callLater(bindTimeout, [this] { bindTimedOut(); });
   }
 }
 
